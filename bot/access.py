@@ -1,0 +1,79 @@
+"""Who may do what: the one place where permissions are decided."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A person's role in one partnership, as far as permissions go."""
+
+    COORDINATOR = "coordinator"
+    SUPERVISOR = "supervisor"
+    REPRESENTATIVE = "representative"
+    AMBASSADOR = "ambassador"
+    MEMBER = "member"  # in the partnership's group chat, with no role in the registry
+    STRANGER = "stranger"
+
+
+class Action(StrEnum):
+    """Things people ask the bot to do with a partnership."""
+
+    REGISTER = "register"
+    RECORD_CONTACT = "record_contact"
+    VIEW_HISTORY = "view_history"
+    VIEW_STATUS = "view_status"
+
+
+class Where(StrEnum):
+    """Where a command was typed."""
+
+    GROUP = "group"
+    PRIVATE = "private"
+
+
+class Verdict(StrEnum):
+    """The decision, with the reason the user is told on refusal."""
+
+    ALLOWED = "allowed"
+    COORDINATOR_ONLY = "coordinator_only"
+    ADMIN_ONLY = "admin_only"
+    GROUP_ONLY = "group_only"
+    NOT_A_MEMBER = "not_a_member"
+
+
+_READERS = frozenset(
+    {Role.COORDINATOR, Role.SUPERVISOR, Role.REPRESENTATIVE, Role.AMBASSADOR, Role.MEMBER}
+)
+
+# (action, where) -> roles allowed. Anything absent is refused.
+POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
+    (Action.RECORD_CONTACT, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.RECORD_CONTACT, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.VIEW_HISTORY, Where.GROUP): _READERS,
+    (Action.VIEW_HISTORY, Where.PRIVATE): _READERS - {Role.MEMBER},
+    (Action.VIEW_STATUS, Where.GROUP): _READERS,
+    (Action.VIEW_STATUS, Where.PRIVATE): _READERS - {Role.MEMBER},
+}
+
+
+def decide(action: Action, *, role: Role, where: Where, is_group_admin: bool = False) -> Verdict:
+    """Whether a person in a role may do an action here, and if not, why."""
+    if action is Action.REGISTER:
+        # Registering happens before any role exists: it needs a group and its administrator.
+        if where is not Where.GROUP:
+            return Verdict.GROUP_ONLY
+        return Verdict.ALLOWED if is_group_admin else Verdict.ADMIN_ONLY
+    allowed = POLICY.get((action, where), frozenset())
+    if role in allowed:
+        return Verdict.ALLOWED
+    if role is Role.STRANGER:
+        return Verdict.NOT_A_MEMBER
+    return Verdict.COORDINATOR_ONLY
+
+
+def role_of(*, user_id: int, coordinator_user_id: int, where: Where) -> Role:
+    """A person's role: the coordinator, a member of the group chat, or a stranger."""
+    if user_id == coordinator_user_id:
+        return Role.COORDINATOR
+    return Role.MEMBER if where is Where.GROUP else Role.STRANGER

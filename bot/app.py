@@ -1,0 +1,105 @@
+"""The one place that wires the application together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+import handlers
+from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.db import Database
+from bot.i18n import translations
+from bot.migrate import upgrade_database
+from bot.polling import ConfirmingPoller
+from bot.runtime import SERVICES_KEY, Services, services_of
+from bot.services import partnerships
+from bot.telegram_notifier import TelegramNotifier
+
+log = logging.getLogger(__name__)
+
+
+
+def build_application(settings: Settings, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
+    """The Application with its handlers; resources are made in post_init."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_file_url)
+        .updater(None)  # bot.polling confirms updates only after storing them
+        .post_init(_post_init(settings))
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    handlers.register(app)
+    return app
+
+
+def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
+    """Create the database and notifier, and publish the command menus."""
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        db = Database(settings.database_url)
+
+        async def migrated(old_chat_id: int, new_chat_id: int) -> None:
+            async with db.transaction() as session:
+                await partnerships.follow_migration(
+                    session, old_chat_id=old_chat_id, new_chat_id=new_chat_id
+                )
+
+        async def unreachable(chat_id: int, _reason: str) -> None:
+            if chat_id < 0:  # a group: the bot was removed or the group is gone
+                async with db.transaction() as session:
+                    await partnerships.bot_left(session, chat_id=chat_id)
+
+        notifier = TelegramNotifier(app.bot, on_migrated=migrated, on_unreachable=unreachable)
+        app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, notifier=notifier)
+        await publish_commands(app, settings)
+
+    return post_init
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    """Dispose of the database connections."""
+    await services_of(app.bot_data).db.dispose()
+
+
+async def publish_commands(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """setMyCommands for group and private chats, in every language and as the default."""
+    scopes = (
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+    )
+    for scope, commands in scopes:
+        for code in (None, *SUPPORTED_LOCALES):
+            tr = translations(code or settings.default_locale)
+            await app.bot.set_my_commands(
+                [BotCommand(name, tr.gettext(description)) for name, description in commands],
+                scope=scope,
+                language_code=code,
+            )
+
+
+async def run_bot(settings: Settings) -> None:
+    """Migrate the database, start the application and poll until a signal arrives."""
+    await upgrade_database(settings.database_url)
+    app = build_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with app:
+        await app.start()
+        log.info("partnerbot is polling as @%s", app.bot.username)
+        poller = ConfirmingPoller(app, services_of(app.bot_data).db, timeout=settings.polling_timeout)
+        try:
+            await poller.run(stop)
+        finally:
+            await app.stop()

@@ -1,0 +1,124 @@
+"""The one narrow interface through which services and handlers send messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+
+
+class ChatUnreachable(Exception):
+    """Telegram refused to deliver to this chat (bot removed, blocked, chat gone)."""
+
+    def __init__(self, chat_id: int, reason: str) -> None:
+        super().__init__(f"chat {chat_id}: {reason}")
+        self.chat_id = chat_id
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button carrying callback data (Telegram allows at most 64 bytes)."""
+
+    text: str
+    data: str
+
+    def __post_init__(self) -> None:
+        """Refuse callback data Telegram would reject."""
+        size = len(self.data.encode("utf-8"))
+        if not 1 <= size <= CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data must be 1-64 bytes, got {size}: {self.data!r}")
+
+
+Keyboard = Sequence[Sequence[Button]]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a delivered message ended up."""
+
+    chat_id: int
+    message_id: int
+
+
+class Notifier(Protocol):
+    """Sends and edits messages; raises ChatUnreachable when a chat cannot be reached."""
+
+    async def send(
+        self, chat_id: int, text: str, *, buttons: Keyboard | None = None
+    ) -> Sent:
+        """Send an HTML text, split into several messages if it is too long."""
+        ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+    ) -> None:
+        """Replace the text and buttons of a message the bot sent."""
+        ...
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut a long text at line breaks into pieces Telegram accepts."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single over-long line: hard cut
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+@dataclass
+class RecordedMessage:
+    """A message the recording notifier was asked to send or edit."""
+
+    chat_id: int
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    edited_message_id: int | None = None
+
+
+class RecordingNotifier:
+    """A Notifier for unit tests: remembers everything, sends nothing."""
+
+    def __init__(self, unreachable: Sequence[int] = ()) -> None:
+        self.messages: list[RecordedMessage] = []
+        self.unreachable = set(unreachable)
+        self._next_id = 1
+
+    async def send(self, chat_id: int, text: str, *, buttons: Keyboard | None = None) -> Sent:
+        """Record a message, or refuse like Telegram would for an unreachable chat."""
+        if chat_id in self.unreachable:
+            raise ChatUnreachable(chat_id, "forbidden")
+        for piece in split_text(text):
+            self.messages.append(RecordedMessage(chat_id, piece, [list(r) for r in buttons or []]))
+        self._next_id += 1
+        return Sent(chat_id, self._next_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+    ) -> None:
+        """Record an edit."""
+        self.messages.append(
+            RecordedMessage(chat_id, text, [list(r) for r in buttons or []], message_id)
+        )
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        """Texts sent so far, optionally to one chat."""
+        return [m.text for m in self.messages if chat_id is None or m.chat_id == chat_id]

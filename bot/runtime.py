@@ -1,0 +1,29 @@
+"""Resources the handlers share, created in post_init and disposed in post_shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
+from bot.db import Database
+from bot.notifier import Notifier
+
+SERVICES_KEY = "partnerbot.services"
+
+
+@dataclass
+class Services:
+    """Handles to the database, the notifier and the settings (no domain state)."""
+
+    settings: Settings
+    db: Database
+    notifier: Notifier
+
+
+def services_of(bot_data: dict[Any, Any]) -> Services:
+    """The shared resources stored in the application's bot_data."""
+    found = bot_data.get(SERVICES_KEY)
+    if not isinstance(found, Services):
+        raise RuntimeError("the application was not initialised (post_init has not run)")
+    return found

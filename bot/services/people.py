@@ -1,0 +1,58 @@
+"""The people the bot knows and the language each of them chose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import SUPPORTED_LOCALES
+from bot.db import utcnow
+from bot.models import Person
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """What Telegram tells us about a user, reduced to what we keep."""
+
+    user_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """Full name as people see it in the chat."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+async def remember_person(session: AsyncSession, *, info: PersonInfo) -> Person:
+    """Create or refresh the person's record and return it."""
+    person = await session.get(Person, info.user_id)
+    if person is None:
+        person = Person(user_id=info.user_id)
+        session.add(person)
+    person.first_name = info.first_name[:200]
+    person.last_name = info.last_name[:200] if info.last_name else None
+    person.username = info.username
+    person.language_code = info.language_code
+    person.updated_at = utcnow()
+    await session.flush()
+    return person
+
+
+async def set_locale(session: AsyncSession, *, info: PersonInfo, locale: str) -> Person:
+    """Remember the language a person chose."""
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(f"unsupported locale {locale!r}")
+    person = await remember_person(session, info=info)
+    person.locale = locale
+    await session.flush()
+    return person
+
+
+async def chosen_locale(session: AsyncSession, *, user_id: int) -> str | None:
+    """The language a person chose, if any."""
+    person = await session.get(Person, user_id)
+    return person.locale if person else None

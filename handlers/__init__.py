@@ -1,0 +1,46 @@
+"""Every handler of the bot, registered from one ordered list."""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import general, group, status
+from handlers import log as log_handlers
+
+
+def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """The handlers in the order they are tried."""
+    return [
+        # The bot's own place in a group: joined, removed, promoted; supergroup migration.
+        ChatMemberHandler(group.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, group.chat_migrated),
+        # Registering a partnership (group administrators, in the group).
+        CommandHandler("setup", group.setup),
+        # The communication log and status (access decided in bot.access).
+        CommandHandler("log", log_handlers.log_contact),
+        CommandHandler("history", log_handlers.history),
+        CallbackQueryHandler(log_handlers.history_page, pattern=r"^hist:"),
+        CommandHandler("status", status.status),
+        # For everyone: greeting, help, privacy notice, language, choosing a partnership.
+        CommandHandler("start", general.start),
+        CommandHandler("help", general.help_command),
+        CommandHandler("privacy", general.privacy),
+        CommandHandler("language", general.language),
+        CallbackQueryHandler(general.language_chosen, pattern=r"^lang:"),
+        CommandHandler("use", general.use_command),
+        CallbackQueryHandler(general.use_chosen, pattern=r"^use:"),
+    ]
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler, and the error handler, to the application."""
+    app.add_handlers(all_handlers())
+    app.add_error_handler(general.on_error)

@@ -1,0 +1,200 @@
+"""/start, /help, /privacy, /language, choosing a partnership, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.access import Where
+from bot.config import SUPPORTED_LOCALES
+from bot.i18n import translations
+from bot.notifier import Button
+from bot.runtime import services_of
+from bot.services import partnerships, people
+from handlers.common import Context, Request, begin, esc, reply
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
+
+
+def privacy_text(req: Request) -> str:
+    """What the bot records, why, and who sees it."""
+    _ = req._
+    return "\n".join([
+        _("<b>What I record and why</b>"),
+        _("In a registered partnership's group I store every message: its text or caption, "
+          "the kind of attachment (not the file), the author, the time and what it replies to. "
+          "Edits are kept together with the earlier text."),
+        _("The coordinator can also record contacts outside the chat (calls, e-mails, meetings)."),
+        _("Why: so the partnership's communication is documented, the coordinator can see who "
+          "is active, and nothing is lost when the coordinator changes."),
+        _("Who sees it: members of this partnership, through /history and /status. "
+          "Nothing is shared outside the partnership."),
+        _("If you remove me from the group I stop recording; what was recorded stays with the "
+          "partnership. Type /privacy to read this again."),
+    ])
+
+
+def help_text(req: Request, *, is_coordinator: bool) -> str:
+    """Help that fits where it is asked and who asks."""
+    _ = req._
+    lines = [_("<b>What I can do</b>")]
+    if req.where is Where.GROUP:
+        lines += [
+            _("/status: the partnership's activity this week and month"),
+            _("/history: the latest entries of the communication log"),
+            _("/privacy: what I record and why"),
+            _("/language: choose your language"),
+        ]
+        if is_coordinator:
+            lines += [_("/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside "
+                        "the chat, e.g. /log phone Talked to the parish about posters")]
+        else:
+            lines += [_("/setup &lt;name&gt;: register this group as a partnership "
+                        "(group administrators)")]
+    else:
+        lines += [
+            _("/language: choose your language"),
+            _("/privacy: what I record and why"),
+        ]
+        if is_coordinator:
+            lines += [
+                _("/status and /history: your partnership's activity and log"),
+                _("/log &lt;channel&gt; &lt;what happened&gt;: record a contact, "
+                  "e.g. /log email Sent the schedule to the school"),
+                _("/use: choose which partnership private commands are about"),
+            ]
+        else:
+            lines += [_("To start, add me to your partnership's group chat and type "
+                        "/setup followed by the partnership's name there.")]
+    lines.append(_("Channels for /log: phone, email, meeting, in_person, online, sms "
+                   "(or: telefon, email, spotkanie, osobiście, online, sms)."))
+    return "\n".join(lines)
+
+
+async def _is_coordinator(req: Request) -> bool:
+    """Whether the caller coordinates this group's partnership (or any, privately)."""
+    if req.person is None:
+        return False
+    async with req.services.db.transaction() as session:
+        if req.where is Where.GROUP:
+            found = await partnerships.by_chat(session, chat_id=req.chat_id)
+            return found is not None and found.coordinator_user_id == req.person.user_id
+        return bool(await partnerships.for_user(session, user_id=req.person.user_id))
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greet a user privately, or explain the group commands."""
+    req = await begin(update, context)
+    _ = req._
+    intro = _("Hello! I keep the bookkeeping of local partnerships for digital education, "
+              "so the coordinator has time for people.")
+    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=await _is_coordinator(req)))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Context-aware help."""
+    req = await begin(update, context)
+    await reply(req, help_text(req, is_coordinator=await _is_coordinator(req)))
+
+
+async def privacy(update: Update, context: Context) -> None:
+    """Repeat the privacy notice."""
+    req = await begin(update, context)
+    await reply(req, privacy_text(req))
+
+
+async def language(update: Update, context: Context) -> None:
+    """Offer the languages as buttons."""
+    req = await begin(update, context)
+    buttons = [[Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED_LOCALES]]
+    await reply(req, req._("Choose your language:"), buttons=buttons)
+
+
+async def language_chosen(update: Update, context: Context) -> None:
+    """Remember the chosen language and confirm in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.removeprefix("lang:")
+    req = await begin(update, context)
+    if code not in SUPPORTED_LOCALES or req.person is None:
+        await query.answer(req._("Unknown language. Type /language to choose again."))
+        return
+    async with req.services.db.transaction() as session:
+        await people.set_locale(session, info=req.person, locale=code)
+    req.locale, req.tr = code, translations(code)
+    await query.answer()
+    await reply(req, req._("Language set: English. I will speak to you in English."))
+
+
+async def use_command(update: Update, context: Context) -> None:
+    """Let a person in several partnerships pick which one private commands are about."""
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    async with req.services.db.transaction() as session:
+        candidates = await partnerships.for_user(session, user_id=req.person.user_id)
+    if not candidates:
+        await reply(req, req._("You are not a coordinator of any partnership yet. "
+                               "Add me to your partnership's group and type /setup there."))
+        return
+    buttons = [[Button(p.name[:60], f"use:{p.id}")] for p in candidates]
+    await reply(req, req._("Which partnership should private commands be about?"),
+                buttons=buttons)
+
+
+async def use_chosen(update: Update, context: Context) -> None:
+    """Remember the partnership chosen with a button, if the person belongs to it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    try:
+        wanted = int(query.data.removeprefix("use:"))
+    except ValueError:
+        await query.answer()
+        return
+    async with req.services.db.transaction() as session:
+        mine = await partnerships.for_user(session, user_id=req.person.user_id)
+        chosen = next((p for p in mine if p.id == wanted), None)
+        if chosen is not None:
+            await partnerships.choose_current(
+                session, user_id=req.person.user_id, partnership_id=wanted
+            )
+    await query.answer()
+    if chosen is None:
+        await reply(req, req._("You are not part of that partnership. Type /use to choose "
+                               "one of yours."))
+        return
+    await reply(req, req._("Private commands are now about: {name}. Type /use to change.")
+                .format(name=esc(chosen.name)))
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure with its context and apologise to the user, in their language."""
+    log.error("handler failed for update %r", update, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    settings = services_of(context.bot_data).settings
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    locale = code.split("-")[0] if code.split("-")[0] in SUPPORTED_LOCALES else (
+        settings.default_locale
+    )
+    req = await _fallback_request(update, context, locale)
+    await reply(req, req._("Sorry, something went wrong on my side and nothing was saved. "
+                           "Please try again in a moment."))
+
+
+async def _fallback_request(update: Update, context: Context, locale: str) -> Request:
+    """A Request built without touching the database (which may be what failed)."""
+    from handlers.common import person_of, where_of
+
+    services = services_of(context.bot_data)
+    chat = update.effective_chat
+    assert chat is not None
+    return Request(services=services, locale=locale, tr=translations(locale), chat_id=chat.id,
+                   where=where_of(update), person=person_of(update))

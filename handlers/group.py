@@ -1,0 +1,155 @@
+"""The bot joining and leaving groups, supergroup migrations, and /setup."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+
+from bot.access import Action, Role, Verdict, decide
+from bot.membership import MembershipChange, membership_change, reads_all_messages
+from bot.services import partnerships, people
+from bot.services.partnerships import InvalidName
+from handlers.common import Context, Request, begin, command_args, esc, refusal, reply
+from handlers.general import privacy_text
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS_ADMIN_ID = 1087968824  # Telegram's "GroupAnonymousBot"
+
+
+def cannot_read_text(req: Request) -> str:
+    """Explain privacy mode and how to turn it off."""
+    return req._(
+        "⚠️ I cannot read this group's messages, so I cannot keep the communication log. "
+        "Either make me an administrator of this group, or ask the bot's owner to turn "
+        "privacy mode off: in @BotFather send /setprivacy, choose this bot, then Disable; "
+        "then remove me from the group and add me again."
+    )
+
+
+async def bot_membership(update: Update, context: Context) -> None:
+    """Greet on joining a group, go inactive on removal, continue when added back."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    old, new = change.old_chat_member, change.new_chat_member
+    what = membership_change(
+        old.status, new.status,
+        old_is_member=getattr(old, "is_member", True), new_is_member=getattr(new, "is_member", True),
+    )
+    req = await begin(update, context)
+    chat_id = change.chat.id
+    if what is MembershipChange.LEFT:
+        async with req.services.db.transaction() as session:
+            gone = await partnerships.bot_left(session, chat_id=chat_id)
+        log.info("bot removed from chat %s (partnership %s)", chat_id, gone.id if gone else None)
+        return
+    can_read = reads_all_messages(
+        privacy_mode_off=bool(context.bot.can_read_all_group_messages), status=new.status
+    )
+    if what not in (MembershipChange.JOINED, MembershipChange.PROMOTED, MembershipChange.DEMOTED):
+        return
+    async with req.services.db.transaction() as session:
+        existing = await partnerships.bot_joined(session, chat_id=chat_id, can_read_messages=can_read)
+    _ = req._
+    if what is MembershipChange.JOINED:
+        if existing is not None:
+            text = _("I'm back. I continue the communication log of the partnership "
+                     "“{name}”; nothing was lost.").format(name=esc(existing.name))
+        else:
+            text = "\n\n".join([
+                _("Hello! I'm the partnership's bookkeeping bot."),
+                privacy_text(req),
+                _("To start, a group administrator types /setup followed by the "
+                  "partnership's name, for example: /setup Partnerstwo Czarne"),
+            ])
+        if not can_read:
+            text += "\n\n" + cannot_read_text(req)
+        await reply(req, text)
+    elif what is MembershipChange.DEMOTED and not can_read:
+        await reply(req, cannot_read_text(req))
+
+
+async def chat_migrated(update: Update, context: Context) -> None:
+    """The group became a supergroup: move the partnership to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    req = await begin(update, context)
+    async with req.services.db.transaction() as session:
+        moved = await partnerships.follow_migration(session, old_chat_id=old, new_chat_id=new)
+    log.info("chat %s migrated to %s (partnership %s)", old, new, moved.id if moved else None)
+
+
+async def _is_group_admin(context: Context, chat_id: int, user_id: int) -> bool:
+    """Ask Telegram whether the user administers the chat."""
+    member = await context.bot.get_chat_member(chat_id, user_id)
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def setup(update: Update, context: Context) -> None:
+    """/setup <name>: register this group's partnership; the caller becomes coordinator."""
+    req = await begin(update, context)
+    _ = req._
+    if req.person is None:
+        return
+    if req.person.user_id == ANONYMOUS_ADMIN_ID:
+        await reply(req, _("I cannot tell who you are while you post anonymously. Turn off "
+                           "“Remain anonymous” in your administrator rights, then type /setup "
+                           "again."))
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    is_admin, bot_status = False, "member"
+    if chat.type != ChatType.PRIVATE:
+        try:
+            is_admin = await _is_group_admin(context, chat.id, req.person.user_id)
+            bot_status = (await context.bot.get_chat_member(chat.id, context.bot.id)).status
+        except TelegramError as exc:
+            log.warning("getChatMember failed in %s: %s", chat.id, exc)
+            await reply(req, _("I could not check your administrator rights just now. "
+                               "Please type /setup again in a moment."))
+            return
+    verdict = decide(Action.REGISTER, role=Role.STRANGER, where=req.where, is_group_admin=is_admin)
+    if verdict is not Verdict.ALLOWED:
+        await reply(req, refusal(req, verdict))
+        return
+    name = command_args(update)
+    try:
+        partnerships.clean_name(name)
+    except InvalidName:
+        await reply(req, _("Please give the partnership's name after the command "
+                           "(3 to 120 characters), for example: /setup Partnerstwo Czarne"))
+        return
+    can_read = reads_all_messages(privacy_mode_off=bool(context.bot.can_read_all_group_messages),
+                                  status=bot_status)
+    async with req.services.db.transaction() as session:
+        await people.remember_person(session, info=req.person)
+        result = await partnerships.register(
+            session,
+            chat_id=chat.id,
+            name=name,
+            coordinator_user_id=req.person.user_id,
+            coordinator_name=req.person.display_name,
+            timezone=req.services.settings.timezone,
+            can_read_messages=can_read,
+        )
+    p = result.partnership
+    if not result.created:
+        await reply(req, _("This group is already registered as “{name}”, coordinated by "
+                           "{coordinator}. Nothing was changed.")
+                    .format(name=esc(p.name), coordinator=esc(p.coordinator_name)))
+        return
+    await reply(req, _("Registered the partnership “{name}”. {coordinator} is its coordinator. "
+                       "From now on I keep this group's communication log. "
+                       "Type /status to see activity, /help for more.")
+                .format(name=esc(p.name), coordinator=esc(p.coordinator_name)))

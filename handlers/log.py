@@ -1,0 +1,178 @@
+"""/log (record a contact) and /history (the log, paginated with buttons)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.access import Action
+from bot.i18n import N_, format_local
+from bot.models import Channel, EntryKind, EventKind, LogEntry
+from bot.notifier import Button, ChatUnreachable, Keyboard
+from bot.services import log as comm_log
+from bot.services.log import ContactParseError, HistoryPage
+from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+
+ENTRY_TEXT_SHOWN = 300
+
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.PHONE: N_("phone"),
+    Channel.EMAIL: N_("e-mail"),
+    Channel.MEETING: N_("meeting"),
+    Channel.IN_PERSON: N_("in person"),
+    Channel.ONLINE_MEETING: N_("online meeting"),
+    Channel.SMS: N_("SMS"),
+}
+EVENT_LABELS: dict[str, str] = {
+    EventKind.REGISTERED: N_("Partnership registered: {detail}"),
+    EventKind.BOT_REMOVED: N_("The bot was removed from the group; recording paused"),
+    EventKind.BOT_RETURNED: N_("The bot was added back; recording continues"),
+    EventKind.MIGRATED: N_("The group became a supergroup; the log followed it"),
+}
+MEDIA_LABELS: dict[str, str] = {
+    "photo": N_("photo"), "video": N_("video"), "document": N_("document"),
+    "audio": N_("audio"), "voice": N_("voice message"), "video_note": N_("video message"),
+    "sticker": N_("sticker"), "animation": N_("GIF"), "location": N_("location"),
+    "venue": N_("place"), "contact": N_("contact card"), "poll": N_("poll"),
+    "dice": N_("dice"), "new_chat_members": N_("new members"),
+    "left_chat_member": N_("member left"), "pinned_message": N_("pinned message"),
+    "new_chat_title": N_("new group name"), "other": N_("other"),
+}
+
+
+def usage_text(req: Request) -> str:
+    """How to type /log."""
+    return req._(
+        "Type: /log &lt;channel&gt; &lt;what happened&gt;, for example: "
+        "/log phone Talked to the parish priest about announcing the course. "
+        "Channels: phone, email, meeting, in_person, online, sms "
+        "(or: telefon, email, spotkanie, osobiście, online, sms)."
+    )
+
+
+async def log_contact(update: Update, context: Context) -> None:
+    """/log <channel> <what happened>: the coordinator records a contact outside the chat."""
+    req = await begin(update, context)
+    _ = req._
+    scope = await scope_for(req, Action.RECORD_CONTACT)
+    if scope is None or req.person is None:
+        return
+    try:
+        contact = comm_log.parse_contact_command(command_args(update))
+    except ContactParseError as exc:
+        if exc.reason == "channel":
+            problem = _("I don't know the channel “{word}”.").format(word=esc(exc.word))
+        elif exc.reason == "text":
+            problem = _("Say what happened after the channel (at most 2000 characters).")
+        else:
+            problem = _("Tell me the channel and what happened.")
+        await reply(req, problem + " " + usage_text(req))
+        return
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        await comm_log.record_contact(
+            session,
+            partnership_id=scope.partnership.id,
+            contact=contact,
+            author_user_id=req.person.user_id,
+            author_name=req.person.display_name,
+        )
+    await reply(req, _("Recorded in the log of “{name}”: {channel}, “{text}”.").format(
+        name=esc(scope.partnership.name),
+        channel=_(CHANNEL_LABELS[contact.channel]),
+        text=esc(contact.text),
+    ))
+
+
+def describe_entry(req: Request, entry: LogEntry) -> str:
+    """One log entry as a line of /history."""
+    _ = req._
+    when = format_local(entry.occurred_at, locale=req.locale, zone=req.zone)
+    if entry.kind == EntryKind.EVENT:
+        label = EVENT_LABELS.get(entry.channel or "", N_("Event"))
+        return "🔹 {when} · {text}".format(
+            when=when, text=esc(_(label).format(detail=entry.text or ""))
+        )
+    text = entry.text or ""
+    if len(text) > ENTRY_TEXT_SHOWN:
+        text = text[:ENTRY_TEXT_SHOWN] + "…"
+    parts = []
+    if entry.media_kind:
+        parts.append("[" + _(MEDIA_LABELS.get(entry.media_kind, MEDIA_LABELS["other"])) + "]")
+    if text:
+        parts.append(esc(text))
+    if entry.edited_at is not None:
+        parts.append(_("(edited)"))
+    body = " ".join(parts)
+    if entry.kind == EntryKind.CONTACT:
+        channel = _(CHANNEL_LABELS.get(entry.channel or "", N_("other")))
+        return "📞 {when} · <b>{who}</b> ({channel}): {body}".format(
+            when=when, who=esc(entry.author_name), channel=channel, body=body
+        )
+    return "💬 {when} · <b>{who}</b>: {body}".format(
+        when=when, who=esc(entry.author_name), body=body
+    )
+
+
+def history_text(req: Request, name: str, page: HistoryPage) -> str:
+    """A page of the log as one message."""
+    _ = req._
+    title = _("<b>Communication log: {name}</b> (page {page})").format(
+        name=esc(name), page=page.page + 1
+    )
+    if not page.entries:
+        return title + "\n" + _("Nothing recorded yet.")
+    return title + "\n\n" + "\n".join(describe_entry(req, e) for e in page.entries)
+
+
+def history_keyboard(req: Request, partnership_id: int, page: HistoryPage) -> Keyboard:
+    """Buttons to move to newer or older entries."""
+    row = []
+    if page.has_newer:
+        row.append(Button(req._("« Newer"), f"hist:{partnership_id}:{page.page - 1}"))
+    if page.has_older:
+        row.append(Button(req._("Older »"), f"hist:{partnership_id}:{page.page + 1}"))
+    return [row] if row else []
+
+
+async def _load_page(req: Request, partnership_id: int, page_no: int) -> HistoryPage:
+    """Read one page of the log."""
+    async with req.services.db.transaction() as session:
+        return await comm_log.history_page(session, partnership_id=partnership_id, page=page_no)
+
+
+async def history(update: Update, context: Context) -> None:
+    """/history: the newest log entries with paging buttons."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_HISTORY)
+    if scope is None:
+        return
+    assert scope.partnership.id is not None
+    page = await _load_page(req, scope.partnership.id, 0)
+    await reply(req, history_text(req, scope.partnership.name, page),
+                buttons=history_keyboard(req, scope.partnership.id, page))
+
+
+async def history_page(update: Update, context: Context) -> None:
+    """A paging button of /history: re-check access, then show the page in place."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    try:
+        _prefix, pid_text, page_text = query.data.split(":")
+        partnership_id, page_no = int(pid_text), int(page_text)
+    except ValueError:
+        await query.answer()
+        return
+    scope = await scope_for(req, Action.VIEW_HISTORY, partnership_id=partnership_id)
+    await query.answer()
+    if scope is None or query.message is None:
+        return
+    page = await _load_page(req, partnership_id, page_no)
+    try:
+        await req.services.notifier.edit(
+            query.message.chat.id, query.message.message_id,
+            history_text(req, scope.partnership.name, page),
+            buttons=history_keyboard(req, partnership_id, page),
+        )
+    except ChatUnreachable:
+        return

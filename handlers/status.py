@@ -1,0 +1,81 @@
+"""/status: the partnership's communication at a glance, answered from the log."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot.access import Action
+from bot.db import utcnow
+from bot.i18n import format_local
+from bot.models import Partnership
+from bot.services.status import CommunicationStatus, communication_status
+from handlers.common import Context, Request, begin, esc, reply, scope_for
+
+
+def counts_line(req: Request, label: str, messages: int, contacts: int) -> str:
+    """'This week: 3 messages, 1 recorded contact' with real plural forms."""
+    return "{label}: {messages}, {contacts}".format(
+        label=label,
+        messages=req.ngettext("{n} message", "{n} messages", messages).format(n=messages),
+        contacts=req.ngettext(
+            "{n} recorded contact", "{n} recorded contacts", contacts
+        ).format(n=contacts),
+    )
+
+
+def status_text(req: Request, partnership: Partnership, status: CommunicationStatus) -> str:
+    """The /status answer."""
+    _ = req._
+    zone = ZoneInfo(partnership.timezone)
+    lines = [
+        "<b>{name}</b>".format(name=esc(partnership.name)),
+        _("Coordinator: {name}").format(name=esc(partnership.coordinator_name)),
+        _("Registered: {date}").format(
+            date=format_local(partnership.created_at, locale=req.locale, zone=zone, fmt="medium")
+        ),
+    ]
+    if not partnership.is_active:
+        lines.append(_("⚠️ The bot is not in the group any more; nothing new is recorded."))
+    elif not partnership.can_read_messages:
+        lines.append(_("⚠️ I cannot read this group's messages (privacy mode), so messages "
+                       "are not counted. Type /help to see how to fix it."))
+    lines += [
+        "",
+        counts_line(req, _("This week"), status.messages_week, status.contacts_week),
+        counts_line(req, _("This month"), status.messages_month, status.contacts_month),
+    ]
+    if status.active_people:
+        people = ", ".join(
+            "{name} ({n})".format(name=esc(p.name), n=p.entries) for p in status.active_people
+        )
+        more = status.active_people_total - len(status.active_people)
+        if more > 0:
+            people += " " + req.ngettext("and {n} more", "and {n} more", more).format(n=more)
+        lines.append(_("Active this month: {people}").format(people=people))
+    else:
+        lines.append(_("Nobody has been active this month yet."))
+    if status.last_activity_at is not None:
+        lines.append(_("Last activity: {when}").format(
+            when=format_local(status.last_activity_at, locale=req.locale, zone=zone)
+        ))
+    else:
+        lines.append(_("No activity recorded yet."))
+    return "\n".join(lines)
+
+
+async def status(update: Update, context: Context) -> None:
+    """/status in the group (or privately, for the coordinator)."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_STATUS)
+    if scope is None:
+        return
+    partnership = scope.partnership
+    assert partnership.id is not None
+    async with req.services.db.transaction() as session:
+        report = await communication_status(
+            session, partnership_id=partnership.id, now=utcnow(),
+            zone=ZoneInfo(partnership.timezone),
+        )
+    await reply(req, status_text(req, partnership, report))
