@@ -36,7 +36,7 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     app = builder.build()
     handlers.register(app)
     return app
@@ -87,6 +87,23 @@ async def publish_commands(app: Application, settings: Settings) -> None:  # typ
             )
 
 
+async def start_application(app: Application) -> None:  # type: ignore[type-arg]
+    """Initialise, run post_init (PTB only calls it from run_polling) and start."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+
+
+async def stop_application(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop, shut down and run post_shutdown, mirroring start_application."""
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
 async def run_bot(settings: Settings) -> None:
     """Migrate the database, start the application and poll until a signal arrives."""
     await upgrade_database(settings.database_url)
@@ -95,11 +112,10 @@ async def run_bot(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with app:
-        await app.start()
+    await start_application(app)
+    try:
         log.info("partnerbot is polling as @%s", app.bot.username)
         poller = ConfirmingPoller(app, services_of(app.bot_data).db, timeout=settings.polling_timeout)
-        try:
-            await poller.run(stop)
-        finally:
-            await app.stop()
+        await poller.run(stop)
+    finally:
+        await stop_application(app)

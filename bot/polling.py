@@ -133,13 +133,14 @@ class ConfirmingPoller:
 
     async def _fetch(self) -> tuple[Update, ...]:
         """One long-poll request."""
-        return await self.app.bot.get_updates(
+        updates: tuple[Update, ...] = await self.app.bot.get_updates(
             offset=self.offset,
             limit=self.limit,
             timeout=self.timeout,
             allowed_updates=ALLOWED_UPDATES,
             read_timeout=self.timeout + 10,
         )
+        return updates
 
     async def poll_once(self) -> int:
         """Fetch, store, dispatch and (by moving the offset) confirm one batch."""

@@ -105,12 +105,8 @@ def describe_entry(req: Request, entry: LogEntry) -> str:
     body = " ".join(parts)
     if entry.kind == EntryKind.CONTACT:
         channel = _(CHANNEL_LABELS.get(entry.channel or "", N_("other")))
-        return "📞 {when} · <b>{who}</b> ({channel}): {body}".format(
-            when=when, who=esc(entry.author_name), channel=channel, body=body
-        )
-    return "💬 {when} · <b>{who}</b>: {body}".format(
-        when=when, who=esc(entry.author_name), body=body
-    )
+        return f"📞 {when} · <b>{esc(entry.author_name)}</b> ({channel}): {body}"
+    return f"💬 {when} · <b>{esc(entry.author_name)}</b>: {body}"
 
 
 def history_text(req: Request, name: str, page: HistoryPage) -> str:

@@ -30,7 +30,7 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
     _ = req._
     zone = ZoneInfo(partnership.timezone)
     lines = [
-        "<b>{name}</b>".format(name=esc(partnership.name)),
+        f"<b>{esc(partnership.name)}</b>",
         _("Coordinator: {name}").format(name=esc(partnership.coordinator_name)),
         _("Registered: {date}").format(
             date=format_local(partnership.created_at, locale=req.locale, zone=zone, fmt="medium")
@@ -48,7 +48,7 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
     ]
     if status.active_people:
         people = ", ".join(
-            "{name} ({n})".format(name=esc(p.name), n=p.entries) for p in status.active_people
+            f"{esc(p.name)} ({p.entries})" for p in status.active_people
         )
         more = status.active_people_total - len(status.active_people)
         if more > 0:

@@ -15,6 +15,8 @@ import bot.models  # noqa: F401  (all tables on the metadata)
 from bot.db import Database
 from bot.migrate import upgrade_database
 
+pytest_plugins = ["tests.e2e_fixtures"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP_REASON = "PostgreSQL tests skipped: set TEST_DATABASE_URL to run them"
 

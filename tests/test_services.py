@@ -137,7 +137,7 @@ async def test_status_counts_week_month_and_people(database: Database) -> None:
         report = await communication_status(session, partnership_id=p.id, now=now, zone=zone)
     assert (report.messages_week, report.messages_month) == (2, 4)
     assert (report.contacts_week, report.contacts_month) == (1, 1)
-    assert [a.name for a in report.active_people][0] == "User 1"
+    assert report.active_people[0].name == "User 1"
     assert report.active_people_total == 4  # three writers and the coordinator
     assert report.last_activity_at == datetime(2026, 11, 25, 10, tzinfo=UTC)
 
@@ -148,7 +148,7 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
     with pytest.raises(Exception, match="naive"):
         async with database.transaction() as session:
             session.add(LogEntry(partnership_id=p.id, kind="message",
-                                 occurred_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+                                 occurred_at=datetime(2026, 1, 1)))
             await session.flush()
 
 

@@ -118,7 +118,7 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
     rows = await session.exec(
         select(Partnership.chat_id, Partnership.id).where(col(Partnership.chat_id).in_(chat_ids))
     )
-    partnership_of = {chat_id: pid for chat_id, pid in rows.all()}
+    partnership_of = {chat_id: pid for chat_id, pid in rows.all() if pid is not None}
     now = utcnow()
     new_rows = [
         {

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func
-from sqlmodel import select
+from sqlalchemy import ColumnElement, and_, case, func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import EntryKind, LogEntry
@@ -55,14 +55,16 @@ async def communication_status(
     """Messages and contacts this week and month, who was active, and when last."""
     week_start, month_start = period_starts(now, zone)
     since = min(week_start, month_start)
-    is_message = LogEntry.kind == EntryKind.MESSAGE.value
-    is_contact = LogEntry.kind == EntryKind.CONTACT.value
-    in_week = LogEntry.occurred_at >= week_start  # type: ignore[operator]
-    in_month = LogEntry.occurred_at >= month_start  # type: ignore[operator]
+    kind, occurred = col(LogEntry.kind), col(LogEntry.occurred_at)
+    is_message = kind == EntryKind.MESSAGE.value
+    is_contact = kind == EntryKind.CONTACT.value
+    in_week = occurred >= week_start
+    in_month = occurred >= month_start
+    talk = kind.in_([EntryKind.MESSAGE.value, EntryKind.CONTACT.value])
 
-    def counted(*conditions: object) -> object:
+    def counted(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
         """SUM(CASE WHEN ... THEN 1 ELSE 0 END): portable conditional counting."""
-        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)  # type: ignore[arg-type]
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
 
     totals = await session.exec(
         select(
@@ -70,29 +72,26 @@ async def communication_status(
             counted(is_message, in_month),
             counted(is_contact, in_week),
             counted(is_contact, in_month),
-        ).where(LogEntry.partnership_id == partnership_id, LogEntry.occurred_at >= since)  # type: ignore[operator]
+        ).where(LogEntry.partnership_id == partnership_id, occurred >= since)
     )
     messages_week, messages_month, contacts_week, contacts_month = totals.one()
 
     last = await session.exec(
-        select(func.max(LogEntry.occurred_at)).where(
-            LogEntry.partnership_id == partnership_id,
-            LogEntry.kind.in_([EntryKind.MESSAGE.value, EntryKind.CONTACT.value]),  # type: ignore[attr-defined]
-        )
+        select(func.max(occurred)).where(LogEntry.partnership_id == partnership_id, talk)
     )
     last_activity_at = last.first()
     if last_activity_at is not None and last_activity_at.tzinfo is None:
         last_activity_at = last_activity_at.replace(tzinfo=UTC)  # aggregate bypasses the column type
 
     people = await session.exec(
-        select(LogEntry.author_user_id, func.max(LogEntry.author_name), func.count())
+        select(col(LogEntry.author_user_id), func.max(LogEntry.author_name), func.count())
         .where(
             LogEntry.partnership_id == partnership_id,
             in_month,
-            LogEntry.kind.in_([EntryKind.MESSAGE.value, EntryKind.CONTACT.value]),  # type: ignore[attr-defined]
-            LogEntry.author_user_id.is_not(None),  # type: ignore[union-attr]
+            talk,
+            col(LogEntry.author_user_id).is_not(None),
         )
-        .group_by(LogEntry.author_user_id)
+        .group_by(col(LogEntry.author_user_id))
         .order_by(func.count().desc(), func.max(LogEntry.author_name))
     )
     active = [ActivePerson(name=name or "?", entries=int(n)) for _uid, name, n in people.all()]

@@ -257,7 +257,11 @@ def compile_spec(raw: Mapping[str, Any]) -> ApiSpec:
 @functools.cache
 def load_spec() -> ApiSpec:
     """Load and compile api.json once per process."""
-    path = spec_path()
+    return load_spec_from(spec_path())
+
+
+def load_spec_from(path: Path) -> ApiSpec:
+    """Load and compile an api.json file (uncached); SpecNotFoundError if it is missing."""
     if not path.is_file():
         raise SpecNotFoundError(
             f"Telegram Bot API spec not found at {path}. Put the 'shared' folder next to the "
@@ -475,9 +479,13 @@ class Validator:
             return
         if fspec.constant is not None and value != fspec.constant:
             errors.append(f"{path}: must be '{fspec.constant}', got {describe(value)}")
-        if fspec.name.endswith("parse_mode") and isinstance(value, str):
-            if value and value.lower() not in PARSE_MODES:
-                errors.append(f"{path}: unsupported parse mode {value!r}")
+        if (
+            fspec.name.endswith("parse_mode")
+            and isinstance(value, str)
+            and value
+            and value.lower() not in PARSE_MODES
+        ):
+            errors.append(f"{path}: unsupported parse mode {value!r}")
         if fspec.pattern is not None and isinstance(value, str):
             regex, rule = fspec.pattern
             if not regex.fullmatch(value):
@@ -491,6 +499,7 @@ class Validator:
         """Apply a documented limit (length in characters/bytes, item count or number range)."""
         limit = fspec.limit
         assert limit is not None
+        size: float | None
         if limit.unit == "items":
             size = len(value) if isinstance(value, list) else None
             what = "items"
@@ -532,7 +541,8 @@ class Validator:
             if self._kind_matches(value, ref):
                 candidates.append(errs)
         if candidates:
-            errors.extend(min(candidates, key=len))
+            best: list[str] = min(candidates, key=len)
+            errors.extend(best)
         else:
             expected = " or ".join(str(r) for r in refs)
             errors.append(f"{path}: expected {expected}, got {describe(value)}")

@@ -209,8 +209,10 @@ def media_object(kind: str, **overrides: Any) -> Any:
             "Poll",
             id=str(next(_query_counter)),
             question="Kiedy spotkanie?",
-            options=[minimal_object("PollOption", persistent_id=str(i), text=text)
-                     for i, text in enumerate(("Wtorek", "Czwartek"))],  # fmt: skip
+            options=[
+                minimal_object("PollOption", persistent_id=str(i), text=text)
+                for i, text in enumerate(("Wtorek", "Czwartek"))
+            ],
             type="regular",
             is_anonymous=True,
         )
