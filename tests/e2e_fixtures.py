@@ -35,14 +35,19 @@ async def running_bot(fake: FakeBotApi, database: Database, db_url: str) -> Asyn
     await bot.stop()
 
 
-async def register_group(bot: BotUnderTest, chat: dict | None = None, name: str = "Partnerstwo Czarne",
-                         coordinator: dict = COORDINATOR) -> dict:
+async def register_group(
+    bot: BotUnderTest,
+    chat: dict | None = None,
+    name: str = "Partnerstwo Czarne",
+    coordinator: dict = COORDINATOR,
+) -> dict:
     """Add the bot to a group and register it with /setup by an administrator."""
     chat = chat or tg.supergroup(GROUP_ID, "Czarne")
     bot.fake.set_chat_member(chat["id"], coordinator["id"], "administrator")
     await bot.deliver(
-        tg.my_chat_member(chat, coordinator, old_status="left", new_status="member",
-                          bot_user=bot.fake.bot_user),
+        tg.my_chat_member(
+            chat, coordinator, old_status="left", new_status="member", bot_user=bot.fake.bot_user
+        ),
         tg.message(chat, coordinator, f"/setup {name}"),
     )
     return chat

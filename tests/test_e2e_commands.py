@@ -20,8 +20,9 @@ async def _contacts(database: Database) -> list[LogEntry]:
 async def test_log_contact_in_group_and_privately(running_bot: BotUnderTest, database: Database) -> None:
     chat = await register_group(running_bot)
     await running_bot.deliver(tg.message(chat, COORDINATOR, "/log telefon Rozmowa z proboszczem"))
-    assert "Zapisano w dzienniku „Partnerstwo Czarne”: telefon, „Rozmowa z proboszczem”." in (
-        running_bot.fake.sent_texts(GROUP_ID)[-1]
+    assert (
+        "Zapisano w dzienniku „Partnerstwo Czarne”: telefon, „Rozmowa z proboszczem”."
+        in (running_bot.fake.sent_texts(GROUP_ID)[-1])
     )
     private = tg.private_chat(COORDINATOR)
     await running_bot.deliver(tg.message(private, COORDINATOR, "/log meeting Met the school head"))
@@ -76,14 +77,18 @@ async def test_history_pages_with_buttons(running_bot: BotUnderTest) -> None:
     assert running_bot.fake.calls("answerCallbackQuery")
 
 
-async def test_no_one_sees_another_partnerships_history(running_bot: BotUnderTest, database: Database) -> None:
+async def test_no_one_sees_another_partnerships_history(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat_a = await register_group(running_bot, chat=tg.supergroup(-100_111, "A"), name="Partnerstwo A")
     await running_bot.deliver(tg.message(chat_a, MEMBER_PL, "tajne sprawy A"))
     other_coordinator = tg.user(2001, "Ewa", language_code="pl")
-    chat_b = await register_group(running_bot, chat=tg.supergroup(-100_222, "B"), name="Partnerstwo B",
-                                  coordinator=other_coordinator)
+    chat_b = await register_group(
+        running_bot, chat=tg.supergroup(-100_222, "B"), name="Partnerstwo B", coordinator=other_coordinator
+    )
     async with database.transaction() as session:
         from bot.services import partnerships
+
         a = await partnerships.by_chat(session, chat_id=-100_111)
     assert a is not None
     await running_bot.deliver(tg.message(chat_b, MEMBER_EN, "/history"))
@@ -106,9 +111,15 @@ async def test_coordinator_of_two_partnerships_picks_one(running_bot: BotUnderTe
     assert "Koordynujesz więcej niż jedno partnerstwo" in picker.params["text"]
     buttons = [row[0] for row in picker.params["reply_markup"]["inline_keyboard"]]
     assert [b["text"] for b in buttons] == ["Partnerstwo A", "Partnerstwo B"]
-    await running_bot.deliver(tg.callback_query(COORDINATOR, running_bot.fake.last_message(COORDINATOR["id"]),
-                                                buttons[1]["callback_data"]))
-    assert "Polecenia prywatne dotyczą teraz: Partnerstwo B" in running_bot.fake.sent_texts(COORDINATOR["id"])[-1]
+    await running_bot.deliver(
+        tg.callback_query(
+            COORDINATOR, running_bot.fake.last_message(COORDINATOR["id"]), buttons[1]["callback_data"]
+        )
+    )
+    assert (
+        "Polecenia prywatne dotyczą teraz: Partnerstwo B"
+        in running_bot.fake.sent_texts(COORDINATOR["id"])[-1]
+    )
     await running_bot.deliver(tg.message(private, COORDINATOR, "/status"))
     assert "<b>Partnerstwo B</b>" in running_bot.fake.sent_texts(COORDINATOR["id"])[-1]
 
@@ -116,7 +127,9 @@ async def test_coordinator_of_two_partnerships_picks_one(running_bot: BotUnderTe
 async def test_private_status_for_strangers_is_refused(running_bot: BotUnderTest) -> None:
     await register_group(running_bot)
     await running_bot.deliver(tg.message(tg.private_chat(MEMBER_EN), MEMBER_EN, "/status"))
-    assert "You are not a coordinator of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
+    assert (
+        "You are not a coordinator of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
+    )
 
 
 async def test_help_depends_on_place_and_role(running_bot: BotUnderTest) -> None:
@@ -139,14 +152,18 @@ async def test_language_choice_is_remembered(running_bot: BotUnderTest, database
     await running_bot.deliver(tg.message(private, MEMBER_PL, "/language"))
     offer = running_bot.fake.calls("sendMessage")[-1]
     assert offer.params["text"] == "Wybierz język:"
-    await running_bot.deliver(tg.callback_query(MEMBER_PL, running_bot.fake.last_message(MEMBER_PL["id"]), "lang:en"))
+    await running_bot.deliver(
+        tg.callback_query(MEMBER_PL, running_bot.fake.last_message(MEMBER_PL["id"]), "lang:en")
+    )
     assert running_bot.fake.sent_texts(MEMBER_PL["id"])[-1].startswith("Language set: English")
     await running_bot.deliver(tg.message(private, MEMBER_PL, "/privacy"))
     assert "What I record and why" in running_bot.fake.sent_texts(MEMBER_PL["id"])[-1]
     async with database.transaction() as session:
         person = await session.get(Person, MEMBER_PL["id"])
     assert person is not None and person.locale == "en"
-    await running_bot.deliver(tg.callback_query(MEMBER_PL, running_bot.fake.last_message(MEMBER_PL["id"]), "lang:pl"))
+    await running_bot.deliver(
+        tg.callback_query(MEMBER_PL, running_bot.fake.last_message(MEMBER_PL["id"]), "lang:pl")
+    )
     assert running_bot.fake.sent_texts(MEMBER_PL["id"])[-1].startswith("Ustawiono język: polski")
 
 

@@ -30,28 +30,37 @@ async def test_command_menus_are_published_per_scope_and_language(running_bot: B
     calls = running_bot.fake.calls("setMyCommands")
     seen = {(c.params["scope"]["type"], c.params.get("language_code")) for c in calls}
     assert seen == {
-        (scope, lang)
-        for scope in ("all_group_chats", "all_private_chats")
-        for lang in (None, "pl", "en")
+        (scope, lang) for scope in ("all_group_chats", "all_private_chats") for lang in (None, "pl", "en")
     }
-    polish = next(c for c in calls if c.params.get("language_code") == "pl"
-                  and c.params["scope"]["type"] == "all_group_chats")
+    polish = next(
+        c
+        for c in calls
+        if c.params.get("language_code") == "pl" and c.params["scope"]["type"] == "all_group_chats"
+    )
     assert {"command": "status", "description": "Aktywność partnerstwa w tym tygodniu i miesiącu"} in (
         polish.params["commands"]
     )
 
 
-async def test_added_to_group_greets_with_privacy_notice_in_adders_language(running_bot: BotUnderTest) -> None:
+async def test_added_to_group_greets_with_privacy_notice_in_adders_language(
+    running_bot: BotUnderTest,
+) -> None:
     chat = tg.group(-4001, "Radlin")
-    await running_bot.deliver(tg.my_chat_member(chat, MEMBER_EN, old_status="left", new_status="member",
-                                                bot_user=running_bot.fake.bot_user))
+    await running_bot.deliver(
+        tg.my_chat_member(
+            chat, MEMBER_EN, old_status="left", new_status="member", bot_user=running_bot.fake.bot_user
+        )
+    )
     (greeting,) = running_bot.fake.sent_texts(-4001)
     assert "What I record and why" in greeting and "/setup" in greeting
     assert "cannot read" not in greeting
 
     chat = tg.group(-4002, "Czarne")
-    await running_bot.deliver(tg.my_chat_member(chat, COORDINATOR, old_status="left", new_status="member",
-                                                bot_user=running_bot.fake.bot_user))
+    await running_bot.deliver(
+        tg.my_chat_member(
+            chat, COORDINATOR, old_status="left", new_status="member", bot_user=running_bot.fake.bot_user
+        )
+    )
     (greeting,) = running_bot.fake.sent_texts(-4002)
     assert "Co zapisuję i dlaczego" in greeting and "/setup" in greeting
 
@@ -61,15 +70,20 @@ async def test_privacy_mode_on_is_explained(running_bot: BotUnderTest) -> None:
     running_bot.app.bot._bot_user = None  # type: ignore[attr-defined]  # forget the cached getMe
     await running_bot.app.bot.get_me()
     chat = tg.group(-4003, "Sędziejowice")
-    await running_bot.deliver(tg.my_chat_member(chat, MEMBER_EN, old_status="left", new_status="member",
-                                                bot_user=running_bot.fake.bot_user))
+    await running_bot.deliver(
+        tg.my_chat_member(
+            chat, MEMBER_EN, old_status="left", new_status="member", bot_user=running_bot.fake.bot_user
+        )
+    )
     (greeting,) = running_bot.fake.sent_texts(-4003)
     assert "I cannot read this group's messages" in greeting and "/setprivacy" in greeting
     # As an administrator the bot reads everything, so there is no warning.
     chat = tg.group(-4004, "Radlin")
-    await running_bot.deliver(tg.my_chat_member(chat, MEMBER_EN, old_status="left",
-                                                new_status="administrator",
-                                                bot_user=running_bot.fake.bot_user))
+    await running_bot.deliver(
+        tg.my_chat_member(
+            chat, MEMBER_EN, old_status="left", new_status="administrator", bot_user=running_bot.fake.bot_user
+        )
+    )
     (greeting,) = running_bot.fake.sent_texts(-4004)
     assert "cannot read" not in greeting
 
@@ -87,7 +101,9 @@ async def test_setup_by_admin_registers_once(running_bot: BotUnderTest, database
     assert again is not None and again.name == "Partnerstwo Czarne"
 
 
-async def test_setup_refused_for_non_admin_and_bad_names(running_bot: BotUnderTest, database: Database) -> None:
+async def test_setup_refused_for_non_admin_and_bad_names(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = tg.supergroup(GROUP_ID, "Czarne")
     running_bot.fake.set_chat_member(GROUP_ID, MEMBER_EN["id"], "member")
     await running_bot.deliver(tg.message(chat, MEMBER_EN, "/setup Partnership Radlin"))
@@ -150,15 +166,23 @@ async def test_setup_and_messages_in_one_batch_are_logged_in_order(
     assert [m.text for m in await _messages(database)] == ["after setup"]
 
 
-async def test_removed_then_added_back_keeps_everything(running_bot: BotUnderTest, database: Database) -> None:
+async def test_removed_then_added_back_keeps_everything(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot)
     await running_bot.deliver(tg.message(chat, MEMBER_PL, "pierwsza"))
-    await running_bot.deliver(tg.my_chat_member(chat, COORDINATOR, old_status="member", new_status="kicked",
-                                                bot_user=running_bot.fake.bot_user))
+    await running_bot.deliver(
+        tg.my_chat_member(
+            chat, COORDINATOR, old_status="member", new_status="kicked", bot_user=running_bot.fake.bot_user
+        )
+    )
     p = await _partnership(database)
     assert p is not None and not p.is_active and p.deactivated_at is not None
-    await running_bot.deliver(tg.my_chat_member(chat, COORDINATOR, old_status="kicked", new_status="member",
-                                                bot_user=running_bot.fake.bot_user))
+    await running_bot.deliver(
+        tg.my_chat_member(
+            chat, COORDINATOR, old_status="kicked", new_status="member", bot_user=running_bot.fake.bot_user
+        )
+    )
     assert "Wróciłem" in running_bot.fake.sent_texts(GROUP_ID)[-1]
     p = await _partnership(database)
     assert p is not None and p.is_active
@@ -206,6 +230,8 @@ async def test_status_in_group_polish_and_english(running_bot: BotUnderTest) -> 
 
 async def test_timestamps_are_utc(running_bot: BotUnderTest, database: Database) -> None:
     chat = await register_group(running_bot)
-    await running_bot.deliver(tg.message(chat, MEMBER_PL, "czas", date=int(datetime(2026, 3, 29, 1, 30, tzinfo=UTC).timestamp())))
+    await running_bot.deliver(
+        tg.message(chat, MEMBER_PL, "czas", date=int(datetime(2026, 3, 29, 1, 30, tzinfo=UTC).timestamp()))
+    )
     (logged,) = await _messages(database)
     assert logged.occurred_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.db import Database
-from bot.models import EntryKind, EventKind, LogEntry, Partnership
+from bot.models import Channel, EntryKind, EventKind, LogEntry, Partnership
 from bot.services import log as comm_log
 from bot.services import partnerships
 from bot.services.log import ContactCommand, IncomingMessage
@@ -131,7 +131,7 @@ async def test_status_counts_week_month_and_people(database: Database) -> None:
     async with database.transaction() as session:
         await comm_log.store_messages(session, messages=messages)
         await comm_log.record_contact(
-            session, partnership_id=p.id, contact=ContactCommand(comm_log.Channel.PHONE, "x"),
+            session, partnership_id=p.id, contact=ContactCommand(Channel.PHONE, "x"),
             author_user_id=7, author_name="Anna Nowak", at=datetime(2026, 11, 24, 8, tzinfo=UTC),
         )
         report = await communication_status(session, partnership_id=p.id, now=now, zone=zone)

@@ -13,6 +13,7 @@ import copy
 import email.parser
 import email.policy
 import http
+import http.client
 import json
 import mimetypes
 import socket
@@ -153,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server: _HTTPServer
+    raw_requestline: bytes
+    fields: dict[str, str]
 
     def setup(self) -> None:
         """Track the connection so stop() can close keep-alive sockets."""
@@ -167,6 +170,37 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """No per-request logging."""
+
+    def parse_request(self) -> bool:
+        """Lean HTTP/1.x request parsing (the stdlib one runs the email parser per request)."""
+        self.command = ""
+        self.request_version = "HTTP/0.9"
+        self.close_connection = True
+        self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
+        parts = self.requestline.split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            self.send_error(400, "Bad request line")
+            return False
+        self.command, self.path, self.request_version = parts
+        fields: dict[str, str] = {}
+        while True:
+            line = self.rfile.readline(65537)
+            if len(line) > 65536 or len(fields) > 100:
+                self.send_error(431)
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("iso-8859-1").partition(":")
+            fields[name.strip().lower()] = value.strip()
+        self.fields = fields
+        self.headers = http.client.HTTPMessage()
+        connection = fields.get("connection", "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        )
+        if fields.get("expect", "").lower() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
 
     def do_POST(self) -> None:
         """Bot API call (form, multipart or JSON body)."""
@@ -201,10 +235,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         """Read the request body (Content-Length or chunked)."""
-        length = self.headers.get("Content-Length")
+        length = self.fields.get("content-length")
         if length is not None:
             return self.rfile.read(int(length)) if int(length) else b""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        if "chunked" in self.fields.get("transfer-encoding", "").lower():
             chunks = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
@@ -224,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         typed: dict[str, Any] = {}
         files: dict[str, bytes] = {}
         filenames: dict[str, str] = {}
-        ctype = self.headers.get("Content-Type", "")
+        ctype = self.fields.get("content-type", "")
         kind = ctype.split(";", 1)[0].strip().lower()
         if kind == "application/x-www-form-urlencoded":
             raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
@@ -313,6 +347,7 @@ class FakeBotApi:
         self.violations: list[str] = []
         self.internal_errors: list[str] = []
         self.dropped_updates: list[dict[str, Any]] = []
+        self._dropped_ids: set[int] = set()
         self._cond = threading.Condition(threading.RLock())
         self._stop_event = threading.Event()
         self._server: _HTTPServer | None = None
@@ -532,10 +567,8 @@ class FakeBotApi:
             await asyncio.sleep(0.005)
 
     def _is_confirmed(self, update_id: int) -> bool:
-        """Whether update_id is below the confirmed offset or was dropped/never queued."""
-        if update_id < self._confirmed_offset:
-            return True
-        return not any(p.update_id == update_id for p in self._pending)
+        """Whether update_id is below the confirmed offset or was dropped unseen."""
+        return update_id < self._confirmed_offset or update_id in self._dropped_ids
 
     # ------------------------------------------------------------------ calls
 
@@ -791,6 +824,7 @@ class FakeBotApi:
             dropped = {id(r) for r in rejected}
             self._pending = deque(p for p in self._pending if id(p) not in dropped)
             self.dropped_updates.extend(json.loads(r.payload) for r in rejected)
+            self._dropped_ids.update(r.update_id for r in rejected)
             self._cond.notify_all()
         return batch
 
@@ -970,6 +1004,7 @@ def _h_delete_webhook(fake: FakeBotApi, call: Call) -> Any:
     """deleteWebhook (drop_pending_updates confirms everything queued)."""
     if call.params.get("drop_pending_updates") is True:
         fake.dropped_updates.extend(json.loads(p.payload) for p in fake._pending)
+        fake._dropped_ids.update(p.update_id for p in fake._pending)
         fake._pending.clear()
         fake._confirmed_offset = max(fake._confirmed_offset, fake._next_update_id)
     return True

@@ -339,7 +339,7 @@ def _markdown_v2_visible(text: str) -> tuple[str, str | None]:
     while i < n:
         c = text[i]
         if c == "\\":
-            if i + 1 < n:
+            if i + 1 < n and not in_url:
                 out.append(text[i + 1])
             i, line_start = i + 2, False
             continue
@@ -548,12 +548,10 @@ class Validator:
             errors.append(f"{path}: expected {expected}, got {describe(value)}")
 
     def _kind_matches(self, value: Any, ref: TypeRef) -> bool:
-        """Whether `value` has the JSON shape of `ref` (used to pick the error to report)."""
+        """Whether `value` is the array/object `ref` describes (to pick the error to report)."""
         if ref.depth:
             return isinstance(value, list)
-        if ref.name in SCALAR_TYPES:
-            return not isinstance(value, dict | list)
-        return isinstance(value, dict)
+        return ref.name not in SCALAR_TYPES and isinstance(value, dict)
 
     def _check_ref(self, value: Any, ref: TypeRef, path: str, errors: list[str]) -> None:
         """Check `value` against one TypeRef."""

@@ -1,0 +1,209 @@
+"""Telegram's errors handled on purpose: flood waits, removal, migration, timeouts, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlmodel import func, select
+from telegram import Bot
+from telegram.error import TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.db import Database
+from bot.models import EntryKind, LogEntry
+from bot.notifier import Button, ChatUnreachable
+from bot.services import partnerships
+from bot.telegram_notifier import TelegramNotifier
+from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL, register_group
+from tests.fakebot import FakeBotApi
+from tests.fakebot import updates as tg
+from tests.harness import BotUnderTest
+
+
+class Events:
+    """What the notifier reported, and how long it was asked to wait."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self.migrations: list[tuple[int, int]] = []
+        self.unreachable: list[int] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+    async def migrated(self, old: int, new: int) -> None:
+        self.migrations.append((old, new))
+
+    async def gone(self, chat_id: int, reason: str) -> None:
+        self.unreachable.append(chat_id)
+
+
+@pytest.fixture
+async def notifier(fake: FakeBotApi) -> AsyncIterator[tuple[TelegramNotifier, Events]]:
+    events = Events()
+    request = HTTPXRequest(read_timeout=0.3, connect_timeout=1.0)
+    async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
+        yield (
+            TelegramNotifier(
+                bot, on_migrated=events.migrated, on_unreachable=events.gone, sleep=events.sleep
+            ),
+            events,
+        )
+
+
+async def test_flood_wait_is_honoured_and_message_still_goes_out(fake: FakeBotApi, notifier) -> None:
+    sender, events = notifier
+    fake.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 7", retry_after=7
+    )
+    sent = await sender.send(-100_1, "po przerwie")
+    assert events.sleeps == [7.0]
+    assert fake.sent_texts(-100_1) == ["po przerwie"] and sent.chat_id == -100_1
+
+
+async def test_bot_removed_is_reported_not_swallowed(fake: FakeBotApi, notifier) -> None:
+    sender, events = notifier
+    fake.fail_next("sendMessage", error_code=403, description="Forbidden: bot was kicked from the group chat")
+    with pytest.raises(ChatUnreachable):
+        await sender.send(-100_2, "hello")
+    assert events.unreachable == [-100_2]
+
+
+async def test_migrated_chat_is_followed_and_message_resent(fake: FakeBotApi, notifier) -> None:
+    sender, events = notifier
+    fake.fail_next(
+        "sendMessage",
+        error_code=400,
+        migrate_to_chat_id=-100_333,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+    )
+    sent = await sender.send(-333, "do supergrupy")
+    assert events.migrations == [(-333, -100_333)]
+    assert sent.chat_id == -100_333 and fake.sent_texts(-100_333) == ["do supergrupy"]
+
+
+async def test_timeout_is_retried_with_backoff(fake: FakeBotApi, notifier) -> None:
+    sender, events = notifier
+    fake.delay_next("sendMessage", 0.6)
+    await sender.send(-100_4, "po timeoucie")
+    assert events.sleeps == [0.5]
+    assert fake.sent_texts(-100_4)[-1] == "po timeoucie"
+
+
+async def test_persistent_timeouts_give_up_loudly(fake: FakeBotApi, notifier) -> None:
+    sender, events = notifier
+    fake.delay_next("sendMessage", 0.6, times=4)
+    with pytest.raises(TimedOut):
+        await sender.send(-100_5, "nigdy")
+    assert events.sleeps == [0.5, 1.0, 2.0]
+
+
+async def test_long_text_is_split_and_buttons_go_last(fake: FakeBotApi, notifier) -> None:
+    sender, _events = notifier
+    text = "\n".join(f"wiersz {i}: " + "ą" * 80 for i in range(100))
+    await sender.send(-100_6, text, buttons=[[Button("Dalej", "next:1")]])
+    calls = fake.calls("sendMessage")
+    assert len(calls) == 3 and all(len(c.params["text"]) <= 4096 for c in calls)
+    assert "\n".join(c.params["text"] for c in calls) == text
+    assert ["reply_markup" in c.params for c in calls] == [False, False, True]
+
+
+async def test_unchanged_edit_is_not_an_error(fake: FakeBotApi, notifier) -> None:
+    sender, _events = notifier
+    sent = await sender.send(-100_7, "ten sam tekst")
+    fake.fail_next(
+        "editMessageText",
+        error_code=400,
+        description="Bad Request: message is not modified: specified new message content "
+        "and reply markup are exactly the same",
+    )
+    await sender.edit(sent.chat_id, sent.message_id, "ten sam tekst")
+
+
+async def test_reply_to_removed_group_deactivates_partnership(
+    running_bot: BotUnderTest, database: Database
+) -> None:
+    chat = await register_group(running_bot)
+    running_bot.fake.fail_next(
+        "sendMessage", error_code=403, description="Forbidden: bot was kicked from the supergroup chat"
+    )
+    await running_bot.deliver(tg.message(chat, MEMBER_PL, "/status"))
+    async with database.transaction() as session:
+        p = await partnerships.by_chat(session, chat_id=GROUP_ID)
+    assert p is not None and not p.is_active
+
+
+async def test_reply_to_migrated_group_follows_it(running_bot: BotUnderTest, database: Database) -> None:
+    chat = await register_group(running_bot, chat=tg.group(-5005, "Czarne"))
+    running_bot.fake.fail_next(
+        "sendMessage",
+        error_code=400,
+        migrate_to_chat_id=-100_5005,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+    )
+    await running_bot.deliver(tg.message(chat, MEMBER_PL, "/status"))
+    assert "<b>Partnerstwo Czarne</b>" in running_bot.fake.sent_texts(-100_5005)[-1]
+    async with database.transaction() as session:
+        p = await partnerships.by_chat(session, chat_id=-100_5005)
+    assert p is not None and p.name == "Partnerstwo Czarne"
+
+
+async def _message_count(database: Database) -> int:
+    async with database.transaction() as session:
+        result = await session.exec(
+            select(func.count()).select_from(LogEntry).where(LogEntry.kind == EntryKind.MESSAGE)
+        )
+        return int(result.one())
+
+
+async def test_update_is_confirmed_only_after_it_is_stored(
+    running_bot: BotUnderTest, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = await register_group(running_bot)
+    import bot.polling
+
+    real_store = bot.polling.store_messages  # type: ignore[attr-defined]
+    failures = asyncio.Event()
+
+    async def failing_store(session, *, messages):  # type: ignore[no-untyped-def]
+        failures.set()
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(bot.polling, "store_messages", failing_store)
+    (update_id,) = running_bot.fake.push_updates([tg.message(chat, MEMBER_PL, "nie zgub mnie")])
+    await asyncio.wait_for(failures.wait(), timeout=5)
+    assert running_bot.fake.confirmed_offset <= update_id  # not acknowledged while unstored
+    assert await _message_count(database) == 0
+    monkeypatch.setattr(bot.polling, "store_messages", real_store)
+    await running_bot.fake.await_confirmed(update_id, timeout=10)
+    assert await _message_count(database) == 1
+
+
+async def test_restart_loses_nothing_and_duplicates_nothing(
+    fake: FakeBotApi, database: Database, db_url: str
+) -> None:
+    first = await BotUnderTest(fake, db_url).start()
+    chat = await register_group(first)
+    await first.deliver(*[tg.message(chat, MEMBER_PL, f"przed {i}") for i in range(10)])
+    await first.stop()
+    assert fake.pending_count() == 0
+    # Updates that arrive while the bot is down are delivered once it is back.
+    fake.push_updates([tg.message(chat, COORDINATOR, f"w przerwie {i}") for i in range(5)])
+    second = await BotUnderTest(fake, db_url).start()
+    try:
+        await second.deliver(tg.message(chat, MEMBER_PL, "po restarcie"))
+    finally:
+        await second.stop()
+    assert await _message_count(database) == 16
+
+
+async def test_redelivered_batch_is_stored_once(running_bot: BotUnderTest, database: Database) -> None:
+    chat = await register_group(running_bot)
+    updates = [tg.message(chat, MEMBER_PL, f"raz {i}") for i in range(3)]
+    await running_bot.deliver(*updates)
+    # Telegram may deliver the same updates again (e.g. a crash before the offset moved).
+    await running_bot.deliver(*[dict(u) for u in updates])
+    assert await _message_count(database) == 3
