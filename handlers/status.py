@@ -40,7 +40,8 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
         lines.append(_("⚠️ The bot is not in the group any more; nothing new is recorded."))
     elif not partnership.can_read_messages:
         lines.append(_("⚠️ I cannot read this group's messages (privacy mode), so messages "
-                       "are not counted. Type /help to see how to fix it."))
+                       "are not counted. Make me a group administrator, or turn privacy mode off "
+                       "in @BotFather (/setprivacy, then Disable)."))
     lines += [
         "",
         counts_line(req, _("This week"), status.messages_week, status.contacts_week),

@@ -341,6 +341,11 @@ async def test_invalid_calls_get_400_and_a_violation(
     assert call.status == 400 and not call.ok
     with pytest.raises(AssertionError, match="1 Bot API violation"):
         fake.assert_clean()
+    fake.clear_calls()
+    with pytest.raises(AssertionError):
+        fake.assert_clean()  # clearing calls keeps the violations
+    fake.clear_violations()
+    fake.assert_clean()
 
 
 async def test_wrong_token_is_unauthorized(fake: FakeBotApi) -> None:
@@ -414,6 +419,37 @@ async def test_stop_wakes_a_pending_long_poll(bot: telegram.Bot) -> None:
         await asyncio.to_thread(other.stop)
         assert await poll == ()
         assert time.monotonic() - started < 2.0
+
+
+async def test_second_poller_gets_conflict_and_webhook_drop(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake.await_for("getUpdates")
+    async with telegram.Bot(fake.token, base_url=fake.base_url) as second_instance:
+        assert await second_instance.get_updates(timeout=0) == ()
+    with pytest.raises(telegram.error.Conflict, match="only one bot instance"):
+        await first
+    assert [c.status for c in fake.calls("getUpdates")] == [409, 200]
+
+    ids = fake.push_updates([message(PRIVATE, ANNA, "a"), {"update_id": 500, **message(
+        PRIVATE, ANNA, "b")}])  # fmt: skip
+    assert ids[1] == 500 and fake.push_update(message(PRIVATE, ANNA, "c")) == 501
+    with pytest.raises(ValueError, match="must be >= 502"):
+        fake.push_update({"update_id": 7, **message(PRIVATE, ANNA, "d")})
+    assert await bot.delete_webhook(drop_pending_updates=True) is True
+    assert fake.pending_count() == 0 and len(fake.dropped_updates) == 3
+    await fake.await_confirmed(501)
+
+
+async def test_validation_can_be_switched_off() -> None:
+    with FakeBotApi(validate=False) as lenient:
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(f"{lenient.base_url}{lenient.token}/sendMessage",
+                                       data={"chat_id": "1", "colour": "red"})  # fmt: skip
+        assert answer.json()["ok"] is True
+        assert lenient.violations == []
+        lenient.assert_clean()
 
 
 # --------------------------------------------------------------------------- error injection

@@ -41,6 +41,10 @@ CAPTION_METHODS = frozenset(
      "editmessagecaption", "copymessage"}
 )  # fmt: skip
 TEXT_METHODS = frozenset({"sendmessage", "editmessagetext"})
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
+    "is running"
+)
 
 Predicate = Callable[["Call"], bool]
 
@@ -76,8 +80,7 @@ class Call:
 
     def short(self) -> str:
         """One-line summary for failure reports."""
-        params = {k: v for k, v in self.params.items()}
-        text = json.dumps(params, ensure_ascii=False, default=str)
+        text = json.dumps(self.params, ensure_ascii=False, default=str)
         if len(text) > 200:
             text = text[:197] + "..."
         files = f" files={sorted(self.files)}" if self.files else ""
@@ -356,6 +359,7 @@ class FakeBotApi:
         self._calls: list[Call] = []
         self._pending: deque[_Pending] = deque()
         self._next_update_id = first_update_id
+        self._poll_generation = 0
         self._confirmed_offset = 0
         self._allowed: frozenset[str] | None = None
         self._faults: dict[str, deque[_Fault]] = {}
@@ -582,9 +586,13 @@ class FakeBotApi:
         return [c for c in snapshot if c.method.lower() == wanted]
 
     def clear_calls(self) -> None:
-        """Forget recorded calls and violations (wait_for counts from here on)."""
+        """Forget recorded calls (wait_for counts from here on); violations are kept."""
         with self._cond:
             self._calls = []
+
+    def clear_violations(self) -> None:
+        """Forget recorded violations (e.g. after asserting on an intentional bad call)."""
+        with self._cond:
             self.violations.clear()
 
     def sent_texts(self, chat_id: int | None = None, *, plain: bool = False) -> list[str]:
@@ -732,7 +740,12 @@ class FakeBotApi:
         if delay is not None:
             self._stop_event.wait(delay)
         if key == "getupdates":
-            call.result = self._get_updates(params)
+            result = self._get_updates(params)
+            if result is None:
+                call.status = 409
+                call.result = CONFLICT
+                return 409, {"ok": False, "error_code": 409, "description": CONFLICT}
+            call.result = result
         else:
             with self._cond:
                 call.result = self._dispatch(mspec, call)
@@ -772,18 +785,27 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ getUpdates
 
-    def _get_updates(self, params: dict[str, Any]) -> _RawJSON:
-        """Long polling: honor offset, limit, timeout and allowed_updates."""
+    def _get_updates(self, params: dict[str, Any]) -> _RawJSON | None:
+        """Long polling: honor offset, limit, timeout and allowed_updates.
+
+        Returns None when a newer getUpdates request superseded this one (Telegram then
+        answers 409 Conflict, as it does when two bot instances poll at once).
+        """
         offset = int(params.get("offset", 0))
         limit = int(params.get("limit", 100))
         timeout = float(params.get("timeout", 0))
         deadline = time.monotonic() + timeout
         with self._cond:
+            self._poll_generation += 1
+            generation = self._poll_generation
+            self._cond.notify_all()
             allowed = params.get("allowed_updates")
             if isinstance(allowed, list):
                 self._allowed = frozenset(allowed) or None
             self._apply_offset(offset)
             while True:
+                if generation != self._poll_generation:
+                    return None
                 batch = self._select(limit)
                 remaining = deadline - time.monotonic()
                 if batch or remaining <= 0 or self._stop_event.is_set():
