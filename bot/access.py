@@ -23,6 +23,10 @@ class Action(StrEnum):
     RECORD_CONTACT = "record_contact"
     VIEW_HISTORY = "view_history"
     VIEW_STATUS = "view_status"
+    MANAGE_REGISTRY = "manage_registry"  # partners, statuses, resources, leader, stage, plan, invitations
+    VIEW_REGISTRY = "view_registry"  # /partners, /resources, /partner
+    REQUEST_JOIN = "request_join"  # ask to represent a partner organisation
+    HAND_OVER = "hand_over"  # give the coordinator role to someone else
 
 
 class Where(StrEnum):
@@ -42,9 +46,7 @@ class Verdict(StrEnum):
     NOT_A_MEMBER = "not_a_member"
 
 
-_READERS = frozenset(
-    {Role.COORDINATOR, Role.SUPERVISOR, Role.REPRESENTATIVE, Role.AMBASSADOR, Role.MEMBER}
-)
+_READERS = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.REPRESENTATIVE, Role.AMBASSADOR, Role.MEMBER})
 
 # (action, where) -> roles allowed. Anything absent is refused.
 POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
@@ -54,6 +56,13 @@ POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
     (Action.VIEW_HISTORY, Where.PRIVATE): _READERS - {Role.MEMBER},
     (Action.VIEW_STATUS, Where.GROUP): _READERS,
     (Action.VIEW_STATUS, Where.PRIVATE): _READERS - {Role.MEMBER},
+    (Action.MANAGE_REGISTRY, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.MANAGE_REGISTRY, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.VIEW_REGISTRY, Where.GROUP): _READERS,
+    (Action.VIEW_REGISTRY, Where.PRIVATE): _READERS - {Role.MEMBER},
+    (Action.REQUEST_JOIN, Where.GROUP): _READERS,
+    (Action.HAND_OVER, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.HAND_OVER, Where.PRIVATE): frozenset({Role.COORDINATOR}),
 }
 
 
@@ -69,11 +78,18 @@ def decide(action: Action, *, role: Role, where: Where, is_group_admin: bool = F
         return Verdict.ALLOWED
     if role is Role.STRANGER:
         return Verdict.NOT_A_MEMBER
+    elsewhere = POLICY.get((action, Where.GROUP), frozenset())
+    if where is Where.PRIVATE and role in elsewhere | {Role.MEMBER} and (action, Where.PRIVATE) not in POLICY:
+        return Verdict.GROUP_ONLY
     return Verdict.COORDINATOR_ONLY
 
 
-def role_of(*, user_id: int, coordinator_user_id: int, where: Where) -> Role:
-    """A person's role: the coordinator, a member of the group chat, or a stranger."""
-    if user_id == coordinator_user_id:
-        return Role.COORDINATOR
+ROLE_STRENGTH = (Role.COORDINATOR, Role.SUPERVISOR, Role.REPRESENTATIVE, Role.AMBASSADOR)
+
+
+def effective_role(roles: set[Role], *, where: Where) -> Role:
+    """The role that decides permissions: the strongest held, else member or stranger."""
+    held = next((r for r in ROLE_STRENGTH if r in roles), None)
+    if held is not None:
+        return held
     return Role.MEMBER if where is Where.GROUP else Role.STRANGER

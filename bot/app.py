@@ -23,7 +23,6 @@ from bot.telegram_notifier import TelegramNotifier
 log = logging.getLogger(__name__)
 
 
-
 def build_application(settings: Settings, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
     """The Application with its handlers; resources are made in post_init."""
     builder = (
@@ -50,9 +49,7 @@ def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
 
         async def migrated(old_chat_id: int, new_chat_id: int) -> None:
             async with db.transaction() as session:
-                await partnerships.follow_migration(
-                    session, old_chat_id=old_chat_id, new_chat_id=new_chat_id
-                )
+                await partnerships.follow_migration(session, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
 
         async def unreachable(chat_id: int, _reason: str) -> None:
             if chat_id < 0:  # a group: the bot was removed or the group is gone
@@ -60,7 +57,9 @@ def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
                     await partnerships.bot_left(session, chat_id=chat_id)
 
         notifier = TelegramNotifier(app.bot, on_migrated=migrated, on_unreachable=unreachable)
-        app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, notifier=notifier)
+        app.bot_data[SERVICES_KEY] = Services(
+            settings=settings, db=db, notifier=notifier, bot_username=app.bot.username
+        )
         await publish_commands(app, settings)
 
     return post_init

@@ -22,12 +22,15 @@ def extract_messages() -> Catalog:
     template = Catalog(project="partnerbot", domain=DOMAIN)
     for folder in SOURCE_DIRS:
         found = extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            ROOT / folder,
+            method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
             comment_tags=("TRANSLATORS:",),
         )
         for filename, lineno, message, comments, context in found:
-            template.add(message, None, [(f"{folder}/{filename}", lineno)],
-                         auto_comments=comments, context=context)
+            template.add(
+                message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context
+            )
     return template
 
 
@@ -72,9 +75,7 @@ def update_catalogs() -> None:
             for message in catalog:
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 if message.id and not all(strings):
-                    message.string = (
-                        message.id if isinstance(message.id, str) else tuple(message.id)
-                    )
+                    message.string = message.id if isinstance(message.id, str) else tuple(message.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, ignore_obsolete=True)

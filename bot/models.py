@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.db import UTCDateTime, utcnow
@@ -37,6 +37,10 @@ class EventKind(StrEnum):
     BOT_REMOVED = "bot_removed"
     BOT_RETURNED = "bot_returned"
     MIGRATED = "migrated"
+    PARTNER_ADDED = "partner_added"
+    PARTNER_STATUS = "partner_status"
+    PERSON_JOINED = "person_joined"
+    HANDOVER = "handover"
 
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
@@ -67,14 +71,17 @@ class Partnership(PartnershipBase, table=True):
     can_read_messages: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     deactivated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    stage: str = Field(default="forming", max_length=16)
+    leader_partner_id: int | None = Field(default=None)
+    communication_channels: str = Field(default="", max_length=200)
+    meeting_frequency: str = Field(default="", max_length=32)
+    reporting: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class Person(SQLModel, table=True):
     """A Telegram user the bot has met, with their chosen language."""
 
-    user_id: int = Field(
-        sa_column=Column(BigInteger(), primary_key=True, autoincrement=False)
-    )
+    user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
     first_name: str = Field(default="", max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
     username: str | None = Field(default=None, max_length=64)
@@ -99,9 +106,7 @@ class LogEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     partnership_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
     )
     kind: str = Field(max_length=16)
     occurred_at: datetime = Field(sa_column=_utc_column())
@@ -115,6 +120,9 @@ class LogEntry(SQLModel, table=True):
     message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
     reply_to_message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
     edited_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The partner organisation the author speaks for, so the log can answer "when did we last
+    # hear from the parish?".
+    partner_id: int | None = Field(default=None, index=True)
 
 
 class LogEntryRevision(SQLModel, table=True):
@@ -124,9 +132,219 @@ class LogEntryRevision(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     entry_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("log_entry.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("log_entry.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     replaced_at: datetime = Field(sa_column=_utc_column())
+
+
+class PartnerKind(StrEnum):
+    """Kinds of partner organisation found in municipal partnerships."""
+
+    LIBRARY = "library"
+    CULTURE_CENTRE = "culture_centre"
+    SCHOOL = "school"
+    SOCIAL_WELFARE = "social_welfare"
+    MUNICIPAL_OFFICE = "municipal_office"
+    JOB_CENTRE = "job_centre"
+    SENIOR_CLUB = "senior_club"
+    UNIVERSITY_THIRD_AGE = "u3a"
+    RURAL_WOMENS_CIRCLE = "kgw"
+    FIRE_BRIGADE = "osp"
+    PARISH = "parish"
+    NGO = "ngo"
+    HEALTH_CENTRE = "health_centre"
+    VILLAGE_COUNCIL = "village_council"
+    OTHER = "other"
+
+
+class PartnerStatus(StrEnum):
+    """Where a partner organisation stands: candidate -> invited -> joined -> active -> withdrawn."""
+
+    CANDIDATE = "candidate"
+    INVITED = "invited"
+    JOINED = "joined"
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+class JoinForm(StrEnum):
+    """How a partner formalised joining."""
+
+    SIGNED_AGREEMENT = "agreement"
+    DECLARATION = "declaration"
+    ORAL = "oral"
+
+
+class ResourceKind(StrEnum):
+    """What a partner can contribute."""
+
+    ROOM = "room"
+    COMPUTER_LAB = "lab"
+    EQUIPMENT = "equipment"
+    TRAINER = "trainer"
+    VOLUNTEERS = "volunteers"
+    NOTICE_BOARD = "notice_board"
+    WEBSITE = "website"
+    FACEBOOK = "facebook"
+    PARISH_ANNOUNCEMENTS = "parish_announcements"
+    LOCAL_EVENTS = "local_events"
+
+
+PROMOTION_CHANNELS = frozenset(
+    {
+        ResourceKind.NOTICE_BOARD,
+        ResourceKind.WEBSITE,
+        ResourceKind.FACEBOOK,
+        ResourceKind.PARISH_ANNOUNCEMENTS,
+        ResourceKind.LOCAL_EVENTS,
+    }
+)
+
+
+class Stage(StrEnum):
+    """The partnership's stage of life."""
+
+    FORMING = "forming"
+    OPERATING = "operating"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class AppointedRole(StrEnum):
+    """Roles given to people other than the coordinator and representatives."""
+
+    SUPERVISOR = "supervisor"
+    AMBASSADOR = "ambassador"
+
+
+class Partner(SQLModel, table=True):
+    """A partner organisation (or a candidate for one) in a partnership."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "name_key", name="uq_partner_name"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(max_length=120)
+    name_key: str = Field(max_length=120)  # folded: case and diacritics ignored
+    kind: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    join_form: str | None = Field(default=None, max_length=16)
+    target_groups: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    gains: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    obstacles: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class PartnerStatusChange(SQLModel, table=True):
+    """One step of a partner's status history."""
+
+    __tablename__ = "partner_status_change"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    status: str = Field(max_length=16)
+    changed_at: datetime = Field(sa_column=_utc_column())
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    changed_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+
+
+class Representative(SQLModel, table=True):
+    """A Telegram user who speaks for a partner organisation."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "user_id", name="uq_representative"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    user_id: int = Field(sa_column=_telegram_id(index=True))
+    name: str = Field(default="", max_length=200)
+    since: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class Appointment(SQLModel, table=True):
+    """A supervisor or ambassador of a partnership."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "user_id", "role", name="uq_appointment"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    user_id: int = Field(sa_column=_telegram_id(index=True))
+    role: str = Field(max_length=16)
+    name: str = Field(default="", max_length=200)
+    since: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class Resource(SQLModel, table=True):
+    """Something a partner declared it contributes: a room, a lab, trainers, a channel..."""
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=32)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    seats: int | None = None
+    availability: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use, expiring deep link that links its opener to a partner or a role."""
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    token: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    partner_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=True)
+    )
+    role: str = Field(max_length=16)  # representative, supervisor or ambassador
+    created_by_user_id: int = Field(sa_column=_telegram_id())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    used_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+
+
+class JoinRequest(SQLModel, table=True):
+    """A group member's request to represent a partner, awaiting the coordinator."""
+
+    __tablename__ = "join_request"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    user_id: int = Field(sa_column=_telegram_id())
+    name: str = Field(default="", max_length=200)
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    decided_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    decided_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+
+
+class Draft(SQLModel, table=True):
+    """A guided flow in progress: nothing is saved to the registry until it is confirmed."""
+
+    user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())

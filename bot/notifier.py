@@ -48,9 +48,9 @@ class Notifier(Protocol):
     """Sends and edits messages; raises ChatUnreachable when a chat cannot be reached."""
 
     async def send(
-        self, chat_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, text: str, *, buttons: Keyboard | None = None, force_reply: bool = False
     ) -> Sent:
-        """Send an HTML text, split into several messages if it is too long."""
+        """Send an HTML text, split if too long; force_reply asks the client to answer it."""
         ...
 
     async def edit(
@@ -102,7 +102,9 @@ class RecordingNotifier:
         self.unreachable = set(unreachable)
         self._next_id = 1
 
-    async def send(self, chat_id: int, text: str, *, buttons: Keyboard | None = None) -> Sent:
+    async def send(
+        self, chat_id: int, text: str, *, buttons: Keyboard | None = None, force_reply: bool = False
+    ) -> Sent:
         """Record a message, or refuse like Telegram would for an unreachable chat."""
         if chat_id in self.unreachable:
             raise ChatUnreachable(chat_id, "forbidden")
@@ -115,9 +117,7 @@ class RecordingNotifier:
         self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
     ) -> None:
         """Record an edit."""
-        self.messages.append(
-            RecordedMessage(chat_id, text, [list(r) for r in buttons or []], message_id)
-        )
+        self.messages.append(RecordedMessage(chat_id, text, [list(r) for r in buttons or []], message_id))
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         """Texts sent so far, optionally to one chat."""

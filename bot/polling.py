@@ -27,9 +27,23 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MEDIA_ATTRIBUTES = (
-    "photo", "video", "document", "audio", "voice", "video_note", "sticker", "animation",
-    "location", "venue", "contact", "poll", "dice", "new_chat_members", "left_chat_member",
-    "pinned_message", "new_chat_title",
+    "photo",
+    "video",
+    "document",
+    "audio",
+    "voice",
+    "video_note",
+    "sticker",
+    "animation",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+    "new_chat_members",
+    "left_chat_member",
+    "pinned_message",
+    "new_chat_title",
 )
 
 
@@ -156,9 +170,7 @@ class ConfirmingPoller:
         while not stop.is_set():
             fetch = asyncio.ensure_future(self.poll_once())
             stopper = asyncio.ensure_future(stop.wait())
-            done, _pending = await asyncio.wait(
-                {fetch, stopper}, return_when=asyncio.FIRST_COMPLETED
-            )
+            done, _pending = await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if fetch not in done:
                 fetch.cancel()  # unconfirmed updates are simply delivered again next time
                 with contextlib.suppress(asyncio.CancelledError):

@@ -19,6 +19,7 @@ class Services:
     settings: Settings
     db: Database
     notifier: Notifier
+    bot_username: str = ""
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -56,13 +56,18 @@ class TelegramNotifier:
         self.sleep = sleep
         self.backoff = backoff
 
-    async def send(self, chat_id: int, text: str, *, buttons: Keyboard | None = None) -> Sent:
-        """Send an HTML text; buttons go under the last piece of a long text."""
+    async def send(
+        self, chat_id: int, text: str, *, buttons: Keyboard | None = None, force_reply: bool = False
+    ) -> Sent:
+        """Send an HTML text; buttons (or a reply prompt) go with the last piece of a long text."""
         pieces = split_text(text)
         message: Message | None = None
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
-            message = await self._deliver(chat_id, piece, buttons if last else None)
+            reply_markup: InlineKeyboardMarkup | ForceReply | None = None
+            if last:
+                reply_markup = ForceReply() if force_reply else markup(buttons)
+            message = await self._deliver(chat_id, piece, reply_markup)
             chat_id = message.chat_id  # may have moved to a supergroup
         assert message is not None
         return Sent(message.chat_id, message.message_id)
@@ -86,7 +91,9 @@ class TelegramNotifier:
             if "not modified" not in exc.message.lower():
                 raise
 
-    async def _deliver(self, chat_id: int, text: str, buttons: Keyboard | None) -> Message:
+    async def _deliver(
+        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | ForceReply | None
+    ) -> Message:
         """One sendMessage, with the error handling every send needs."""
         return await self._with_retries(
             chat_id,
@@ -94,14 +101,12 @@ class TelegramNotifier:
                 target,
                 text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup(buttons),
+                reply_markup=reply_markup,
                 disable_web_page_preview=True,
             ),
         )
 
-    async def _with_retries(
-        self, chat_id: int, call: Callable[[int], Awaitable[Message | bool]]
-    ) -> Message:
+    async def _with_retries(self, chat_id: int, call: Callable[[int], Awaitable[Message | bool]]) -> Message:
         """Run a call, retrying what Telegram says may succeed later."""
         target = chat_id
         for attempt in range(1, MAX_ATTEMPTS + 1):

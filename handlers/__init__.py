@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import general, group, status
+from handlers import general, group, registry, status
 from handlers import log as log_handlers
 
 
@@ -29,6 +29,24 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("history", log_handlers.history),
         CallbackQueryHandler(log_handlers.history_page, pattern=r"^hist:"),
         CommandHandler("status", status.status),
+        # The registry: guided flows (coordinator), views (everyone), joining, hand-over.
+        CommandHandler("addpartner", registry.add_partner_command),
+        CommandHandler("partnerstatus", registry.status_command),
+        CommandHandler("editpartner", registry.details_command),
+        CommandHandler("resource", registry.resource_command),
+        CommandHandler("leader", registry.leader_command),
+        CommandHandler("stage", registry.stage_command),
+        CommandHandler("commplan", registry.commplan_command),
+        CommandHandler("invite", registry.invite_command),
+        CommandHandler("join", registry.join_command),
+        CommandHandler("handover", registry.handover_command),
+        CommandHandler("brief", registry.brief_command),
+        CommandHandler("cancel", registry.cancel_command),
+        CallbackQueryHandler(registry.flow_button, pattern=r"^f:"),
+        CallbackQueryHandler(registry.join_decision, pattern=r"^jr:"),
+        CommandHandler("partners", registry.partners_command),
+        CommandHandler("resources", registry.resources_command),
+        CommandHandler("partner", registry.partner_command),
         # For everyone: greeting, help, privacy notice, language, choosing a partnership.
         CommandHandler("start", general.start),
         CommandHandler("help", general.help_command),
@@ -37,6 +55,8 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(general.language_chosen, pattern=r"^lang:"),
         CommandHandler("use", general.use_command),
         CallbackQueryHandler(general.use_chosen, pattern=r"^use:"),
+        # Typed answers to a guided flow's question (last, so commands win).
+        MessageHandler(filters.TEXT & ~filters.COMMAND, registry.flow_text),
     ]
 
 

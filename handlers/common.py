@@ -12,12 +12,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.access import Action, Role, Verdict, Where, decide, role_of
+from bot.access import Action, Role, Verdict, Where, decide, effective_role
 from bot.i18n import resolve_locale, translations
 from bot.models import Partnership
 from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
 from bot.runtime import Services, services_of
-from bot.services import partnerships, people
+from bot.services import partnerships, people, registry
 from bot.services.people import PersonInfo
 
 log = logging.getLogger(__name__)
@@ -102,10 +102,12 @@ async def begin(update: Update, context: Context) -> Request:
     )
 
 
-async def reply(req: Request, text: str, *, buttons: Keyboard | None = None) -> Sent | None:
+async def reply(
+    req: Request, text: str, *, buttons: Keyboard | None = None, force_reply: bool = False
+) -> Sent | None:
     """Answer in the chat the update came from; an unreachable chat is logged, not raised."""
     try:
-        return await req.services.notifier.send(req.chat_id, text, buttons=buttons)
+        return await req.services.notifier.send(req.chat_id, text, buttons=buttons, force_reply=force_reply)
     except ChatUnreachable as exc:
         log.warning("could not reply: %s", exc)
         return None
@@ -123,12 +125,11 @@ def refusal(req: Request, verdict: Verdict) -> str:
             "Ask an administrator to type /setup followed by the partnership's name."
         ),
         Verdict.GROUP_ONLY: _(
-            "This works in the partnership's group chat. "
-            "Add me to the group and type the command there."
+            "This works in the partnership's group chat. Add me to the group and type the command there."
         ),
         Verdict.NOT_A_MEMBER: _(
-            "You are not a coordinator of any partnership yet. "
-            "Add me to your partnership's group and type /setup there."
+            "You are not part of any partnership yet. Coordinators: add me to your partnership's "
+            "group and type /setup there. Partners: open the invitation link your coordinator sent."
         ),
     }
     return texts.get(verdict, _("You cannot do this here."))
@@ -139,9 +140,7 @@ def pick_partnership_keyboard(candidates: list[Partnership]) -> Keyboard:
     return [[Button(p.name[:60], f"use:{p.id}")] for p in candidates]
 
 
-async def scope_for(
-    req: Request, action: Action, *, partnership_id: int | None = None
-) -> Scope | None:
+async def scope_for(req: Request, action: Action, *, partnership_id: int | None = None) -> Scope | None:
     """The partnership and role for an action, or None after telling the user why not."""
     if req.person is None:
         return None
@@ -157,31 +156,40 @@ async def scope_for(
             found = await partnerships.by_id(session, partnership_id=partnership_id)
             candidates = [found] if found else []
         else:
-            candidates = await partnerships.current_for_user(session, user_id=req.person.user_id)
+            candidates = await registry.partnerships_of(session, user_id=req.person.user_id)
+            candidates = partnerships.pick_current(
+                candidates, await people.current_partnership_id(session, user_id=req.person.user_id)
+            )
+        roles = (
+            await registry.roles_in(session, partnership=candidates[0], user_id=req.person.user_id)
+            if len(candidates) == 1
+            else set()
+        )
     if not candidates:
         if req.where is Where.GROUP:
-            await reply(req, _(
-                "This group is not registered as a partnership yet. "
-                "A group administrator can type /setup followed by the partnership's name, "
-                "for example: /setup Partnerstwo Czarne"
-            ))
+            await reply(
+                req,
+                _(
+                    "This group is not registered as a partnership yet. "
+                    "A group administrator can type /setup followed by the partnership's name, "
+                    "for example: /setup Partnerstwo Czarne"
+                ),
+            )
         else:
             await reply(req, refusal(req, Verdict.NOT_A_MEMBER))
         return None
     if len(candidates) > 1:
         await reply(
             req,
-            _("You coordinate more than one partnership. Which one is this about? "
-              "Choose one, then type the command again."),
+            _(
+                "You take part in more than one partnership. Which one is this about? "
+                "Choose one, then type the command again."
+            ),
             buttons=pick_partnership_keyboard(candidates),
         )
         return None
     partnership = candidates[0]
-    role = role_of(
-        user_id=req.person.user_id,
-        coordinator_user_id=partnership.coordinator_user_id,
-        where=req.where,
-    )
+    role = effective_role(roles, where=req.where)
     verdict = decide(action, role=role, where=req.where)
     if verdict is not Verdict.ALLOWED:
         await reply(req, refusal(req, verdict))

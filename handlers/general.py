@@ -6,13 +6,13 @@ import logging
 
 from telegram import Update
 
-from bot.access import Where
+from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
 from bot.notifier import Button
 from bot.runtime import services_of
-from bot.services import partnerships, people
-from handlers.common import Context, Request, begin, esc, reply
+from bot.services import partnerships, people, registry
+from handlers.common import Context, Request, begin, esc, refusal, reply, where_of
 
 log = logging.getLogger(__name__)
 
@@ -22,19 +22,29 @@ LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
 def privacy_text(req: Request) -> str:
     """What the bot records, why, and who sees it."""
     _ = req._
-    return "\n".join([
-        _("<b>What I record and why</b>"),
-        _("In a registered partnership's group I store every message: its text or caption, "
-          "the kind of attachment (not the file), the author, the time and what it replies to. "
-          "Edits are kept together with the earlier text."),
-        _("The coordinator can also record contacts outside the chat (calls, e-mails, meetings)."),
-        _("Why: so the partnership's communication is documented, the coordinator can see who "
-          "is active, and nothing is lost when the coordinator changes."),
-        _("Who sees it: members of this partnership, through /history and /status. "
-          "Nothing is shared outside the partnership."),
-        _("If you remove me from the group I stop recording; what was recorded stays with the "
-          "partnership. Type /privacy to read this again."),
-    ])
+    return "\n".join(
+        [
+            _("<b>What I record and why</b>"),
+            _(
+                "In a registered partnership's group I store every message: its text or caption, "
+                "the kind of attachment (not the file), the author, the time and what it replies to. "
+                "Edits are kept together with the earlier text."
+            ),
+            _("The coordinator can also record contacts outside the chat (calls, e-mails, meetings)."),
+            _(
+                "Why: so the partnership's communication is documented, the coordinator can see who "
+                "is active, and nothing is lost when the coordinator changes."
+            ),
+            _(
+                "Who sees it: members of this partnership, through /history and /status. "
+                "Nothing is shared outside the partnership."
+            ),
+            _(
+                "If you remove me from the group I stop recording; what was recorded stays with the "
+                "partnership. Type /privacy to read this again."
+            ),
+        ]
+    )
 
 
 def help_text(req: Request, *, is_coordinator: bool) -> str:
@@ -49,11 +59,14 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
             _("/language: choose your language"),
         ]
         if is_coordinator:
-            lines += [_("/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside "
-                        "the chat, e.g. /log phone Talked to the parish about posters")]
+            lines += [
+                _(
+                    "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside "
+                    "the chat, e.g. /log phone Talked to the parish about posters"
+                )
+            ]
         else:
-            lines += [_("/setup &lt;name&gt;: register this group as a partnership "
-                        "(group administrators)")]
+            lines += [_("/setup &lt;name&gt;: register this group as a partnership (group administrators)")]
     else:
         lines += [
             _("/language: choose your language"),
@@ -62,15 +75,25 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
         if is_coordinator:
             lines += [
                 _("/status and /history: your partnership's activity and log"),
-                _("/log &lt;channel&gt; &lt;what happened&gt;: record a contact, "
-                  "e.g. /log email Sent the schedule to the school"),
+                _(
+                    "/log &lt;channel&gt; &lt;what happened&gt;: record a contact, "
+                    "e.g. /log email Sent the schedule to the school"
+                ),
                 _("/use: choose which partnership private commands are about"),
             ]
         else:
-            lines += [_("To start, add me to your partnership's group chat and type "
-                        "/setup followed by the partnership's name there.")]
-    lines.append(_("Channels for /log: phone, email, meeting, in_person, online, sms "
-                   "(or: telefon, email, spotkanie, osobiście, online, sms)."))
+            lines += [
+                _(
+                    "To start, add me to your partnership's group chat and type "
+                    "/setup followed by the partnership's name there."
+                )
+            ]
+    lines.append(
+        _(
+            "Channels for /log: phone, email, meeting, in_person, online, sms "
+            "(or: telefon, email, spotkanie, osobiście, online, sms)."
+        )
+    )
     return "\n".join(lines)
 
 
@@ -82,15 +105,22 @@ async def _is_coordinator(req: Request) -> bool:
         if req.where is Where.GROUP:
             found = await partnerships.by_chat(session, chat_id=req.chat_id)
             return found is not None and found.coordinator_user_id == req.person.user_id
-        return bool(await partnerships.for_user(session, user_id=req.person.user_id))
+        return bool(await partnerships.coordinated_by(session, user_id=req.person.user_id))
 
 
 async def start(update: Update, context: Context) -> None:
-    """Greet a user privately, or explain the group commands."""
+    """Greet a user privately, or open an invitation link (/start <token>)."""
+    if context.args and where_of(update) is Where.PRIVATE:
+        from handlers.registry import redeem
+
+        await redeem(update, context, context.args[0])
+        return
     req = await begin(update, context)
     _ = req._
-    intro = _("Hello! I keep the bookkeeping of local partnerships for digital education, "
-              "so the coordinator has time for people.")
+    intro = _(
+        "Hello! I keep the bookkeeping of local partnerships for digital education, "
+        "so the coordinator has time for people."
+    )
     await reply(req, intro + "\n\n" + help_text(req, is_coordinator=await _is_coordinator(req)))
 
 
@@ -135,14 +165,12 @@ async def use_command(update: Update, context: Context) -> None:
     if req.person is None:
         return
     async with req.services.db.transaction() as session:
-        candidates = await partnerships.for_user(session, user_id=req.person.user_id)
+        candidates = await registry.partnerships_of(session, user_id=req.person.user_id)
     if not candidates:
-        await reply(req, req._("You are not a coordinator of any partnership yet. "
-                               "Add me to your partnership's group and type /setup there."))
+        await reply(req, refusal(req, Verdict.NOT_A_MEMBER))
         return
     buttons = [[Button(p.name[:60], f"use:{p.id}")] for p in candidates]
-    await reply(req, req._("Which partnership should private commands be about?"),
-                buttons=buttons)
+    await reply(req, req._("Which partnership should private commands be about?"), buttons=buttons)
 
 
 async def use_chosen(update: Update, context: Context) -> None:
@@ -158,19 +186,18 @@ async def use_chosen(update: Update, context: Context) -> None:
         await query.answer()
         return
     async with req.services.db.transaction() as session:
-        mine = await partnerships.for_user(session, user_id=req.person.user_id)
+        mine = await registry.partnerships_of(session, user_id=req.person.user_id)
         chosen = next((p for p in mine if p.id == wanted), None)
         if chosen is not None:
-            await partnerships.choose_current(
-                session, user_id=req.person.user_id, partnership_id=wanted
-            )
+            await partnerships.choose_current(session, user_id=req.person.user_id, partnership_id=wanted)
     await query.answer()
     if chosen is None:
-        await reply(req, req._("You are not part of that partnership. Type /use to choose "
-                               "one of yours."))
+        await reply(req, req._("You are not part of that partnership. Type /use to choose one of yours."))
         return
-    await reply(req, req._("Private commands are now about: {name}. Type /use to change.")
-                .format(name=esc(chosen.name)))
+    await reply(
+        req,
+        req._("Private commands are now about: {name}. Type /use to change.").format(name=esc(chosen.name)),
+    )
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -181,12 +208,12 @@ async def on_error(update: object, context: Context) -> None:
     settings = services_of(context.bot_data).settings
     user = update.effective_user
     code = (user.language_code or "") if user else ""
-    locale = code.split("-")[0] if code.split("-")[0] in SUPPORTED_LOCALES else (
-        settings.default_locale
-    )
+    locale = code.split("-")[0] if code.split("-")[0] in SUPPORTED_LOCALES else (settings.default_locale)
     req = await _fallback_request(update, context, locale)
-    await reply(req, req._("Sorry, something went wrong on my side and nothing was saved. "
-                           "Please try again in a moment."))
+    await reply(
+        req,
+        req._("Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."),
+    )
 
 
 async def _fallback_request(update: Update, context: Context, locale: str) -> Request:
@@ -196,5 +223,11 @@ async def _fallback_request(update: Update, context: Context, locale: str) -> Re
     services = services_of(context.bot_data)
     chat = update.effective_chat
     assert chat is not None
-    return Request(services=services, locale=locale, tr=translations(locale), chat_id=chat.id,
-                   where=where_of(update), person=person_of(update))
+    return Request(
+        services=services,
+        locale=locale,
+        tr=translations(locale),
+        chat_id=chat.id,
+        where=where_of(update),
+        person=person_of(update),
+    )

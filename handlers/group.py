@@ -37,8 +37,10 @@ async def bot_membership(update: Update, context: Context) -> None:
         return
     old, new = change.old_chat_member, change.new_chat_member
     what = membership_change(
-        old.status, new.status,
-        old_is_member=getattr(old, "is_member", True), new_is_member=getattr(new, "is_member", True),
+        old.status,
+        new.status,
+        old_is_member=getattr(old, "is_member", True),
+        new_is_member=getattr(new, "is_member", True),
     )
     req = await begin(update, context)
     chat_id = change.chat.id
@@ -57,15 +59,20 @@ async def bot_membership(update: Update, context: Context) -> None:
     _ = req._
     if what is MembershipChange.JOINED:
         if existing is not None:
-            text = _("I'm back. I continue the communication log of the partnership "
-                     "“{name}”; nothing was lost.").format(name=esc(existing.name))
+            text = _(
+                "I'm back. I continue the communication log of the partnership “{name}”; nothing was lost."
+            ).format(name=esc(existing.name))
         else:
-            text = "\n\n".join([
-                _("Hello! I'm the partnership's bookkeeping bot."),
-                privacy_text(req),
-                _("To start, a group administrator types /setup followed by the "
-                  "partnership's name, for example: /setup Partnerstwo Czarne"),
-            ])
+            text = "\n\n".join(
+                [
+                    _("Hello! I'm the partnership's bookkeeping bot."),
+                    privacy_text(req),
+                    _(
+                        "To start, a group administrator types /setup followed by the "
+                        "partnership's name, for example: /setup Partnerstwo Czarne"
+                    ),
+                ]
+            )
         if not can_read:
             text += "\n\n" + cannot_read_text(req)
         await reply(req, text)
@@ -103,9 +110,14 @@ async def setup(update: Update, context: Context) -> None:
     if req.person is None:
         return
     if req.person.user_id == ANONYMOUS_ADMIN_ID:
-        await reply(req, _("I cannot tell who you are while you post anonymously. Turn off "
-                           "“Remain anonymous” in your administrator rights, then type /setup "
-                           "again."))
+        await reply(
+            req,
+            _(
+                "I cannot tell who you are while you post anonymously. Turn off "
+                "“Remain anonymous” in your administrator rights, then type /setup "
+                "again."
+            ),
+        )
         return
     chat = update.effective_chat
     assert chat is not None
@@ -116,8 +128,13 @@ async def setup(update: Update, context: Context) -> None:
             bot_status = (await context.bot.get_chat_member(chat.id, context.bot.id)).status
         except TelegramError as exc:
             log.warning("getChatMember failed in %s: %s", chat.id, exc)
-            await reply(req, _("I could not check your administrator rights just now. "
-                               "Please type /setup again in a moment."))
+            await reply(
+                req,
+                _(
+                    "I could not check your administrator rights just now. "
+                    "Please type /setup again in a moment."
+                ),
+            )
             return
     verdict = decide(Action.REGISTER, role=Role.STRANGER, where=req.where, is_group_admin=is_admin)
     if verdict is not Verdict.ALLOWED:
@@ -127,11 +144,17 @@ async def setup(update: Update, context: Context) -> None:
     try:
         partnerships.clean_name(name)
     except InvalidName:
-        await reply(req, _("Please give the partnership's name after the command "
-                           "(3 to 120 characters), for example: /setup Partnerstwo Czarne"))
+        await reply(
+            req,
+            _(
+                "Please give the partnership's name after the command "
+                "(3 to 120 characters), for example: /setup Partnerstwo Czarne"
+            ),
+        )
         return
-    can_read = reads_all_messages(privacy_mode_off=bool(context.bot.can_read_all_group_messages),
-                                  status=bot_status)
+    can_read = reads_all_messages(
+        privacy_mode_off=bool(context.bot.can_read_all_group_messages), status=bot_status
+    )
     async with req.services.db.transaction() as session:
         await people.remember_person(session, info=req.person)
         result = await partnerships.register(
@@ -145,11 +168,19 @@ async def setup(update: Update, context: Context) -> None:
         )
     p = result.partnership
     if not result.created:
-        await reply(req, _("This group is already registered as “{name}”, coordinated by "
-                           "{coordinator}. Nothing was changed.")
-                    .format(name=esc(p.name), coordinator=esc(p.coordinator_name)))
+        await reply(
+            req,
+            _(
+                "This group is already registered as “{name}”, coordinated by "
+                "{coordinator}. Nothing was changed."
+            ).format(name=esc(p.name), coordinator=esc(p.coordinator_name)),
+        )
         return
-    await reply(req, _("Registered the partnership “{name}”. {coordinator} is its coordinator. "
-                       "From now on I keep this group's communication log. "
-                       "Type /status to see activity, /help for more.")
-                .format(name=esc(p.name), coordinator=esc(p.coordinator_name)))
+    await reply(
+        req,
+        _(
+            "Registered the partnership “{name}”. {coordinator} is its coordinator. "
+            "From now on I keep this group's communication log. "
+            "Type /status to see activity, /help for more."
+        ).format(name=esc(p.name), coordinator=esc(p.coordinator_name)),
+    )

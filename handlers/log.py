@@ -29,13 +29,24 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.MIGRATED: N_("The group became a supergroup; the log followed it"),
 }
 MEDIA_LABELS: dict[str, str] = {
-    "photo": N_("photo"), "video": N_("video"), "document": N_("document"),
-    "audio": N_("audio"), "voice": N_("voice message"), "video_note": N_("video message"),
-    "sticker": N_("sticker"), "animation": N_("GIF"), "location": N_("location"),
-    "venue": N_("place"), "contact": N_("contact card"), "poll": N_("poll"),
-    "dice": N_("dice"), "new_chat_members": N_("new members"),
-    "left_chat_member": N_("member left"), "pinned_message": N_("pinned message"),
-    "new_chat_title": N_("new group name"), "other": N_("other"),
+    "photo": N_("photo"),
+    "video": N_("video"),
+    "document": N_("document"),
+    "audio": N_("audio"),
+    "voice": N_("voice message"),
+    "video_note": N_("video message"),
+    "sticker": N_("sticker"),
+    "animation": N_("GIF"),
+    "location": N_("location"),
+    "venue": N_("place"),
+    "contact": N_("contact card"),
+    "poll": N_("poll"),
+    "dice": N_("dice"),
+    "new_chat_members": N_("new members"),
+    "left_chat_member": N_("member left"),
+    "pinned_message": N_("pinned message"),
+    "new_chat_title": N_("new group name"),
+    "other": N_("other"),
 }
 
 
@@ -76,11 +87,14 @@ async def log_contact(update: Update, context: Context) -> None:
             author_user_id=req.person.user_id,
             author_name=req.person.display_name,
         )
-    await reply(req, _("Recorded in the log of “{name}”: {channel}, “{text}”.").format(
-        name=esc(scope.partnership.name),
-        channel=_(CHANNEL_LABELS[contact.channel]),
-        text=esc(contact.text),
-    ))
+    await reply(
+        req,
+        _("Recorded in the log of “{name}”: {channel}, “{text}”.").format(
+            name=esc(scope.partnership.name),
+            channel=_(CHANNEL_LABELS[contact.channel]),
+            text=esc(contact.text),
+        ),
+    )
 
 
 def describe_entry(req: Request, entry: LogEntry) -> str:
@@ -89,9 +103,7 @@ def describe_entry(req: Request, entry: LogEntry) -> str:
     when = format_local(entry.occurred_at, locale=req.locale, zone=req.zone)
     if entry.kind == EntryKind.EVENT:
         label = EVENT_LABELS.get(entry.channel or "", N_("Event"))
-        return "🔹 {when} · {text}".format(
-            when=when, text=esc(_(label).format(detail=entry.text or ""))
-        )
+        return "🔹 {when} · {text}".format(when=when, text=esc(_(label).format(detail=entry.text or "")))
     text = entry.text or ""
     if len(text) > ENTRY_TEXT_SHOWN:
         text = text[:ENTRY_TEXT_SHOWN] + "…"
@@ -112,9 +124,7 @@ def describe_entry(req: Request, entry: LogEntry) -> str:
 def history_text(req: Request, name: str, page: HistoryPage) -> str:
     """A page of the log as one message."""
     _ = req._
-    title = _("<b>Communication log: {name}</b> (page {page})").format(
-        name=esc(name), page=page.page + 1
-    )
+    title = _("<b>Communication log: {name}</b> (page {page})").format(name=esc(name), page=page.page + 1)
     if not page.entries:
         return title + "\n" + _("Nothing recorded yet.")
     return title + "\n\n" + "\n".join(describe_entry(req, e) for e in page.entries)
@@ -144,8 +154,11 @@ async def history(update: Update, context: Context) -> None:
         return
     assert scope.partnership.id is not None
     page = await _load_page(req, scope.partnership.id, 0)
-    await reply(req, history_text(req, scope.partnership.name, page),
-                buttons=history_keyboard(req, scope.partnership.id, page))
+    await reply(
+        req,
+        history_text(req, scope.partnership.name, page),
+        buttons=history_keyboard(req, scope.partnership.id, page),
+    )
 
 
 async def history_page(update: Update, context: Context) -> None:
@@ -166,7 +179,8 @@ async def history_page(update: Update, context: Context) -> None:
     page = await _load_page(req, partnership_id, page_no)
     try:
         await req.services.notifier.edit(
-            query.message.chat.id, query.message.message_id,
+            query.message.chat.id,
+            query.message.message_id,
             history_text(req, scope.partnership.name, page),
             buttons=history_keyboard(req, partnership_id, page),
         )

@@ -19,9 +19,7 @@ def counts_line(req: Request, label: str, messages: int, contacts: int) -> str:
     return "{label}: {messages}, {contacts}".format(
         label=label,
         messages=req.ngettext("{n} message", "{n} messages", messages).format(n=messages),
-        contacts=req.ngettext(
-            "{n} recorded contact", "{n} recorded contacts", contacts
-        ).format(n=contacts),
+        contacts=req.ngettext("{n} recorded contact", "{n} recorded contacts", contacts).format(n=contacts),
     )
 
 
@@ -39,18 +37,20 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
     if not partnership.is_active:
         lines.append(_("⚠️ The bot is not in the group any more; nothing new is recorded."))
     elif not partnership.can_read_messages:
-        lines.append(_("⚠️ I cannot read this group's messages (privacy mode), so messages "
-                       "are not counted. Make me a group administrator, or turn privacy mode off "
-                       "in @BotFather (/setprivacy, then Disable)."))
+        lines.append(
+            _(
+                "⚠️ I cannot read this group's messages (privacy mode), so messages "
+                "are not counted. Make me a group administrator, or turn privacy mode off "
+                "in @BotFather (/setprivacy, then Disable)."
+            )
+        )
     lines += [
         "",
         counts_line(req, _("This week"), status.messages_week, status.contacts_week),
         counts_line(req, _("This month"), status.messages_month, status.contacts_month),
     ]
     if status.active_people:
-        people = ", ".join(
-            f"{esc(p.name)} ({p.entries})" for p in status.active_people
-        )
+        people = ", ".join(f"{esc(p.name)} ({p.entries})" for p in status.active_people)
         more = status.active_people_total - len(status.active_people)
         if more > 0:
             people += " " + req.ngettext("and {n} more", "and {n} more", more).format(n=more)
@@ -58,9 +58,11 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
     else:
         lines.append(_("Nobody has been active this month yet."))
     if status.last_activity_at is not None:
-        lines.append(_("Last activity: {when}").format(
-            when=format_local(status.last_activity_at, locale=req.locale, zone=zone)
-        ))
+        lines.append(
+            _("Last activity: {when}").format(
+                when=format_local(status.last_activity_at, locale=req.locale, zone=zone)
+            )
+        )
     else:
         lines.append(_("No activity recorded yet."))
     return "\n".join(lines)
@@ -76,7 +78,9 @@ async def status(update: Update, context: Context) -> None:
     assert partnership.id is not None
     async with req.services.db.transaction() as session:
         report = await communication_status(
-            session, partnership_id=partnership.id, now=utcnow(),
+            session,
+            partnership_id=partnership.id,
+            now=utcnow(),
             zone=ZoneInfo(partnership.timezone),
         )
     await reply(req, status_text(req, partnership, report))

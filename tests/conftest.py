@@ -46,9 +46,7 @@ async def database(db_url: str) -> AsyncIterator[Database]:
     tables = [table.name for table in SQLModel.metadata.sorted_tables]
     if db.dialect == "postgresql":
         async with db.engine.begin() as connection:
-            await connection.execute(
-                text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
-            )
+            await connection.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
     yield db
     await db.dispose()
 

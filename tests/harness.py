@@ -36,7 +36,9 @@ class BotUnderTest:
         """Initialise the application and start polling in the background."""
         await start_application(self.app)
         self.poller = ConfirmingPoller(
-            self.app, services_of(self.app.bot_data).db, timeout=self.settings.polling_timeout,
+            self.app,
+            services_of(self.app.bot_data).db,
+            timeout=self.settings.polling_timeout,
             backoff=0.05,
         )
         self.task = asyncio.create_task(self.poller.run(self.stop_event))

@@ -19,8 +19,13 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     """Run the CLI as a user would, without inheriting a developer's .env."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], env={**clean, **env}, cwd=cwd,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -59,9 +59,7 @@ def fake() -> Iterator[FakeBotApi]:
 @pytest.fixture
 async def bot(fake: FakeBotApi) -> AsyncIterator[telegram.Bot]:
     """A real PTB Bot talking to the fake."""
-    async with telegram.Bot(
-        fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url
-    ) as real_bot:
+    async with telegram.Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url) as real_bot:
         yield real_bot
 
 
@@ -75,9 +73,7 @@ def keyboard(data: str) -> InlineKeyboardMarkup:
 
 def test_spec_location_env_override_and_missing_file(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TELEGRAM_API_SPEC", raising=False)
-    assert spec_path() == Path(__file__).resolve().parents[1].parent / (
-        "shared/telegram-bot-api/api.json"
-    )
+    assert spec_path() == Path(__file__).resolve().parents[1].parent / ("shared/telegram-bot-api/api.json")
     missing = tmp_path / "nope.json"
     monkeypatch.setenv("TELEGRAM_API_SPEC", str(missing))
     assert spec_path() == missing
@@ -127,14 +123,11 @@ def test_call_violations(method: str, params: dict[str, Any], expected: str) -> 
 
 def test_text_length_counts_after_entity_parsing() -> None:
     html_text = "<b>" + "a" * 4090 + "</b>&amp;&lt;&gt;&quot;" + "bb"  # 4096 visible
-    assert validate_call("sendMessage", {"chat_id": 1, "text": html_text, "parse_mode": "HTML"},
-                         set()) == []  # fmt: skip
+    assert validate_call("sendMessage", {"chat_id": 1, "text": html_text, "parse_mode": "HTML"}, set()) == []
     too_long = html_text + "c"
-    assert validate_call("sendMessage", {"chat_id": 1, "text": too_long, "parse_mode": "HTML"},
-                         set())  # fmt: skip
+    assert validate_call("sendMessage", {"chat_id": 1, "text": too_long, "parse_mode": "HTML"}, set())
     md = "\\." * 4096  # escaped dots: 4096 visible characters
-    assert validate_call("sendMessage", {"chat_id": 1, "text": md, "parse_mode": "MarkdownV2"},
-                         set()) == []  # fmt: skip
+    assert validate_call("sendMessage", {"chat_id": 1, "text": md, "parse_mode": "MarkdownV2"}, set()) == []
 
 
 @pytest.mark.parametrize(
@@ -149,8 +142,7 @@ def test_text_length_counts_after_entity_parsing() -> None:
     ],
 )
 def test_entity_parse_errors(text: str, mode: str, error: str) -> None:
-    violations = validate_call("sendMessage", {"chat_id": 1, "text": text, "parse_mode": mode},
-                               set())  # fmt: skip
+    violations = validate_call("sendMessage", {"chat_id": 1, "text": text, "parse_mode": mode}, set())
     assert any(error in v for v in violations), violations
 
 
@@ -169,8 +161,7 @@ def test_visible_text() -> None:
 def test_callback_data_is_limited_to_64_bytes() -> None:
     def call(data: str) -> list[str]:
         markup = {"inline_keyboard": [[{"text": "ok", "callback_data": data}]]}
-        return validate_call("sendMessage", {"chat_id": 1, "text": "x", "reply_markup": markup},
-                             set())  # fmt: skip
+        return validate_call("sendMessage", {"chat_id": 1, "text": "x", "reply_markup": markup}, set())
 
     assert call("x" * 64) == []
     assert call("ż" * 32) == []  # 64 bytes
@@ -189,16 +180,13 @@ def test_nested_objects_are_checked_strictly() -> None:
             set(),
         )
 
-    assert any("unknown field 'colour'" in v for v in markup({"text": "a", "url": "https://x",
-                                                             "colour": 1}))  # fmt: skip
+    assert any("unknown field 'colour'" in v for v in markup({"text": "a", "url": "https://x", "colour": 1}))
     assert any("exactly one of" in v for v in markup({"text": "a"}))
     assert any("exactly one of" in v for v in markup({"text": "a", "url": "u", "pay": True}))
     assert any("missing required field 'text'" in v for v in markup({"url": "https://x"}))
     reply_kb = {"keyboard": [["Tak", {"text": "Nie"}]], "resize_keyboard": True}
-    assert validate_call("sendMessage", {"chat_id": 1, "text": "x", "reply_markup": reply_kb},
-                         set()) == []  # fmt: skip
-    bad_cmd = validate_call("setMyCommands", {"commands": [{"command": "Start", "description": "d"}]},
-                            set())  # fmt: skip
+    assert validate_call("sendMessage", {"chat_id": 1, "text": "x", "reply_markup": reply_kb}, set()) == []
+    bad_cmd = validate_call("setMyCommands", {"commands": [{"command": "Start", "description": "d"}]}, set())
     assert any("lowercase" in v for v in bad_cmd)
 
 
@@ -207,25 +195,27 @@ def test_union_subtypes_and_discriminators() -> None:
     assert validate_object("ChatMember", admin) == []
     wrong = {**chat_member(ANNA, "member"), "status": "creator"}
     assert validate_object("ChatMember", wrong)
-    scope_ok = validate_call("setMyCommands", {"commands": [], "scope": {"type": "all_group_chats"}},
-                             set())  # fmt: skip
+    scope_ok = validate_call("setMyCommands", {"commands": [], "scope": {"type": "all_group_chats"}}, set())
     assert scope_ok == []
-    scope_bad = validate_call("setMyCommands", {"commands": [], "scope": {"type": "everyone"}},
-                              set())  # fmt: skip
+    scope_bad = validate_call("setMyCommands", {"commands": [], "scope": {"type": "everyone"}}, set())
     assert scope_bad
 
 
 def test_files_count_as_present_and_attach_references() -> None:
     assert validate_call("sendDocument", {"chat_id": 1}, {"document"}) == []
-    assert any("missing required parameter 'document'" in v
-               for v in validate_call("sendDocument", {"chat_id": 1}, set()))  # fmt: skip
-    assert any("does not accept a file upload" in v
-               for v in validate_call("sendMessage", {"chat_id": 1}, {"text"}))  # fmt: skip
+    assert any(
+        "missing required parameter 'document'" in v
+        for v in validate_call("sendDocument", {"chat_id": 1}, set())
+    )
+    assert any(
+        "does not accept a file upload" in v for v in validate_call("sendMessage", {"chat_id": 1}, {"text"})
+    )
     params = {"chat_id": 1, "document": "file-id", "thumbnail": "attach://thumb1"}
     assert validate_call("sendDocument", params, {"thumb1"}) == []
     assert any("not uploaded" in v for v in validate_call("sendDocument", params, set()))
-    assert any("unknown parameter 'stray'" in v
-               for v in validate_call("sendDocument", params, {"thumb1", "stray"}))  # fmt: skip
+    assert any(
+        "unknown parameter 'stray'" in v for v in validate_call("sendDocument", params, {"thumb1", "stray"})
+    )
 
 
 # --------------------------------------------------------------------------- builders
@@ -249,8 +239,13 @@ def all_builder_updates(bot_user: dict[str, Any]) -> list[dict[str, Any]]:
         callback_query(ANNA, first, "menu:1"),
     ]
     built += [message(PRIVATE, ANNA, media=kind) for kind in MEDIA_KINDS]
-    for old, new in [("left", "member"), ("member", "administrator"), ("administrator", "kicked"),
-                     ("member", "restricted"), ("restricted", "left")]:  # fmt: skip
+    for old, new in [
+        ("left", "member"),
+        ("member", "administrator"),
+        ("administrator", "kicked"),
+        ("member", "restricted"),
+        ("restricted", "left"),
+    ]:
         built.append(my_chat_member(grp, ANNA, old_status=old, new_status=new, bot_user=bot_user))
     return built
 
@@ -291,9 +286,7 @@ def test_push_update_rejects_invalid_updates() -> None:
 
 
 async def test_valid_send_message_is_recorded_decoded(fake: FakeBotApi, bot: telegram.Bot) -> None:
-    sent = await bot.send_message(
-        42, "Hej <b>Anna</b>", parse_mode="HTML", reply_markup=keyboard("yes:1")
-    )
+    sent = await bot.send_message(42, "Hej <b>Anna</b>", parse_mode="HTML", reply_markup=keyboard("yes:1"))
     assert sent.text == "Hej Anna"
     assert sent.chat.id == 42 and sent.chat.type == "private"
     assert sent.from_user is not None and sent.from_user.id == fake.bot_user["id"]
@@ -400,8 +393,7 @@ async def test_get_updates_timeout_and_allowed_updates(fake: FakeBotApi, bot: te
     assert await bot.get_updates(timeout=1) == ()
     assert 0.9 <= time.monotonic() - started < 2.0
 
-    bot_member = my_chat_member(group(), ANNA, old_status="left", new_status="member",
-                                bot_user=fake.bot_user)  # fmt: skip
+    bot_member = my_chat_member(group(), ANNA, old_status="left", new_status="member", bot_user=fake.bot_user)
     ids = fake.push_updates([message(PRIVATE, ANNA, "x"), bot_member])
     only_members = await bot.get_updates(allowed_updates=["my_chat_member"])
     assert [u.update_id for u in only_members] == [ids[1]]
@@ -421,9 +413,7 @@ async def test_stop_wakes_a_pending_long_poll(bot: telegram.Bot) -> None:
         assert time.monotonic() - started < 2.0
 
 
-async def test_second_poller_gets_conflict_and_webhook_drop(
-    fake: FakeBotApi, bot: telegram.Bot
-) -> None:
+async def test_second_poller_gets_conflict_and_webhook_drop(fake: FakeBotApi, bot: telegram.Bot) -> None:
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await fake.await_for("getUpdates")
     async with telegram.Bot(fake.token, base_url=fake.base_url) as second_instance:
@@ -432,8 +422,7 @@ async def test_second_poller_gets_conflict_and_webhook_drop(
         await first
     assert [c.status for c in fake.calls("getUpdates")] == [409, 200]
 
-    ids = fake.push_updates([message(PRIVATE, ANNA, "a"), {"update_id": 500, **message(
-        PRIVATE, ANNA, "b")}])  # fmt: skip
+    ids = fake.push_updates([message(PRIVATE, ANNA, "a"), {"update_id": 500, **message(PRIVATE, ANNA, "b")}])
     assert ids[1] == 500 and fake.push_update(message(PRIVATE, ANNA, "c")) == 501
     with pytest.raises(ValueError, match="must be >= 502"):
         fake.push_update({"update_id": 7, **message(PRIVATE, ANNA, "d")})
@@ -445,8 +434,9 @@ async def test_second_poller_gets_conflict_and_webhook_drop(
 async def test_validation_can_be_switched_off() -> None:
     with FakeBotApi(validate=False) as lenient:
         async with httpx.AsyncClient() as client:
-            answer = await client.post(f"{lenient.base_url}{lenient.token}/sendMessage",
-                                       data={"chat_id": "1", "colour": "red"})  # fmt: skip
+            answer = await client.post(
+                f"{lenient.base_url}{lenient.token}/sendMessage", data={"chat_id": "1", "colour": "red"}
+            )
         assert answer.json()["ok"] is True
         assert lenient.violations == []
         lenient.assert_clean()
@@ -457,18 +447,22 @@ async def test_validation_can_be_switched_off() -> None:
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_injected_errors_map_to_ptb_exceptions(fake: FakeBotApi, bot: telegram.Bot) -> None:
-    fake.fail_next("sendMessage", error_code=429, description="Too Many Requests: retry after 7",
-                   retry_after=7)  # fmt: skip
+    fake.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 7", retry_after=7
+    )
     with pytest.raises(RetryAfter, match="Retry in 7"):
         await bot.send_message(1, "a")
 
-    fake.fail_next("sendMessage", error_code=403,
-                   description="Forbidden: bot was blocked by the user")  # fmt: skip
+    fake.fail_next("sendMessage", error_code=403, description="Forbidden: bot was blocked by the user")
     with pytest.raises(Forbidden, match="blocked"):
         await bot.send_message(1, "b")
 
-    fake.fail_next("sendMessage", error_code=400, migrate_to_chat_id=-1001234567890,
-                   description="Bad Request: group chat was upgraded to a supergroup chat")
+    fake.fail_next(
+        "sendMessage",
+        error_code=400,
+        migrate_to_chat_id=-1001234567890,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+    )
     with pytest.raises(ChatMigrated) as migrated:
         await bot.send_message(-1001, "c")
     assert migrated.value.new_chat_id == -1001234567890
@@ -497,8 +491,9 @@ async def test_delay_next_simulates_timeouts(fake: FakeBotApi, bot: telegram.Bot
 
 async def test_multipart_uploads_are_recorded(fake: FakeBotApi, bot: telegram.Bot) -> None:
     payload = bytes(range(256)) * 4 + b"\r\n--boundary-lookalike\r\n"
-    doc = await bot.send_document(7, payload, filename="raport.pdf", caption="Raport <b>Q1</b>",
-                                  parse_mode="HTML")  # fmt: skip
+    doc = await bot.send_document(
+        7, payload, filename="raport.pdf", caption="Raport <b>Q1</b>", parse_mode="HTML"
+    )
     photo = await bot.send_photo(7, b"\x89PNG\r\n\x1a\nfake", caption="Zdjęcie")
     [doc_call] = fake.calls("sendDocument")
     assert doc_call.files == {"document": payload}
@@ -536,6 +531,16 @@ async def test_chat_member_and_other_answers(fake: FakeBotApi, bot: telegram.Bot
     fake.set_can_read_all_group_messages(False)
     assert (await bot.get_me()).can_read_all_group_messages is False
     fake.assert_clean()
+    returns = {
+        "getMe": "User",
+        "getChat": "ChatFullInfo",
+        "getChatMember": "ChatMember",
+        "getChatAdministrators": "Array of ChatMember",
+        "getMyCommands": "Array of BotCommand",
+    }
+    for call in fake.calls():
+        if call.method in returns:
+            assert validate_object(returns[call.method], call.result) == [], call.short()
 
 
 async def test_edits_update_the_stored_message(fake: FakeBotApi, bot: telegram.Bot) -> None:
@@ -596,8 +601,7 @@ async def stop_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def test_application_round_trip(fake: FakeBotApi) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, "Witaj!",
-                                       reply_markup=keyboard("hello"))  # fmt: skip
+        await context.bot.send_message(update.effective_chat.id, "Witaj!", reply_markup=keyboard("hello"))
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.callback_query is not None
@@ -617,6 +621,8 @@ async def test_application_round_trip(fake: FakeBotApi) -> None:
         await fake.await_for("editMessageText")
         await fake.await_for("answerCallbackQuery", lambda c: c.params["text"] == "Kliknięto")
         assert fake.sent_texts(ANNA["id"]) == ["Witaj!", "Wybrano hello"]
+        for sent in fake.calls("sendMessage") + fake.calls("editMessageText"):
+            assert validate_object("Message", sent.result) == [], sent.result
     finally:
         await stop_app(app)
     await fake.await_confirmed(update_id)

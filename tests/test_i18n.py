@@ -26,14 +26,24 @@ def test_polish_plural_forms() -> None:
     pl = translations("pl")
     forms = {n: pl.ngettext("{n} message", "{n} messages", n).format(n=n) for n in (1, 2, 5, 22, 25, 112)}
     assert forms == {
-        1: "1 wiadomość", 2: "2 wiadomości", 5: "5 wiadomości", 22: "22 wiadomości",
-        25: "25 wiadomości", 112: "112 wiadomości",
+        1: "1 wiadomość",
+        2: "2 wiadomości",
+        5: "5 wiadomości",
+        22: "22 wiadomości",
+        25: "25 wiadomości",
+        112: "112 wiadomości",
     }
-    contacts = {n: pl.ngettext("{n} recorded contact", "{n} recorded contacts", n).format(n=n)
-                for n in (1, 3, 5, 21, 24)}
-    assert contacts == {1: "1 zapisany kontakt", 3: "3 zapisane kontakty",
-                        5: "5 zapisanych kontaktów", 21: "21 zapisanych kontaktów",
-                        24: "24 zapisane kontakty"}
+    contacts = {
+        n: pl.ngettext("{n} recorded contact", "{n} recorded contacts", n).format(n=n)
+        for n in (1, 3, 5, 21, 24)
+    }
+    assert contacts == {
+        1: "1 zapisany kontakt",
+        3: "3 zapisane kontakty",
+        5: "5 zapisanych kontaktów",
+        21: "21 zapisanych kontaktów",
+        24: "24 zapisane kontakty",
+    }
 
 
 def test_translations_keep_placeholders() -> None:

@@ -7,14 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.access import POLICY, Action, Role, Verdict, Where, decide, role_of
+from bot.access import POLICY, Action, Role, Verdict, Where, decide, effective_role
 from bot.i18n import resolve_locale
 from bot.membership import MembershipChange, membership_change, reads_all_messages
 from bot.models import Channel
 from bot.notifier import Button, split_text
-from bot.services.log import ContactParseError, fold, parse_channel, parse_contact_command
+from bot.services.log import ContactParseError, parse_channel, parse_contact_command
 from bot.services.partnerships import InvalidName, clean_name
 from bot.services.status import period_starts
+from bot.text import fold, suggestions
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -26,6 +27,14 @@ EXPECTED = {
     (Action.VIEW_HISTORY, Where.PRIVATE): set(Role) - {Role.STRANGER, Role.MEMBER},
     (Action.VIEW_STATUS, Where.GROUP): set(Role) - {Role.STRANGER},
     (Action.VIEW_STATUS, Where.PRIVATE): set(Role) - {Role.STRANGER, Role.MEMBER},
+    (Action.MANAGE_REGISTRY, Where.GROUP): {Role.COORDINATOR},
+    (Action.MANAGE_REGISTRY, Where.PRIVATE): {Role.COORDINATOR},
+    (Action.VIEW_REGISTRY, Where.GROUP): set(Role) - {Role.STRANGER},
+    (Action.VIEW_REGISTRY, Where.PRIVATE): set(Role) - {Role.STRANGER, Role.MEMBER},
+    (Action.REQUEST_JOIN, Where.GROUP): set(Role) - {Role.STRANGER},
+    (Action.REQUEST_JOIN, Where.PRIVATE): set(),
+    (Action.HAND_OVER, Where.GROUP): {Role.COORDINATOR},
+    (Action.HAND_OVER, Where.PRIVATE): {Role.COORDINATOR},
 }
 
 
@@ -37,12 +46,17 @@ def test_permission_matrix(action: Action, where: Where, role: Role) -> None:
     allowed = role in EXPECTED[(action, where)]
     assert (verdict is Verdict.ALLOWED) is allowed
     if not allowed:
-        expected = Verdict.NOT_A_MEMBER if role is Role.STRANGER else Verdict.COORDINATOR_ONLY
+        if role is Role.STRANGER:
+            expected = Verdict.NOT_A_MEMBER
+        elif (action, Where.PRIVATE) not in POLICY:
+            expected = Verdict.GROUP_ONLY
+        else:
+            expected = Verdict.COORDINATOR_ONLY
         assert verdict is expected
 
 
 def test_policy_covers_every_action_and_place() -> None:
-    assert set(POLICY) == set(EXPECTED)
+    assert set(POLICY) == {key for key, roles in EXPECTED.items() if roles}
 
 
 @pytest.mark.parametrize(
@@ -59,19 +73,27 @@ def test_register_needs_a_group_administrator(where: Where, admin: bool, verdict
         assert decide(Action.REGISTER, role=role, where=where, is_group_admin=admin) is verdict
 
 
-def test_role_of() -> None:
-    assert role_of(user_id=1, coordinator_user_id=1, where=Where.PRIVATE) is Role.COORDINATOR
-    assert role_of(user_id=2, coordinator_user_id=1, where=Where.GROUP) is Role.MEMBER
-    assert role_of(user_id=2, coordinator_user_id=1, where=Where.PRIVATE) is Role.STRANGER
+def test_effective_role_is_the_strongest_held() -> None:
+    both = {Role.REPRESENTATIVE, Role.COORDINATOR}
+    assert effective_role(both, where=Where.PRIVATE) is Role.COORDINATOR
+    assert effective_role({Role.AMBASSADOR, Role.SUPERVISOR}, where=Where.GROUP) is Role.SUPERVISOR
+    assert effective_role(set(), where=Where.GROUP) is Role.MEMBER
+    assert effective_role(set(), where=Where.PRIVATE) is Role.STRANGER
 
 
 @pytest.mark.parametrize(
     ("word", "channel"),
     [
-        ("phone", Channel.PHONE), ("Telefon", Channel.PHONE), ("E-mail", Channel.EMAIL),
-        ("spotkanie", Channel.MEETING), ("Osobiście", Channel.IN_PERSON),
-        ("osobiscie", Channel.IN_PERSON), ("in_person", Channel.IN_PERSON),
-        ("online", Channel.ONLINE_MEETING), ("SMS", Channel.SMS), ("pigeon", None),
+        ("phone", Channel.PHONE),
+        ("Telefon", Channel.PHONE),
+        ("E-mail", Channel.EMAIL),
+        ("spotkanie", Channel.MEETING),
+        ("Osobiście", Channel.IN_PERSON),
+        ("osobiscie", Channel.IN_PERSON),
+        ("in_person", Channel.IN_PERSON),
+        ("online", Channel.ONLINE_MEETING),
+        ("SMS", Channel.SMS),
+        ("pigeon", None),
     ],
 )
 def test_parse_channel(word: str, channel: Channel | None) -> None:
@@ -86,8 +108,13 @@ def test_parse_contact_command() -> None:
 
 @pytest.mark.parametrize(
     ("args", "reason"),
-    [("", "empty"), ("   ", "empty"), ("pigeon hello", "channel"), ("phone", "text"),
-     ("phone " + "x" * 2001, "text")],
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("pigeon hello", "channel"),
+        ("phone", "text"),
+        ("phone " + "x" * 2001, "text"),
+    ],
 )
 def test_parse_contact_command_errors(args: str, reason: str) -> None:
     with pytest.raises(ContactParseError) as caught:
@@ -166,9 +193,19 @@ def test_period_starts_in_local_time_across_dst() -> None:
 @pytest.mark.parametrize(
     ("chosen", "telegram", "default", "expected"),
     [
-        ("en", "pl", "pl", "en"), (None, "en-GB", "pl", "en"), (None, "de", "pl", "pl"),
-        (None, None, "en", "en"), ("xx", "pl-PL", "en", "pl"),
+        ("en", "pl", "pl", "en"),
+        (None, "en-GB", "pl", "en"),
+        (None, "de", "pl", "pl"),
+        (None, None, "en", "en"),
+        ("xx", "pl-PL", "en", "pl"),
     ],
 )
 def test_resolve_locale(chosen: str | None, telegram: str | None, default: str, expected: str) -> None:
     assert resolve_locale(chosen, telegram, default) == expected
+
+
+def test_suggestions_ignore_case_and_diacritics() -> None:
+    names = ["Biblioteka Publiczna", "Ośrodek Pomocy Społecznej", "OSP Czarne", "Parafia św. Józefa"]
+    assert suggestions("osrodek pomocy", names)[0] == "Ośrodek Pomocy Społecznej"
+    assert suggestions("Biblioteka", names) == ["Biblioteka Publiczna"]
+    assert suggestions("zzzz", names) == []

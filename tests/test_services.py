@@ -22,17 +22,34 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 async def _register(db: Database, chat_id: int = CHAT, coordinator: int = 7) -> Partnership:
     async with db.transaction() as session:
         result = await partnerships.register(
-            session, chat_id=chat_id, name="Partnerstwo Czarne", coordinator_user_id=coordinator,
-            coordinator_name="Anna Nowak", timezone="Europe/Warsaw",
+            session,
+            chat_id=chat_id,
+            name="Partnerstwo Czarne",
+            coordinator_user_id=coordinator,
+            coordinator_name="Anna Nowak",
+            timezone="Europe/Warsaw",
         )
     return result.partnership
 
 
-def _msg(message_id: int, text: str = "hej", *, chat_id: int = CHAT, at: datetime = NOW,
-         edited_at: datetime | None = None, author: int = 11) -> IncomingMessage:
+def _msg(
+    message_id: int,
+    text: str = "hej",
+    *,
+    chat_id: int = CHAT,
+    at: datetime = NOW,
+    edited_at: datetime | None = None,
+    author: int = 11,
+) -> IncomingMessage:
     return IncomingMessage(
-        chat_id=chat_id, message_id=message_id, occurred_at=at, author_user_id=author,
-        author_name=f"User {author}", text=text, media_kind=None, reply_to_message_id=None,
+        chat_id=chat_id,
+        message_id=message_id,
+        occurred_at=at,
+        author_user_id=author,
+        author_name=f"User {author}",
+        text=text,
+        media_kind=None,
+        reply_to_message_id=None,
         edited_at=edited_at,
     )
 
@@ -131,8 +148,12 @@ async def test_status_counts_week_month_and_people(database: Database) -> None:
     async with database.transaction() as session:
         await comm_log.store_messages(session, messages=messages)
         await comm_log.record_contact(
-            session, partnership_id=p.id, contact=ContactCommand(Channel.PHONE, "x"),
-            author_user_id=7, author_name="Anna Nowak", at=datetime(2026, 11, 24, 8, tzinfo=UTC),
+            session,
+            partnership_id=p.id,
+            contact=ContactCommand(Channel.PHONE, "x"),
+            author_user_id=7,
+            author_name="Anna Nowak",
+            at=datetime(2026, 11, 24, 8, tzinfo=UTC),
         )
         report = await communication_status(session, partnership_id=p.id, now=now, zone=zone)
     assert (report.messages_week, report.messages_month) == (2, 4)
@@ -147,8 +168,7 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
     assert p.id is not None
     with pytest.raises(Exception, match="naive"):
         async with database.transaction() as session:
-            session.add(LogEntry(partnership_id=p.id, kind="message",
-                                 occurred_at=datetime(2026, 1, 1)))
+            session.add(LogEntry(partnership_id=p.id, kind="message", occurred_at=datetime(2026, 1, 1)))
             await session.flush()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,23 +13,46 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
-from bot.models import Channel, EntryKind, LogEntry, LogEntryRevision, Partnership
+from bot.models import (
+    Channel,
+    EntryKind,
+    LogEntry,
+    LogEntryRevision,
+    Partner,
+    Partnership,
+    PartnerStatus,
+    Representative,
+)
+from bot.text import fold
 
 HISTORY_PAGE_SIZE = 8
 CONTACT_TEXT_MAX = 2000
 
 # Words a coordinator may type for each channel, in Polish and English, folded.
 CHANNEL_WORDS: dict[str, Channel] = {
-    "phone": Channel.PHONE, "call": Channel.PHONE, "telefon": Channel.PHONE,
-    "tel": Channel.PHONE, "rozmowa": Channel.PHONE,
-    "email": Channel.EMAIL, "e-mail": Channel.EMAIL, "mail": Channel.EMAIL,
-    "meeting": Channel.MEETING, "spotkanie": Channel.MEETING, "zebranie": Channel.MEETING,
-    "in_person": Channel.IN_PERSON, "in-person": Channel.IN_PERSON,
-    "inperson": Channel.IN_PERSON, "osobiscie": Channel.IN_PERSON,
-    "online": Channel.ONLINE_MEETING, "online_meeting": Channel.ONLINE_MEETING,
-    "online-meeting": Channel.ONLINE_MEETING, "video": Channel.ONLINE_MEETING,
-    "wideo": Channel.ONLINE_MEETING, "wideokonferencja": Channel.ONLINE_MEETING,
-    "sms": Channel.SMS, "text": Channel.SMS,
+    "phone": Channel.PHONE,
+    "call": Channel.PHONE,
+    "telefon": Channel.PHONE,
+    "tel": Channel.PHONE,
+    "rozmowa": Channel.PHONE,
+    "email": Channel.EMAIL,
+    "e-mail": Channel.EMAIL,
+    "mail": Channel.EMAIL,
+    "meeting": Channel.MEETING,
+    "spotkanie": Channel.MEETING,
+    "zebranie": Channel.MEETING,
+    "in_person": Channel.IN_PERSON,
+    "in-person": Channel.IN_PERSON,
+    "inperson": Channel.IN_PERSON,
+    "osobiscie": Channel.IN_PERSON,
+    "online": Channel.ONLINE_MEETING,
+    "online_meeting": Channel.ONLINE_MEETING,
+    "online-meeting": Channel.ONLINE_MEETING,
+    "video": Channel.ONLINE_MEETING,
+    "wideo": Channel.ONLINE_MEETING,
+    "wideokonferencja": Channel.ONLINE_MEETING,
+    "sms": Channel.SMS,
+    "text": Channel.SMS,
 }
 
 
@@ -76,12 +98,6 @@ class HistoryPage:
     has_older: bool
 
 
-def fold(word: str) -> str:
-    """Lower-case and strip diacritics, so 'Osobiście' matches 'osobiscie'."""
-    decomposed = unicodedata.normalize("NFKD", word.replace("ł", "l").replace("Ł", "L"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
 def parse_channel(word: str) -> Channel | None:
     """The channel a word names, in Polish or English, or None."""
     return CHANNEL_WORDS.get(fold(word.strip()))
@@ -119,6 +135,11 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
         select(Partnership.chat_id, Partnership.id).where(col(Partnership.chat_id).in_(chat_ids))
     )
     partnership_of = {chat_id: pid for chat_id, pid in rows.all() if pid is not None}
+    speaks_for = await _partners_of_authors(
+        session,
+        partnership_ids=set(partnership_of.values()),
+        authors={m.author_user_id for m in messages if m.author_user_id is not None},
+    )
     now = utcnow()
     new_rows = [
         {
@@ -133,6 +154,7 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
             "chat_id": m.chat_id,
             "message_id": m.message_id,
             "reply_to_message_id": m.reply_to_message_id,
+            "partner_id": speaks_for.get((partnership_of[m.chat_id], m.author_user_id or 0)),
         }
         for m in messages
         if m.edited_at is None and m.chat_id in partnership_of
@@ -146,6 +168,29 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
     if edits:
         written += await _apply_edits(session, edits=edits, partnership_of=partnership_of)
     return written
+
+
+async def _partners_of_authors(
+    session: AsyncSession, *, partnership_ids: set[int], authors: set[int]
+) -> dict[tuple[int, int], int]:
+    """(partnership, author) -> the partner organisation the author represents there."""
+    if not partnership_ids or not authors:
+        return {}
+    rows = await session.exec(
+        select(Partner.partnership_id, Representative.user_id, Partner.id)
+        .join(Partner, col(Partner.id) == col(Representative.partner_id))
+        .where(
+            col(Partner.partnership_id).in_(partnership_ids),
+            col(Representative.user_id).in_(authors),
+            Partner.status != PartnerStatus.WITHDRAWN.value,
+        )
+        .order_by(col(Representative.id))
+    )
+    found: dict[tuple[int, int], int] = {}
+    for partnership_id, user_id, partner_id in rows:
+        if partner_id is not None:
+            found.setdefault((partnership_id, user_id), partner_id)  # the first they joined
+    return found
 
 
 async def _apply_edits(
@@ -163,11 +208,17 @@ async def _apply_edits(
         if entry is None:
             # The original arrived before the bot was here: log the edited text as the message.
             entry = LogEntry(
-                partnership_id=partnership_of[m.chat_id], kind=EntryKind.MESSAGE,
-                occurred_at=m.occurred_at, author_user_id=m.author_user_id,
-                author_name=m.author_name[:400], text=m.text, media_kind=m.media_kind,
-                chat_id=m.chat_id, message_id=m.message_id,
-                reply_to_message_id=m.reply_to_message_id, edited_at=m.edited_at,
+                partnership_id=partnership_of[m.chat_id],
+                kind=EntryKind.MESSAGE,
+                occurred_at=m.occurred_at,
+                author_user_id=m.author_user_id,
+                author_name=m.author_name[:400],
+                text=m.text,
+                media_kind=m.media_kind,
+                chat_id=m.chat_id,
+                message_id=m.message_id,
+                reply_to_message_id=m.reply_to_message_id,
+                edited_at=m.edited_at,
             )
             session.add(entry)
             entries[(m.chat_id, m.message_id)] = entry
@@ -243,4 +294,3 @@ async def count_entries(session: AsyncSession, *, partnership_id: int) -> int:
         select(func.count()).select_from(LogEntry).where(LogEntry.partnership_id == partnership_id)
     )
     return int(result.one())
-

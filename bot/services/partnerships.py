@@ -122,9 +122,7 @@ async def bot_left(session: AsyncSession, *, chat_id: int) -> Partnership | None
     return partnership
 
 
-async def bot_joined(
-    session: AsyncSession, *, chat_id: int, can_read_messages: bool
-) -> Partnership | None:
+async def bot_joined(session: AsyncSession, *, chat_id: int, can_read_messages: bool) -> Partnership | None:
     """The bot is (back) in the chat: an inactive partnership continues."""
     partnership = await by_chat(session, chat_id=chat_id)
     if partnership is None:
@@ -133,9 +131,7 @@ async def bot_joined(
     if not partnership.is_active:
         partnership.is_active = True
         partnership.deactivated_at = None
-        await record_event(
-            session, partnership=partnership, event=EventKind.BOT_RETURNED, at=utcnow()
-        )
+        await record_event(session, partnership=partnership, event=EventKind.BOT_RETURNED, at=utcnow())
     return partnership
 
 
@@ -159,12 +155,10 @@ async def follow_migration(
     return partnership
 
 
-async def for_user(session: AsyncSession, *, user_id: int) -> list[Partnership]:
-    """Partnerships a person takes part in as coordinator, oldest first."""
+async def coordinated_by(session: AsyncSession, *, user_id: int) -> list[Partnership]:
+    """Partnerships a person coordinates, oldest first."""
     result = await session.exec(
-        select(Partnership)
-        .where(Partnership.coordinator_user_id == user_id)
-        .order_by(col(Partnership.id))
+        select(Partnership).where(Partnership.coordinator_user_id == user_id).order_by(col(Partnership.id))
     )
     return list(result)
 
@@ -179,12 +173,9 @@ async def choose_current(session: AsyncSession, *, user_id: int, partnership_id:
     await session.flush()
 
 
-async def current_for_user(session: AsyncSession, *, user_id: int) -> list[Partnership]:
-    """The partnership a private command is about, or every candidate when it is ambiguous."""
-    candidates = await for_user(session, user_id=user_id)
+def pick_current(candidates: list[Partnership], chosen_id: int | None) -> list[Partnership]:
+    """The chosen partnership if it is among the candidates, else all of them."""
     if len(candidates) <= 1:
         return candidates
-    person = await session.get(Person, user_id)
-    chosen = person.current_partnership_id if person else None
-    picked = [p for p in candidates if p.id == chosen]
+    picked = [p for p in candidates if p.id == chosen_id]
     return picked or candidates

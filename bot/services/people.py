@@ -56,3 +56,9 @@ async def chosen_locale(session: AsyncSession, *, user_id: int) -> str | None:
     """The language a person chose, if any."""
     person = await session.get(Person, user_id)
     return person.locale if person else None
+
+
+async def current_partnership_id(session: AsyncSession, *, user_id: int) -> int | None:
+    """The partnership a person chose for private commands, if any."""
+    person = await session.get(Person, user_id)
+    return person.current_partnership_id if person else None

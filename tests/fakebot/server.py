@@ -39,7 +39,7 @@ MAX_STORED_MESSAGES = 20_000
 CAPTION_METHODS = frozenset(
     {"sendphoto", "senddocument", "sendvideo", "sendaudio", "sendvoice", "sendanimation",
      "editmessagecaption", "copymessage"}
-)  # fmt: skip
+)
 TEXT_METHODS = frozenset({"sendmessage", "editmessagetext"})
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
@@ -391,7 +391,7 @@ class FakeBotApi:
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"FakeBotApi:{self.port}", daemon=True,
-        )  # fmt: skip
+        )
         self._thread.start()
         return self
 
@@ -416,6 +416,7 @@ class FakeBotApi:
         self._thread = None
 
     def __enter__(self) -> FakeBotApi:
+        """Start serving."""
         return self.start()
 
     def __exit__(
@@ -424,6 +425,7 @@ class FakeBotApi:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Stop serving."""
         self.stop()
 
     def _track(self, conn: socket.socket, *, add: bool) -> None:
@@ -722,7 +724,7 @@ class FakeBotApi:
         else:
             violations = []
         call = Call(method, params, files, time.monotonic(), violations=violations,
-                    filenames=filenames)  # fmt: skip
+                    filenames=filenames)
         key = method.lower()
         with self._cond:
             if violations:
@@ -1004,7 +1006,7 @@ class FakeBotApi:
         stored = self._messages.get((int(chat["id"]), message_id))
         if stored is None:
             stored = {"message_id": message_id, "from": self.bot_user, "chat": chat,
-                      "date": int(time.time())}  # fmt: skip
+                      "date": int(time.time())}
         msg = dict(stored)
         msg["edit_date"] = int(time.time())
         if field_name is not None:
@@ -1155,7 +1157,7 @@ def _h_get_file(fake: FakeBotApi, call: Call) -> Any:
     file_id = str(call.params["file_id"])
     data = fake._uploads.get(file_id)
     result: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u{abs(hash(file_id))}",
-                              "file_path": file_id}  # fmt: skip
+                              "file_path": file_id}
     if data is not None:
         result["file_size"] = len(data)
     return result

@@ -31,7 +31,7 @@ HTML_TAGS = frozenset(
         "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
         "a", "tg-emoji", "tg-time", "code", "pre", "blockquote",
     }
-)  # fmt: skip
+)
 MARKDOWN_V2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
 
 _STRING_LIMIT_RE = re.compile(r"(\d+)-(\d+) (characters|bytes)\b", re.IGNORECASE)
@@ -401,7 +401,7 @@ def visible_text(text: str, parse_mode: str | None) -> tuple[str, str | None]:
 def describe(value: Any) -> str:
     """Short description of a value for error messages."""
     kind = {bool: "Boolean", int: "Integer", float: "Float", str: "String", list: "Array",
-            dict: "object"}.get(type(value), type(value).__name__)  # fmt: skip
+            dict: "object"}.get(type(value), type(value).__name__)
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."

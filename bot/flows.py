@@ -1,0 +1,427 @@
+"""Guided flows as data: steps with pickers or free text, then a summary to confirm.
+
+Nothing here knows Telegram or the database. A flow's answers live in a draft (a row) until
+the user confirms; cancelling or abandoning the flow saves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.i18n import N_
+from bot.models import (
+    JoinForm,
+    PartnerKind,
+    PartnerStatus,
+    ResourceKind,
+    Stage,
+)
+from bot.services.registry import RegistryError, clean_partner_name, clean_text, parse_seats
+from bot.text import fold
+
+Data = dict[str, Any]
+
+DONE, SAVE, CANCEL = "=done", "=save", "=cancel"
+
+
+class FlowInputError(ValueError):
+    """Input a step cannot accept; `message` is a msgid to show with `details`."""
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Option:
+    """A button: the stored value and its label (a msgid, or a name shown as is)."""
+
+    value: str
+    label: str
+    translate: bool = True
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a flow."""
+
+    name: str
+    question: str
+    options: Callable[[Data], list[Option]] | None = None
+    parse: Callable[[str, Data], Any] | None = None
+    when: Callable[[Data], bool] = lambda data: True
+    multi: bool = False
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A named sequence of steps ending in a confirmation."""
+
+    name: str
+    title: str
+    steps: list[Step] = field(default_factory=list)
+
+    def step(self, name: str) -> Step:
+        """A step by name."""
+        return next(s for s in self.steps if s.name == name)
+
+
+PARTNER_KIND_LABELS: dict[str, str] = {
+    PartnerKind.LIBRARY: N_("library"),
+    PartnerKind.CULTURE_CENTRE: N_("culture centre"),
+    PartnerKind.SCHOOL: N_("school"),
+    PartnerKind.SOCIAL_WELFARE: N_("social welfare centre"),
+    PartnerKind.MUNICIPAL_OFFICE: N_("municipal office"),
+    PartnerKind.JOB_CENTRE: N_("job centre"),
+    PartnerKind.SENIOR_CLUB: N_("senior club"),
+    PartnerKind.UNIVERSITY_THIRD_AGE: N_("university of the third age"),
+    PartnerKind.RURAL_WOMENS_CIRCLE: N_("rural women's circle"),
+    PartnerKind.FIRE_BRIGADE: N_("volunteer fire brigade"),
+    PartnerKind.PARISH: N_("parish"),
+    PartnerKind.NGO: N_("NGO"),
+    PartnerKind.HEALTH_CENTRE: N_("health centre"),
+    PartnerKind.VILLAGE_COUNCIL: N_("village council"),
+    PartnerKind.OTHER: N_("other"),
+}
+STATUS_LABELS: dict[str, str] = {
+    PartnerStatus.CANDIDATE: N_("candidate"),
+    PartnerStatus.INVITED: N_("invited"),
+    PartnerStatus.JOINED: N_("joined"),
+    PartnerStatus.ACTIVE: N_("active"),
+    PartnerStatus.WITHDRAWN: N_("withdrawn"),
+}
+JOIN_FORM_LABELS: dict[str, str] = {
+    JoinForm.SIGNED_AGREEMENT: N_("signed agreement"),
+    JoinForm.DECLARATION: N_("declaration of cooperation"),
+    JoinForm.ORAL: N_("oral agreement"),
+}
+RESOURCE_LABELS: dict[str, str] = {
+    ResourceKind.ROOM: N_("room"),
+    ResourceKind.COMPUTER_LAB: N_("computer lab"),
+    ResourceKind.EQUIPMENT: N_("equipment"),
+    ResourceKind.TRAINER: N_("trainer"),
+    ResourceKind.VOLUNTEERS: N_("volunteers"),
+    ResourceKind.NOTICE_BOARD: N_("notice board"),
+    ResourceKind.WEBSITE: N_("website"),
+    ResourceKind.FACEBOOK: N_("Facebook page"),
+    ResourceKind.PARISH_ANNOUNCEMENTS: N_("parish announcements"),
+    ResourceKind.LOCAL_EVENTS: N_("local events"),
+}
+STAGE_LABELS: dict[str, str] = {
+    Stage.FORMING: N_("forming"),
+    Stage.OPERATING: N_("operating"),
+    Stage.CLOSING: N_("closing"),
+    Stage.CLOSED: N_("closed"),
+}
+PLAN_CHANNEL_LABELS: dict[str, str] = {
+    "chat": N_("this group chat"),
+    "email": N_("e-mail"),
+    "phone": N_("phone"),
+    "meetings": N_("meetings"),
+    "online": N_("online meetings"),
+    "sms": N_("SMS"),
+}
+FREQUENCY_LABELS: dict[str, str] = {
+    "monthly": N_("monthly"),
+    "quarterly": N_("every three months"),
+    "half_yearly": N_("twice a year"),
+    "yearly": N_("once a year"),
+}
+DETAIL_FIELD_LABELS: dict[str, str] = {
+    "kind": N_("kind"),
+    "join_form": N_("how it joined"),
+    "target_groups": N_("target groups it reaches"),
+    "gains": N_("what it gains"),
+    "obstacles": N_("what may hold it back"),
+}
+ROLE_TARGET_LABELS: dict[str, str] = {
+    "=supervisor": N_("a supervisor (sees, does not change)"),
+    "=ambassador": N_("an ambassador (local authority)"),
+}
+
+
+def _choices(labels: dict[str, str], *, exclude: set[str] | None = None) -> list[Option]:
+    """Options from a label table."""
+    return [Option(str(value), label) for value, label in labels.items() if value not in (exclude or set())]
+
+
+def _partners(data: Data, *, statuses: set[str] | None = None) -> list[Option]:
+    """The partnership's partners as options (names shown as typed)."""
+    return [
+        Option(str(pid), name, translate=False)
+        for pid, name, status in data.get("_partners", [])
+        if statuses is None or status in statuses
+    ]
+
+
+def _partner_name(text: str, data: Data) -> str:
+    """A new partner's name: well-formed and not a duplicate of an existing one."""
+    try:
+        name = clean_partner_name(text)
+    except RegistryError:
+        raise FlowInputError(N_("A name needs 2 to 120 characters. Type the organisation's name.")) from None
+    existing = {fold(n): n for _pid, n, _status in data.get("_partners", [])}
+    if fold(name) in existing:
+        raise FlowInputError(
+            N_(
+                "“{existing}” is already in the registry. Type /partner {existing} to see it, "
+                "or type another name."
+            ),
+            existing=existing[fold(name)],
+        )
+    return name
+
+
+def _free_text(text: str, _data: Data) -> str:
+    """Free text up to 1000 characters ('-' for nothing)."""
+    try:
+        return clean_text(text)
+    except RegistryError:
+        raise FlowInputError(
+            N_("That is too long: at most 1000 characters. Type it again, shorter.")
+        ) from None
+
+
+def _required_text(text: str, data: Data) -> str:
+    """Free text that may not be empty."""
+    value = _free_text(text, data)
+    if not value:
+        raise FlowInputError(N_("This cannot be empty. Type a few words."))
+    return value
+
+
+def _seats(text: str, _data: Data) -> int:
+    """A seat count."""
+    try:
+        return parse_seats(text)
+    except RegistryError:
+        raise FlowInputError(
+            N_("Type the number of seats as a whole number from 1 to 500, e.g. 12.")
+        ) from None
+
+
+def _status_options(data: Data) -> list[Option]:
+    """Every status but the partner's current one."""
+    current = next((s for pid, _n, s in data.get("_partners", []) if str(pid) == data.get("partner")), None)
+    return _choices(STATUS_LABELS, exclude={current} if current else None)
+
+
+def _detail_value_options(data: Data) -> list[Option]:
+    """Pickers for the fields that have fixed values."""
+    return _choices(PARTNER_KIND_LABELS if data.get("field") == "kind" else JOIN_FORM_LABELS)
+
+
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in [
+        Flow(
+            "partner",
+            N_("New partner"),
+            [
+                Step("name", N_("What is the organisation's name?"), parse=_partner_name),
+                Step(
+                    "kind",
+                    N_("What kind of organisation is it?"),
+                    options=lambda d: _choices(PARTNER_KIND_LABELS),
+                ),
+                Step(
+                    "status",
+                    N_("Where does it stand?"),
+                    options=lambda d: _choices(STATUS_LABELS, exclude={PartnerStatus.WITHDRAWN.value}),
+                ),
+            ],
+        ),
+        Flow(
+            "status",
+            N_("Partner status"),
+            [
+                Step("partner", N_("Which partner?"), options=_partners),
+                Step("status", N_("Move it to which status?"), options=_status_options),
+                Step(
+                    "reason",
+                    N_("Why is it withdrawing? (a few words)"),
+                    parse=_required_text,
+                    when=lambda d: d.get("status") == PartnerStatus.WITHDRAWN.value,
+                ),
+            ],
+        ),
+        Flow(
+            "resource",
+            N_("Declared resource"),
+            [
+                Step(
+                    "partner",
+                    N_("Which partner contributes it?"),
+                    options=lambda d: _partners(d, statuses={"candidate", "invited", "joined", "active"}),
+                ),
+                Step("kind", N_("What is it?"), options=lambda d: _choices(RESOURCE_LABELS)),
+                Step(
+                    "description",
+                    N_("Describe it in a few words (e.g. “room in the Rudniki village hall”)."),
+                    parse=_required_text,
+                ),
+                Step(
+                    "seats",
+                    N_("How many seats (computers) does the lab have?"),
+                    parse=_seats,
+                    when=lambda d: d.get("kind") == ResourceKind.COMPUTER_LAB.value,
+                ),
+                Step("availability", N_("When is it available? (type - to skip)"), parse=_free_text),
+            ],
+        ),
+        Flow(
+            "details",
+            N_("Partner details"),
+            [
+                Step("partner", N_("Which partner?"), options=_partners),
+                Step(
+                    "field",
+                    N_("What do you want to record?"),
+                    options=lambda d: _choices(DETAIL_FIELD_LABELS),
+                ),
+                Step(
+                    "choice",
+                    N_("Choose:"),
+                    options=_detail_value_options,
+                    when=lambda d: d.get("field") in ("kind", "join_form"),
+                ),
+                Step(
+                    "text",
+                    N_("Type it (type - to clear):"),
+                    parse=_free_text,
+                    when=lambda d: d.get("field") in ("target_groups", "gains", "obstacles"),
+                ),
+            ],
+        ),
+        Flow(
+            "leader",
+            N_("Institutional leader"),
+            [
+                Step(
+                    "partner",
+                    N_("Which partner leads the partnership?"),
+                    options=lambda d: _partners(d, statuses={"joined", "active"}),
+                ),
+            ],
+        ),
+        Flow(
+            "stage",
+            N_("Partnership stage"),
+            [
+                Step(
+                    "stage",
+                    N_("Which stage is the partnership in?"),
+                    options=lambda d: _choices(STAGE_LABELS),
+                ),
+            ],
+        ),
+        Flow(
+            "commplan",
+            N_("Communication plan"),
+            [
+                Step(
+                    "channels",
+                    N_("Which channels do partners use? Tap to select, then Done."),
+                    options=lambda d: _choices(PLAN_CHANNEL_LABELS),
+                    multi=True,
+                ),
+                Step(
+                    "frequency",
+                    N_("How often do partners meet?"),
+                    options=lambda d: _choices(FREQUENCY_LABELS),
+                ),
+                Step(
+                    "reporting",
+                    N_("Who reports what, and how often? (e.g. “schools report trained pupils monthly”)"),
+                    parse=_required_text,
+                ),
+            ],
+        ),
+        Flow(
+            "invite",
+            N_("Invitation"),
+            [
+                Step(
+                    "target",
+                    N_("Whom is the invitation for?"),
+                    options=lambda d: (
+                        _partners(d, statuses={"candidate", "invited", "joined", "active"})
+                        + _choices(ROLE_TARGET_LABELS)
+                    ),
+                ),
+            ],
+        ),
+        Flow(
+            "join",
+            N_("Request to join"),
+            [
+                Step(
+                    "partner",
+                    N_("Which organisation do you represent?"),
+                    options=lambda d: _partners(d, statuses={"candidate", "invited", "joined", "active"}),
+                ),
+            ],
+        ),
+        Flow(
+            "handover",
+            N_("Coordinator hand-over"),
+            [
+                Step(
+                    "person",
+                    N_("Who becomes the coordinator?"),
+                    options=lambda d: [
+                        Option(str(uid), name, translate=False) for uid, name in d.get("_people", [])
+                    ],
+                ),
+            ],
+        ),
+    ]
+}
+
+
+def current_step(flow: Flow, data: Data) -> Step | None:
+    """The first unanswered step that applies, or None when only confirmation is left."""
+    return next((s for s in flow.steps if s.name not in data and s.when(data)), None)
+
+
+def options_for(step: Step, data: Data) -> list[Option]:
+    """The step's options for this draft."""
+    return step.options(data) if step.options else []
+
+
+def choose(flow: Flow, data: Data, value: str) -> Data:
+    """Apply a button press to the current step; a stale or foreign value is refused."""
+    step = current_step(flow, data)
+    if step is None or step.options is None:
+        raise FlowInputError(N_("That button is out of date."))
+    if step.multi:
+        picked = list(data.get("_picked", []))
+        if value == DONE:
+            if not picked:
+                raise FlowInputError(N_("Choose at least one, then Done."))
+            return {**{k: v for k, v in data.items() if k != "_picked"}, step.name: picked}
+        if value not in {o.value for o in options_for(step, data)}:
+            raise FlowInputError(N_("That button is out of date."))
+        picked = [v for v in picked if v != value] if value in picked else [*picked, value]
+        return {**data, "_picked": picked}
+    if value not in {o.value for o in options_for(step, data)}:
+        raise FlowInputError(N_("That button is out of date."))
+    return {**data, step.name: value}
+
+
+def type_in(flow: Flow, data: Data, text: str) -> Data:
+    """Apply typed text to the current step."""
+    step = current_step(flow, data)
+    if step is None:
+        raise FlowInputError(N_("Use the buttons: Save or Cancel."))
+    if step.parse is None:
+        raise FlowInputError(N_("Please choose one of the buttons."))
+    return {**data, step.name: step.parse(text, data)}
+
+
+def public_answers(flow: Flow, data: Data) -> list[tuple[Step, Any]]:
+    """The answered steps, in order, for the confirmation summary."""
+    return [(s, data[s.name]) for s in flow.steps if s.name in data and s.when(data)]

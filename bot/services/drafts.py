@@ -1,0 +1,240 @@
+"""Drafts of guided flows (one per person and chat), and what confirming each flow saves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import utcnow
+from bot.flows import FLOWS, Data
+from bot.i18n import N_
+from bot.models import (
+    AppointedRole,
+    Appointment,
+    Draft,
+    JoinForm,
+    LogEntry,
+    Partner,
+    PartnerKind,
+    Partnership,
+    PartnerStatus,
+    Representative,
+    ResourceKind,
+    Stage,
+)
+from bot.services import registry
+from bot.services.people import PersonInfo
+
+
+@dataclass
+class Applied:
+    """What a confirmed flow saved, as a message for the user (msgid and its values)."""
+
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+    invitation_token: str | None = None
+    join_request_id: int | None = None
+    new_coordinator: PersonInfo | None = None
+
+
+async def get(session: AsyncSession, *, user_id: int, chat_id: int) -> tuple[Draft, Data] | None:
+    """The person's flow in progress in this chat, with its answers."""
+    draft = await session.get(Draft, (user_id, chat_id))
+    if draft is None:
+        return None
+    return draft, json.loads(draft.data)
+
+
+async def start(
+    session: AsyncSession, *, user_id: int, chat_id: int, partnership_id: int, flow: str, data: Data
+) -> Draft:
+    """Begin a flow, replacing any unfinished one in this chat."""
+    await drop(session, user_id=user_id, chat_id=chat_id)
+    draft = Draft(
+        user_id=user_id,
+        chat_id=chat_id,
+        partnership_id=partnership_id,
+        flow=flow,
+        step="",
+        data=json.dumps(data),
+        updated_at=utcnow(),
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def store(session: AsyncSession, *, draft: Draft, data: Data) -> None:
+    """Keep the answers given so far."""
+    draft.data = json.dumps(data)
+    draft.updated_at = utcnow()
+    await session.flush()
+
+
+async def drop(session: AsyncSession, *, user_id: int, chat_id: int) -> bool:
+    """Forget a flow in progress; True if there was one."""
+    existing = await session.get(Draft, (user_id, chat_id))
+    if existing is None:
+        return False
+    await session.delete(existing)
+    await session.flush()
+    return True
+
+
+async def drop_all_for(session: AsyncSession, *, partnership_id: int) -> None:
+    """Forget every draft of a partnership (e.g. after a hand-over)."""
+    await session.exec(delete(Draft).where(col(Draft.partnership_id) == partnership_id))
+
+
+async def context_for(session: AsyncSession, *, partnership: Partnership) -> Data:
+    """What the flows' pickers need: partners, and people who could take over."""
+    assert partnership.id is not None
+    partners = await registry.partners_of(session, partnership_id=partnership.id)
+    people: dict[int, str] = {}
+    rows = await session.exec(
+        select(Representative.user_id, Representative.name)
+        .join(Partner)
+        .where(Partner.partnership_id == partnership.id)
+    )
+    people.update({uid: name for uid, name in rows})
+    rows = await session.exec(
+        select(Appointment.user_id, Appointment.name).where(Appointment.partnership_id == partnership.id)
+    )
+    people.update({uid: name for uid, name in rows})
+    authors = await session.exec(
+        select(LogEntry.author_user_id, LogEntry.author_name)
+        .where(
+            LogEntry.partnership_id == partnership.id,
+            col(LogEntry.author_user_id).is_not(None),
+            LogEntry.kind == "message",
+        )
+        .order_by(col(LogEntry.id).desc())
+        .limit(200)
+    )
+    for uid, name in authors:
+        if uid is not None and uid > 0:
+            people.setdefault(uid, name)
+    people.pop(partnership.coordinator_user_id, None)
+    return {
+        "_partners": [[p.id, p.name, p.status] for p in partners],
+        "_people": sorted(([uid, name] for uid, name in people.items()), key=lambda x: str(x[1]))[:20],
+    }
+
+
+async def apply(
+    session: AsyncSession, *, flow: str, data: Data, partnership: Partnership, person: PersonInfo
+) -> Applied:
+    """Save what a confirmed flow collected, in the caller's transaction."""
+    assert FLOWS[flow]
+    partner = await _partner(session, partnership, data.get("partner"))
+    by = person.user_id
+    if flow == "partner":
+        added = await registry.add_partner(
+            session,
+            partnership=partnership,
+            name=data["name"],
+            kind=PartnerKind(data["kind"]),
+            status=PartnerStatus(data["status"]),
+            by_user_id=by,
+        )
+        return Applied(N_("Added “{name}” to the registry."), {"name": added.name})
+    if flow == "status":
+        assert partner is not None
+        await registry.change_status(
+            session,
+            partnership=partnership,
+            partner=partner,
+            status=PartnerStatus(data["status"]),
+            by_user_id=by,
+            reason=data.get("reason"),
+        )
+        return Applied(
+            N_("Saved: “{name}” is now {status}."), {"name": partner.name, "status": data["status"]}
+        )
+    if flow == "resource":
+        assert partner is not None
+        await registry.add_resource(
+            session,
+            partner=partner,
+            kind=ResourceKind(data["kind"]),
+            description=data["description"],
+            seats=data.get("seats"),
+            availability=data.get("availability", ""),
+        )
+        return Applied(N_("Saved the resource of “{name}”."), {"name": partner.name})
+    if flow == "details":
+        assert partner is not None
+        field_name = data["field"]
+        changes: dict[str, Any] = {}
+        if field_name == "kind":
+            changes["kind"] = PartnerKind(data["choice"])
+        elif field_name == "join_form":
+            changes["join_form"] = JoinForm(data["choice"])
+        else:
+            changes[field_name] = data["text"]
+        await registry.update_details(session, partner=partner, **changes)
+        return Applied(N_("Saved the details of “{name}”."), {"name": partner.name})
+    if flow == "leader":
+        assert partner is not None
+        await registry.set_leader(session, partnership=partnership, partner=partner)
+        return Applied(N_("“{name}” is now the institutional leader."), {"name": partner.name})
+    if flow == "stage":
+        await registry.set_stage(session, partnership=partnership, stage=Stage(data["stage"]))
+        return Applied(N_("Saved the partnership's stage."))
+    if flow == "commplan":
+        await registry.set_communication_plan(
+            session,
+            partnership=partnership,
+            channels=data["channels"],
+            frequency=data["frequency"],
+            reporting=data["reporting"],
+        )
+        return Applied(N_("Saved the communication plan."))
+    if flow == "invite":
+        target = str(data["target"])
+        invited = await _partner(session, partnership, target) if not target.startswith("=") else None
+        role = target.removeprefix("=") if invited is None else "representative"
+        if invited is None and role not in (AppointedRole.SUPERVISOR, AppointedRole.AMBASSADOR):
+            raise registry.RegistryError("partner_unknown")
+        invitation = await registry.create_invitation(
+            session, partnership=partnership, by_user_id=by, partner=invited, role=role
+        )
+        return Applied(
+            N_("Invitation created. Send this link to the person; it works once and expires in {days} days:"),
+            {"days": registry.INVITATION_DAYS},
+            invitation_token=invitation.token,
+        )
+    if flow == "join":
+        assert partner is not None
+        request = await registry.request_join(session, partner=partner, person=person)
+        return Applied(
+            N_("Your request to represent “{name}” is waiting for the coordinator."),
+            {"name": partner.name},
+            join_request_id=request.id,
+        )
+    if flow == "handover":
+        names = {str(uid): name for uid, name in data.get("_people", [])}
+        chosen = str(data["person"])
+        to = PersonInfo(user_id=int(chosen), first_name=names.get(chosen, "?"))
+        await registry.hand_over(session, partnership=partnership, to=to, by_user_id=by)
+        return Applied(
+            N_("{name} is now the coordinator. I sent them a hand-over brief privately."),
+            {"name": to.display_name},
+            new_coordinator=to,
+        )
+    raise registry.RegistryError("flow_unknown")
+
+
+async def _partner(session: AsyncSession, partnership: Partnership, value: object) -> Partner | None:
+    """The partner a draft refers to, only if it belongs to this partnership."""
+    if value is None or not str(value).isdigit():
+        return None
+    assert partnership.id is not None
+    partner = await registry.partner_by_id(session, partnership_id=partnership.id, partner_id=int(str(value)))
+    if partner is None:
+        raise registry.RegistryError("partner_unknown")
+    return partner

@@ -1,0 +1,656 @@
+"""The registry in the chat: guided flows, invitations, join requests, views and hand-over."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+
+from bot import flows
+from bot.access import Action
+from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
+from bot.i18n import N_, format_local
+from bot.models import Partner, Partnership
+from bot.notifier import Button, ChatUnreachable, Keyboard
+from bot.services import drafts, registry
+from bot.services.drafts import Applied
+from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
+from handlers.common import Context, Request, Scope, begin, command_args, esc, reply, scope_for
+
+log = logging.getLogger(__name__)
+
+ERRORS: dict[str, str] = {
+    "duplicate": N_("“{existing}” is already in the registry. Type /partner {existing} to see it."),
+    "name_length": N_("A name needs 2 to 120 characters."),
+    "text_length": N_("That is too long: at most 1000 characters."),
+    "seats": N_("Type the number of seats as a whole number from 1 to 500, e.g. 12."),
+    "same_status": N_("The partner already has that status. Nothing was changed."),
+    "reason_needed": N_("A withdrawal needs a reason. Nothing was changed."),
+    "leader_not_member": N_("Only a partner that has joined can lead. Nothing was changed."),
+    "description_needed": N_("Describe the resource in a few words. Nothing was saved."),
+    "partner_unknown": N_("That partner is not in this partnership's registry. Nothing was saved."),
+    "invitation_unknown": N_("I don't know this invitation. Ask your coordinator for a new link."),
+    "invitation_used": N_("This invitation has already been used. Ask your coordinator for a new link."),
+    "invitation_expired": N_("This invitation has expired. Ask your coordinator for a new link."),
+    "already_representative": N_("You already represent “{partner}”."),
+    "request_unknown": N_("I don't know that request."),
+    "request_decided": N_("That request has already been decided."),
+    "already_coordinator": N_("That person is already the coordinator."),
+    "flow_unknown": N_("Nothing was saved."),
+}
+FLOW_ACTIONS = {"join": Action.REQUEST_JOIN, "handover": Action.HAND_OVER}
+PER_ROW = 2
+
+
+def error_text(req: Request, error: RegistryError) -> str:
+    """A registry refusal in the user's language."""
+    details = {k: esc(str(v)) for k, v in error.details.items()}
+    return req._(ERRORS.get(error.reason, ERRORS["flow_unknown"])).format(**details)
+
+
+def not_found_text(req: Request, name: str, close: list[str]) -> str:
+    """'No such partner' with 'did you mean' suggestions."""
+    text = req._("There is no partner called “{name}”.").format(name=esc(name))
+    if close:
+        text += " " + req._("Did you mean: {names}?").format(names=", ".join(f"“{esc(n)}”" for n in close))
+    return text + " " + req._("Type /partners to see them all.")
+
+
+def label(req: Request, option: flows.Option) -> str:
+    """A button label in the user's language."""
+    return req._(option.label) if option.translate else option.label
+
+
+def answer_text(req: Request, step: flows.Step, value: Any, data: Data) -> str:
+    """How an answer looks in the summary."""
+    if step.options is not None:
+        options = {o.value: label(req, o) for o in flows.options_for(step, {**data, step.name: None})}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(esc(options.get(str(v), str(v))) for v in values)
+    return esc(str(value)) if value != "" else "—"
+
+
+def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keyboard, bool]:
+    """The text, buttons and whether a typed reply is expected, for the draft's next step."""
+    _ = req._
+    lines = [f"<b>{esc(_(flow.title))}</b>"]
+    for step, value in flows.public_answers(flow, data):
+        lines.append(f"• {esc(_(step.question))} <i>{answer_text(req, step, value, data)}</i>")
+    next_step = flows.current_step(flow, data)
+    cancel = Button(_("✖ Cancel"), "f:" + CANCEL)
+    if next_step is None:
+        lines += ["", _("Save this?")]
+        return "\n".join(lines), [[Button(_("✔ Save"), "f:" + SAVE), cancel]], False
+    lines += ["", esc(_(next_step.question))]
+    if next_step.options is None:
+        lines.append(_("(Reply with text, or type /cancel.)"))
+        return "\n".join(lines), [], True
+    picked = set(data.get("_picked", []))
+    buttons = [
+        Button(("✓ " if o.value in picked else "") + label(req, o)[:40], "f:" + o.value)
+        for o in flows.options_for(next_step, data)
+    ]
+    rows: list[list[Button]] = [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
+    if next_step.multi:
+        rows.append([Button(_("Done"), "f:" + DONE)])
+    rows.append([cancel])
+    if not buttons:
+        lines.append(_("There is nothing to choose from yet. Type /addpartner to add a partner first."))
+    return "\n".join(lines), rows, False
+
+
+async def show_step(
+    req: Request, flow: flows.Flow, data: Data, *, edit_message_id: int | None = None
+) -> None:
+    """Show the next step, editing the flow's message when the answer came from a button."""
+    text, buttons, wants_text = step_message(req, flow, data)
+    if edit_message_id is not None and not wants_text:
+        try:
+            await req.services.notifier.edit(req.chat_id, edit_message_id, text, buttons=buttons)
+        except ChatUnreachable:
+            return
+        return
+    await reply(req, text, buttons=buttons, force_reply=wants_text)
+
+
+async def start_flow(req: Request, scope: Scope, flow_name: str, preset: Data | None = None) -> None:
+    """Begin a guided flow for this person in this chat."""
+    assert req.person is not None and scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        data = await drafts.context_for(session, partnership=scope.partnership)
+        data.update(preset or {})
+        await drafts.start(
+            session,
+            user_id=req.person.user_id,
+            chat_id=req.chat_id,
+            partnership_id=scope.partnership.id,
+            flow=flow_name,
+            data=data,
+        )
+    await show_step(req, FLOWS[flow_name], data)
+
+
+async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
+    """{'partner': id} for a typed name, or None after saying it was not found."""
+    if not name.strip():
+        return {}
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        found = await registry.find_partner(session, partnership_id=scope.partnership.id, name=name)
+    if found.partner is None:
+        await reply(req, not_found_text(req, name.strip(), found.suggestions))
+        return None
+    return {"partner": str(found.partner.id)}
+
+
+def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: ignore[no-untyped-def]
+    """A command that starts a flow, optionally with a partner named after it."""
+
+    async def command(update: Update, context: Context) -> None:
+        req = await begin(update, context)
+        scope = await scope_for(req, FLOW_ACTIONS.get(flow_name, Action.MANAGE_REGISTRY))
+        if scope is None:
+            return
+        preset: Data | None = {}
+        if takes_partner:
+            preset = await _partner_preset(req, scope, command_args(update))
+            if preset is None:
+                return
+        await start_flow(req, scope, flow_name, preset)
+
+    command.__name__ = f"{flow_name}_command"
+    command.__doc__ = f"Start the {flow_name} flow."
+    return command
+
+
+status_command = _flow_command("status", takes_partner=True)
+resource_command = _flow_command("resource", takes_partner=True)
+details_command = _flow_command("details", takes_partner=True)
+leader_command = _flow_command("leader")
+stage_command = _flow_command("stage")
+commplan_command = _flow_command("commplan")
+join_command = _flow_command("join")
+handover_command = _flow_command("handover")
+
+
+async def add_partner_command(update: Update, context: Context) -> None:
+    """/addpartner [name]: the new-partner flow, with the name already given if typed."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_REGISTRY)
+    if scope is None:
+        return
+    name = command_args(update)
+    await start_flow(req, scope, "partner")
+    if name.strip():
+        await _accept_text(req, name)
+
+
+async def invite_command(update: Update, context: Context) -> None:
+    """/invite [partner name]: an invitation link for a partner, supervisor or ambassador."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_REGISTRY)
+    if scope is None:
+        return
+    preset = await _partner_preset(req, scope, command_args(update))
+    if preset is None:
+        return
+    if "partner" in preset:
+        preset = {"target": preset["partner"]}
+    await start_flow(req, scope, "invite", preset)
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel: drop the flow in progress; nothing is saved."""
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    async with req.services.db.transaction() as session:
+        dropped = await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+    await reply(
+        req, req._("Cancelled. Nothing was saved.") if dropped else req._("There is nothing to cancel.")
+    )
+
+
+async def _load_flow(req: Request) -> tuple[Any, Data, Scope] | None:
+    """The caller's draft in this chat, re-authorised against its partnership."""
+    assert req.person is not None
+    async with req.services.db.transaction() as session:
+        found = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id)
+    if found is None:
+        return None
+    draft, data = found
+    scope = await scope_for(
+        req, FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY), partnership_id=draft.partnership_id
+    )
+    if scope is None:
+        async with req.services.db.transaction() as session:
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        return None
+    return draft, data, scope
+
+
+async def flow_button(update: Update, context: Context) -> None:
+    """A button of a guided flow: choose, save or cancel."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    if req.person is None or query.message is None:
+        return
+    loaded = await _load_flow(req)
+    if loaded is None:
+        await query.answer(req._("This form has ended. Start again with the command."))
+        return
+    await query.answer()
+    draft, data, scope = loaded
+    value = query.data.removeprefix("f:")
+    message_id = query.message.message_id
+    flow = FLOWS[draft.flow]
+    if value == CANCEL:
+        async with req.services.db.transaction() as session:
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        await req.services.notifier.edit(req.chat_id, message_id, req._("Cancelled. Nothing was saved."))
+        return
+    if value == SAVE:
+        await _save(req, scope, draft.flow, data, message_id)
+        return
+    try:
+        data = flows.choose(flow, data, value)
+    except FlowInputError as exc:
+        await reply(req, req._(exc.message).format(**{k: esc(str(v)) for k, v in exc.details.items()}))
+        return
+    async with req.services.db.transaction() as session:
+        await drafts.store(session, draft=draft, data=data)
+    await show_step(req, flow, data, edit_message_id=message_id)
+
+
+async def _save(req: Request, scope: Scope, flow_name: str, data: Data, message_id: int | None) -> None:
+    """Apply a confirmed flow in one transaction, drop its draft, and say what was saved."""
+    assert req.person is not None
+    if flows.current_step(FLOWS[flow_name], data) is not None:
+        await reply(req, req._("Answer the remaining questions first."))
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            applied = await drafts.apply(
+                session, flow=flow_name, data=data, partnership=scope.partnership, person=req.person
+            )
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+    except RegistryError as exc:
+        async with req.services.db.transaction() as session:
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        text = error_text(req, exc)
+        if message_id is not None:
+            await req.services.notifier.edit(req.chat_id, message_id, text)
+        else:
+            await reply(req, text)
+        return
+    await _announce(req, scope, applied, data, message_id)
+
+
+async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, message_id: int | None) -> None:
+    """Tell the user what was saved, and do what follows from it (links, approvals, briefs)."""
+    values = {k: esc(str(v)) for k, v in applied.values.items()}
+    if "status" in applied.values:
+        values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
+    text = req._(applied.message).format(**values)
+    if applied.invitation_token:
+        username = req.services.bot_username
+        text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
+    if message_id is not None:
+        await req.services.notifier.edit(req.chat_id, message_id, text)
+    else:
+        await reply(req, text)
+    if applied.join_request_id is not None:
+        partner_name = next(
+            (n for pid, n, _s in data.get("_partners", []) if str(pid) == data.get("partner")), ""
+        )
+        assert req.person is not None
+        await reply(
+            req,
+            req._("{person} asks to represent “{partner}”. Coordinator, do you approve?").format(
+                person=esc(req.person.display_name), partner=esc(partner_name)
+            ),
+            buttons=[
+                [
+                    Button(req._("✔ Approve"), f"jr:{applied.join_request_id}:y"),
+                    Button(req._("✖ Reject"), f"jr:{applied.join_request_id}:n"),
+                ]
+            ],
+        )
+    if applied.new_coordinator is not None:
+        await _send_brief(
+            req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
+        )
+
+
+async def _accept_text(req: Request, text: str) -> None:
+    """Typed text for the current step of the caller's flow."""
+    loaded = await _load_flow(req)
+    if loaded is None:
+        return
+    draft, data, _scope = loaded
+    flow = FLOWS[draft.flow]
+    try:
+        data = flows.type_in(flow, data, text)
+    except FlowInputError as exc:
+        message = req._(exc.message).format(**{k: esc(str(v)) for k, v in exc.details.items()})
+        await reply(req, message + "\n" + req._("Type it again, or /cancel."), force_reply=True)
+        return
+    async with req.services.db.transaction() as session:
+        await drafts.store(session, draft=draft, data=data)
+    await show_step(req, flow, data)
+
+
+async def flow_text(update: Update, context: Context) -> None:
+    """A typed answer: any text privately; in a group, a reply to the bot's question."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if message.chat.type != "private":
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+            return
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    await _accept_text(req, message.text)
+
+
+# --------------------------------------------------------------------------- join requests
+
+
+async def join_decision(update: Update, context: Context) -> None:
+    """The coordinator's Approve / Reject button on a join request."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    try:
+        _prefix, request_text, verdict = query.data.split(":")
+        request_id = int(request_text)
+    except ValueError:
+        await query.answer()
+        return
+    scope = await scope_for(req, Action.MANAGE_REGISTRY)
+    await query.answer()
+    if scope is None or req.person is None or query.message is None:
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            request, partner = await registry.decide_join(
+                session,
+                partnership=scope.partnership,
+                request_id=request_id,
+                approve=verdict == "y",
+                by_user_id=req.person.user_id,
+            )
+    except RegistryError as exc:
+        await reply(req, error_text(req, exc))
+        return
+    text = (
+        req._("Approved: {person} represents “{partner}”.")
+        if request.status == "approved"
+        else req._("Rejected: {person} does not represent “{partner}”.")
+    )
+    await req.services.notifier.edit(
+        req.chat_id,
+        query.message.message_id,
+        text.format(person=esc(request.name), partner=esc(partner.name)),
+    )
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+async def redeem(update: Update, context: Context, token: str) -> None:
+    """/start <token>: open an invitation and link the person in one tap."""
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            redeemed = await registry.redeem_invitation(session, token=token, person=req.person)
+    except RegistryError as exc:
+        await reply(req, error_text(req, exc))
+        return
+    if redeemed.partner is not None:
+        text = req._("Welcome! You now represent “{partner}” in the partnership “{name}”.").format(
+            partner=esc(redeemed.partner.name), name=esc(redeemed.partnership.name)
+        )
+    else:
+        role = req._(flows.ROLE_TARGET_LABELS["=" + redeemed.role])
+        text = req._("Welcome! You are now {role} of the partnership “{name}”.").format(
+            role=role, name=esc(redeemed.partnership.name)
+        )
+    await reply(req, text + "\n" + req._("Type /partners or /status to see the partnership."))
+
+
+# --------------------------------------------------------------------------- views
+
+
+def summary_line(req: Request, summary: PartnerSummary, partnership: Partnership) -> str:
+    """One partner in /partners."""
+    _ = req._
+    p = summary.partner
+    parts = [f"<b>{esc(p.name)}</b>"]
+    if partnership.leader_partner_id == p.id:
+        parts.append(_("(leader)"))
+    parts.append("· " + _(flows.STATUS_LABELS.get(p.status, p.status)))
+    people = ", ".join(esc(n) for n in summary.representatives) or _("no representative yet")
+    parts.append("· " + people)
+    if summary.last_activity_at is not None:
+        parts.append(
+            "· "
+            + _("last heard {when}").format(
+                when=format_local(summary.last_activity_at, locale=req.locale, zone=req.zone)
+            )
+        )
+    return " ".join(parts)
+
+
+async def partners_command(update: Update, context: Context) -> None:
+    """/partners: every partner with status, representatives and last activity."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_REGISTRY)
+    if scope is None:
+        return
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        summaries = await registry.overview(session, partnership_id=scope.partnership.id)
+    _ = req._
+    title = _("<b>Partners of “{name}”</b>").format(name=esc(scope.partnership.name))
+    if not summaries:
+        await reply(req, title + "\n" + _("No partners yet. The coordinator adds them with /addpartner."))
+        return
+    count = req.ngettext("{n} organisation", "{n} organisations", len(summaries)).format(n=len(summaries))
+    lines = [f"{title} ({count})", ""] + [summary_line(req, s, scope.partnership) for s in summaries]
+    await reply(req, "\n".join(lines))
+
+
+async def resources_command(update: Update, context: Context) -> None:
+    """/resources: what partners contribute, by kind."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_REGISTRY)
+    if scope is None:
+        return
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        found = await registry.resources_of(session, partnership_id=scope.partnership.id)
+    _ = req._
+    lines = [_("<b>Resources of “{name}”</b>").format(name=esc(scope.partnership.name))]
+    if not found:
+        lines.append(_("No resources declared yet. The coordinator records them with /resource."))
+    current_kind = None
+    for resource, partner in found:
+        if resource.kind != current_kind:
+            current_kind = resource.kind
+            lines += ["", f"<b>{esc(_(flows.RESOURCE_LABELS.get(resource.kind, resource.kind)))}</b>"]
+        lines.append(resource_line(req, resource, partner))
+    await reply(req, "\n".join(lines))
+
+
+def resource_line(req: Request, resource: Any, partner: Partner | None) -> str:
+    """One resource, with its seats and availability."""
+    text = "• " + esc(resource.description)
+    if resource.seats:
+        text += " " + req.ngettext("({n} seat)", "({n} seats)", resource.seats).format(n=resource.seats)
+    if partner is not None:
+        text += " — " + esc(partner.name)
+    if resource.availability:
+        text += " · " + esc(resource.availability)
+    return text
+
+
+def card_text(req: Request, card: PartnerCard) -> str:
+    """One partner's card."""
+    _ = req._
+    p = card.partner
+    lines = [
+        "<b>{name}</b>{leader}".format(name=esc(p.name), leader=" " + _("(leader)") if card.is_leader else "")
+    ]
+    lines.append(_("Kind: {kind}").format(kind=_(flows.PARTNER_KIND_LABELS.get(p.kind, p.kind))))
+    lines.append(_("Status: {status}").format(status=_(flows.STATUS_LABELS.get(p.status, p.status))))
+    if p.join_form:
+        lines.append(
+            _("Joined by: {form}").format(form=_(flows.JOIN_FORM_LABELS.get(p.join_form, p.join_form)))
+        )
+    lines.append(
+        _("Representatives: {people}").format(
+            people=", ".join(esc(n) for n in card.representatives) or _("none yet")
+        )
+    )
+    if p.target_groups:
+        lines.append(_("Target groups: {groups}").format(groups=esc(p.target_groups)))
+    if p.gains:
+        lines.append(_("Gains: {text}").format(text=esc(p.gains)))
+    if p.obstacles:
+        lines.append(_("May hold it back: {text}").format(text=esc(p.obstacles)))
+    if card.resources:
+        lines += ["", _("<b>Resources</b>")] + [resource_line(req, r, None) for r in card.resources]
+    lines += ["", _("<b>Status history</b>")]
+    for change in card.history:
+        entry = "• {when}: {status}".format(
+            when=format_local(change.changed_at, locale=req.locale, zone=req.zone, fmt="medium"),
+            status=_(flows.STATUS_LABELS.get(change.status, change.status)),
+        )
+        if change.reason:
+            entry += " — " + esc(change.reason)
+        lines.append(entry)
+    lines += ["", _("<b>Recently in the log</b>")]
+    if not card.recent:
+        lines.append(_("Nothing from this partner in the log yet."))
+    for entry_row in card.recent:
+        lines.append(
+            "• {when} · {who}: {text}".format(
+                when=format_local(entry_row.occurred_at, locale=req.locale, zone=req.zone),
+                who=esc(entry_row.author_name),
+                text=esc((entry_row.text or "")[:200]),
+            )
+        )
+    return "\n".join(lines)
+
+
+async def partner_command(update: Update, context: Context) -> None:
+    """/partner <name>: one partner's card."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_REGISTRY)
+    if scope is None:
+        return
+    name = command_args(update).strip()
+    if not name:
+        await reply(
+            req,
+            req._(
+                "Type the partner's name after the command, e.g. /partner Biblioteka. "
+                "Type /partners to see them all."
+            ),
+        )
+        return
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        found = await registry.find_partner(session, partnership_id=scope.partnership.id, name=name)
+        card = (
+            await registry.card(session, partnership=scope.partnership, partner=found.partner)
+            if found.partner
+            else None
+        )
+    if card is None:
+        await reply(req, not_found_text(req, name, found.suggestions))
+        return
+    await reply(req, card_text(req, card))
+
+
+# --------------------------------------------------------------------------- hand-over
+
+
+def brief_text(req: Request, brief: Brief) -> str:
+    """The hand-over brief for a (new) coordinator."""
+    _ = req._
+    p = brief.partnership
+    lines = [
+        _("<b>Hand-over brief: {name}</b>").format(name=esc(p.name)),
+        _("Stage: {stage}").format(stage=_(flows.STAGE_LABELS.get(p.stage, p.stage))),
+    ]
+    if p.communication_channels:
+        channels = ", ".join(
+            _(flows.PLAN_CHANNEL_LABELS.get(c, c)) for c in p.communication_channels.split(",")
+        )
+        lines.append(_("Agreed channels: {channels}").format(channels=channels))
+    lines += ["", _("<b>Partners</b>")]
+    lines += [summary_line(req, s, p) for s in brief.partners] or [_("No partners yet.")]
+    lines += ["", _("<b>Open matters</b>")]
+    open_matters = [
+        _("{person} asks to represent a partner (approve in the group)").format(person=esc(r.name))
+        for r in brief.pending_requests
+    ]
+    open_matters += [
+        _("“{name}” has no representative yet").format(name=esc(partner.name))
+        for partner in brief.without_people
+    ]
+    if brief.open_invitations:
+        open_matters.append(
+            req.ngettext(
+                "{n} invitation not opened yet", "{n} invitations not opened yet", brief.open_invitations
+            ).format(n=brief.open_invitations)
+        )
+    lines += [f"• {m}" for m in open_matters] or [_("Nothing open.")]
+    lines += ["", _("<b>Gone quiet (30 days or more)</b>")]
+    lines += [f"• {esc(s.partner.name)}" for s in brief.quiet] or [_("Nobody.")]
+    lines += ["", _("<b>Recent communication</b>")]
+    lines += [
+        "• {when} · {who}: {text}".format(
+            when=format_local(e.occurred_at, locale=req.locale, zone=req.zone),
+            who=esc(e.author_name),
+            text=esc((e.text or "")[:150]),
+        )
+        for e in brief.recent
+    ] or [_("Nothing yet.")]
+    return "\n".join(lines)
+
+
+async def _send_brief(req: Request, partnership: Partnership, user_id: int, name: str) -> None:
+    """Send the brief privately; if the person never opened a chat with the bot, say so in the group."""
+    async with req.services.db.transaction() as session:
+        fresh = await session.get(Partnership, partnership.id)
+        assert fresh is not None
+        brief = await registry.brief(session, partnership=fresh)
+    try:
+        await req.services.notifier.send(user_id, brief_text(req, brief))
+    except ChatUnreachable:
+        await reply(
+            req,
+            req._(
+                "{name}, please open a private chat with me and type /brief to get the hand-over brief."
+            ).format(name=esc(name)),
+        )
+
+
+async def brief_command(update: Update, context: Context) -> None:
+    """/brief: the hand-over brief, for the coordinator."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.HAND_OVER)
+    if scope is None:
+        return
+    async with req.services.db.transaction() as session:
+        brief = await registry.brief(session, partnership=scope.partnership)
+    await reply(req, brief_text(req, brief))
