@@ -28,6 +28,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,13 +37,14 @@ from typing import Any
 from sqlalchemy import MetaData, func
 from sqlalchemy.engine import Connection
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from benchmarks.common import print_table, redact_url, write_json
 from bot.app import build_application, start_application, stop_application
 from bot.config import load_settings
-from bot.db import create_engine
+from bot.db import Database, create_engine
 from bot.migrate import upgrade_database
 from bot.models import EntryKind, LogEntry
 from bot.polling import ConfirmingPoller
@@ -93,6 +96,53 @@ def check_fake(fake: FakeBotApi, label: str) -> list[str]:
     """Spec violations and internal errors the fake recorded, prefixed with the run label."""
     problems = [*fake.violations, *(f"internal: {e}" for e in fake.internal_errors)]
     return [f"[{label}] {p}" for p in problems]
+
+
+# --------------------------------------------------------------------------- timing probes
+
+
+class TimedDatabase(Database):
+    """The bot's Database, sharing its engine, that adds up the time spent in transactions."""
+
+    def __init__(self, inner: Database) -> None:  # noqa: D107 - shares inner's engine and pool
+        self.__dict__.update(vars(inner))
+        self.transaction_seconds = 0.0
+        self.transactions = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Database.transaction, timed from BEGIN to COMMIT."""
+        started = time.perf_counter()
+        try:
+            async with super().transaction() as session:
+                yield session
+        finally:
+            self.transaction_seconds += time.perf_counter() - started
+            self.transactions += 1
+
+
+class TimedPoller(ConfirmingPoller):
+    """ConfirmingPoller that records how long fetching and handling batches take."""
+
+    fetch_seconds = 0.0
+    handle_seconds = 0.0
+    count_from = 0.0  # perf_counter value before which fetch time is idle waiting, not work
+
+    async def _fetch(self) -> tuple[Update, ...]:
+        """getUpdates round trip, including decoding the Update objects."""
+        started = time.perf_counter()
+        try:
+            return await super()._fetch()
+        finally:
+            self.fetch_seconds += time.perf_counter() - max(started, self.count_from)
+
+    async def handle_batch(self, updates: Sequence[Update]) -> None:
+        """Storing (in the TimedDatabase) and dispatching one batch."""
+        started = time.perf_counter()
+        try:
+            await super().handle_batch(updates)
+        finally:
+            self.handle_seconds += time.perf_counter() - started
 
 
 # --------------------------------------------------------------------------- databases
@@ -150,7 +200,8 @@ async def run_partnerbot(
                     timezone="Europe/Warsaw",
                 )
             partnership_id = registration.partnership.id
-            poller = ConfirmingPoller(app, db, timeout=POLLING_TIMEOUT, backoff=0.05)
+            timed_db = TimedDatabase(db)
+            poller = TimedPoller(app, timed_db, timeout=POLLING_TIMEOUT, backoff=0.05)
             task = asyncio.create_task(poller.run(stop))
             await asyncio.sleep(0.2)  # let the first long poll reach the server
 
@@ -158,9 +209,16 @@ async def run_partnerbot(
             p0 = time.perf_counter()
             ids = fake.push_updates(updates)
             t0 = time.perf_counter()  # every update is now visible to getUpdates
+            poller.count_from = t0
             await asyncio.to_thread(fake.wait_until_confirmed, ids[-1], timeout)
             elapsed = time.perf_counter() - t0
             cpu = time.process_time() - cpu0
+            breakdown = {
+                "fetch_seconds": poller.fetch_seconds,
+                "store_seconds": timed_db.transaction_seconds,
+                "dispatch_seconds": poller.handle_seconds - timed_db.transaction_seconds,
+                "store_transactions": timed_db.transactions,
+            }
 
             async with db.transaction() as session:
                 result = await session.exec(
@@ -184,7 +242,8 @@ async def run_partnerbot(
         RunResult(
             bot="partnerbot", database=db_label, repeat=repeat, messages=n,
             push_seconds=t0 - p0, seconds=elapsed, per_second=n / elapsed, cpu_seconds=cpu,
-            rows_logged=rows, extra={"stored_by_poller": poller.stored, "get_updates_calls": batches},
+            rows_logged=rows,
+            extra={"stored_by_poller": poller.stored, "get_updates_calls": batches, **breakdown},
         ),
         problems,
     )
@@ -274,13 +333,17 @@ async def main_async(args: argparse.Namespace) -> int:
     print()
     print(f"End to end, {args.messages:,} group messages from {args.users} users, pushed at once")
     print_table(
-        ["run", "bot", "database", "messages", "seconds", "msg/s", "cpu s", "rows logged"],
+        ["run", "bot", "database", "messages", "seconds", "msg/s", "cpu s", "rows logged",
+         "fetch s", "store s", "dispatch s"],
         [
             [r.repeat, r.bot, r.database, r.messages, r.seconds, r.per_second, r.cpu_seconds,
-             "-" if r.rows_logged is None else r.rows_logged]
+             "-" if r.rows_logged is None else r.rows_logged,
+             *(r.extra.get(k, "-") for k in ("fetch_seconds", "store_seconds", "dispatch_seconds"))]
             for r in results
         ],
     )
+    print("(partnerbot only: fetch = getUpdates round trips incl. decoding Updates; store = the "
+          "log transactions; dispatch = Application.process_update)")
     summary: dict[str, dict[str, float]] = {}
     for key in dict.fromkeys((r.bot, r.database) for r in results):
         rates = [r.per_second for r in results if (r.bot, r.database) == key]

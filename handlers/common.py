@@ -22,7 +22,11 @@ from bot.services.people import PersonInfo
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-esc = html.escape
+
+
+def esc(text: str) -> str:
+    """Escape user text for Telegram's HTML (quotes need no escaping outside tags)."""
+    return html.escape(text, quote=False)
 
 
 @dataclass

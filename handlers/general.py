@@ -55,45 +55,39 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
         lines += [
             _("/status: the partnership's activity this week and month"),
             _("/history: the latest entries of the communication log"),
+            _("/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they offer"),
+            _("/join: ask to represent your organisation"),
             _("/privacy: what I record and why"),
             _("/language: choose your language"),
         ]
-        if is_coordinator:
-            lines += [
-                _(
-                    "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside "
-                    "the chat, e.g. /log phone Talked to the parish about posters"
-                )
-            ]
-        else:
+        if not is_coordinator:
             lines += [_("/setup &lt;name&gt;: register this group as a partnership (group administrators)")]
     else:
         lines += [
+            _("/status, /history, /partners, /resources: your partnership, if you take part in one"),
+            _("/use: choose which partnership private commands are about"),
             _("/language: choose your language"),
             _("/privacy: what I record and why"),
         ]
-        if is_coordinator:
+        if not is_coordinator:
             lines += [
-                _("/status and /history: your partnership's activity and log"),
-                _(
-                    "/log &lt;channel&gt; &lt;what happened&gt;: record a contact, "
-                    "e.g. /log email Sent the schedule to the school"
-                ),
-                _("/use: choose which partnership private commands are about"),
+                _("To start, add me to your partnership's group chat and type "
+                  "/setup followed by the partnership's name there.")
             ]
-        else:
-            lines += [
-                _(
-                    "To start, add me to your partnership's group chat and type "
-                    "/setup followed by the partnership's name there."
-                )
-            ]
-    lines.append(
-        _(
-            "Channels for /log: phone, email, meeting, in_person, online, sms "
-            "(or: telefon, email, spotkanie, osobiście, online, sms)."
-        )
-    )
+    if is_coordinator:
+        lines += [
+            "",
+            _("<b>For the coordinator</b>"),
+            _("/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
+              "e.g. /log phone Talked to the parish about posters"),
+            _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
+            _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
+            _("/leader, /stage, /commplan: leader, stage and communication plan"),
+            _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
+            _("/cancel: stop a form; nothing is saved"),
+            _("Channels for /log: phone, email, meeting, in_person, online, sms "
+              "(or: telefon, email, spotkanie, osobiście, online, sms)."),
+        ]
     return "\n".join(lines)
 
 

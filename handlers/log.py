@@ -27,6 +27,10 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.BOT_REMOVED: N_("The bot was removed from the group; recording paused"),
     EventKind.BOT_RETURNED: N_("The bot was added back; recording continues"),
     EventKind.MIGRATED: N_("The group became a supergroup; the log followed it"),
+    EventKind.PARTNER_ADDED: N_("Partner added: {detail}"),
+    EventKind.PARTNER_STATUS: N_("Partner status changed: {detail}"),
+    EventKind.PERSON_JOINED: N_("Joined through an invitation: {detail}"),
+    EventKind.HANDOVER: N_("Coordinator role handed over: {detail}"),
 }
 MEDIA_LABELS: dict[str, str] = {
     "photo": N_("photo"),

@@ -418,7 +418,8 @@ async def redeem(update: Update, context: Context, token: str) -> None:
             partner=esc(redeemed.partner.name), name=esc(redeemed.partnership.name)
         )
     else:
-        role = req._(flows.ROLE_TARGET_LABELS["=" + redeemed.role])
+        role_key = "=" + redeemed.role
+        role = req._(flows.ROLE_TARGET_LABELS[role_key])
         text = req._("Welcome! You are now {role} of the partnership “{name}”.").format(
             role=role, name=esc(redeemed.partnership.name)
         )

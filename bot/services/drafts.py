@@ -69,9 +69,12 @@ async def start(
 
 
 async def store(session: AsyncSession, *, draft: Draft, data: Data) -> None:
-    """Keep the answers given so far."""
-    draft.data = json.dumps(data)
-    draft.updated_at = utcnow()
+    """Keep the answers given so far (the draft may come from an earlier session)."""
+    current = await session.get(Draft, (draft.user_id, draft.chat_id))
+    if current is None:
+        return  # cancelled meanwhile
+    current.data = json.dumps(data)
+    current.updated_at = utcnow()
     await session.flush()
 
 
@@ -130,6 +133,10 @@ async def apply(
 ) -> Applied:
     """Save what a confirmed flow collected, in the caller's transaction."""
     assert FLOWS[flow]
+    attached = await session.get(Partnership, partnership.id)
+    if attached is None:
+        raise registry.RegistryError("flow_unknown")
+    partnership = attached
     partner = await _partner(session, partnership, data.get("partner"))
     by = person.user_id
     if flow == "partner":

@@ -654,7 +654,7 @@ async def hand_over(
         event=EventKind.HANDOVER,
         at=utcnow(),
         author_user_id=by_user_id,
-        detail=f"{previous} -> {to.display_name}",
+        detail=f"{previous} → {to.display_name}",
     )
     await session.flush()
     return partnership
