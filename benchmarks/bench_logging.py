@@ -41,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from benchmarks.common import print_table, redact_url, write_json
+from benchmarks.common import ErrorLimit, print_table, redact_url, report_problems, setup_logging, write_json
 from bot.app import build_application, start_application, stop_application
 from bot.config import load_settings
 from bot.db import Database, create_engine
@@ -104,7 +104,8 @@ def check_fake(fake: FakeBotApi, label: str) -> list[str]:
 class TimedDatabase(Database):
     """The bot's Database, sharing its engine, that adds up the time spent in transactions."""
 
-    def __init__(self, inner: Database) -> None:  # noqa: D107 - shares inner's engine and pool
+    def __init__(self, inner: Database) -> None:
+        """Share inner's engine and session factory instead of making new ones."""
         self.__dict__.update(vars(inner))
         self.transaction_seconds = 0.0
         self.transactions = 0
@@ -176,7 +177,7 @@ async def fresh_database(url: str | None, workdir: Path, run: int) -> tuple[str,
 
 
 async def run_partnerbot(
-    updates: list[dict[str, Any]], *, url: str, db_label: str, repeat: int, timeout: float
+    updates: list[dict[str, Any]], *, url: str, db_label: str, repeat: int, wait_seconds: float
 ) -> tuple[RunResult, list[str]]:
     """Push every update to the real bot and time until the last one is confirmed."""
     n = len(updates)
@@ -210,7 +211,7 @@ async def run_partnerbot(
             ids = fake.push_updates(updates)
             t0 = time.perf_counter()  # every update is now visible to getUpdates
             poller.count_from = t0
-            await asyncio.to_thread(fake.wait_until_confirmed, ids[-1], timeout)
+            await asyncio.to_thread(fake.wait_until_confirmed, ids[-1], wait_seconds)
             elapsed = time.perf_counter() - t0
             cpu = time.process_time() - cpu0
             breakdown = {
@@ -259,7 +260,7 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def run_echo(
-    updates: list[dict[str, Any]], *, repeat: int, timeout: float
+    updates: list[dict[str, Any]], *, repeat: int, wait_seconds: float
 ) -> tuple[RunResult, list[str]]:
     """Push every update to a bare PTB echo bot and time until N replies were sent."""
     n = len(updates)
@@ -276,7 +277,7 @@ async def run_echo(
             p0 = time.perf_counter()
             fake.push_updates(updates)
             t0 = time.perf_counter()
-            await asyncio.to_thread(fake.wait_for, "sendMessage", count=n, timeout=timeout)
+            await asyncio.to_thread(fake.wait_for, "sendMessage", count=n, timeout=wait_seconds)
             elapsed = time.perf_counter() - t0
             cpu = time.process_time() - cpu0
         finally:
@@ -301,7 +302,7 @@ async def run_echo(
 # --------------------------------------------------------------------------- main
 
 
-async def main_async(args: argparse.Namespace) -> int:
+async def main_async(args: argparse.Namespace, errors: ErrorLimit) -> int:
     """Run every configuration, print the table, write the JSON; non-zero on any problem."""
     updates = build_updates(args.messages, args.users)
     results: list[RunResult] = []
@@ -317,7 +318,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 print(f"run {r}: partnerbot on {label} ({redact_url(real_url)}), "
                       f"{args.messages} messages...", flush=True)
                 result, found = await run_partnerbot(
-                    updates, url=real_url, db_label=label, repeat=r, timeout=args.timeout
+                    updates, url=real_url, db_label=label, repeat=r, wait_seconds=args.timeout
                 )
                 results.append(result)
                 problems += found
@@ -325,7 +326,7 @@ async def main_async(args: argparse.Namespace) -> int:
                       flush=True)
             if not args.skip_echo:
                 print(f"run {r}: echo bot, {args.messages} messages...", flush=True)
-                result, found = await run_echo(updates, repeat=r, timeout=args.timeout)
+                result, found = await run_echo(updates, repeat=r, wait_seconds=args.timeout)
                 results.append(result)
                 problems += found
                 print(f"  {result.per_second:,.0f} replies/s", flush=True)
@@ -379,15 +380,11 @@ async def main_async(args: argparse.Namespace) -> int:
             "summary": summary,
             "ratio_to_echo": ratios,
             "problems": problems,
+            "logged_errors": errors.errors,
         },
     )
     print(f"\nJSON written to {path}")
-    if problems:
-        print(f"\n{len(problems)} problem(s):", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    return 0
+    return report_problems(problems, errors)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -412,8 +409,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(main_async(parse_args(argv)))
+    args = parse_args(argv)
+    return asyncio.run(main_async(args, setup_logging()))
 
 
 if __name__ == "__main__":

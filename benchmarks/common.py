@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -86,7 +88,62 @@ def environment() -> dict[str, Any]:
         "python_telegram_bot": telegram.__version__,
         "sqlalchemy": sqlalchemy.__version__,
         "sqlite": sqlite3.sqlite_version,
+        "git": git_state(),
     }
+
+
+def git_state() -> str:
+    """HEAD commit, and how many files differ from it (others may be editing the checkout)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, check=True,
+                               capture_output=True, text=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} + {len(dirty)} changed file(s)" if dirty else head
+
+
+class ErrorLimit(logging.Filter):
+    """Lets the first few ERROR records through and counts the rest, to keep output readable."""
+
+    def __init__(self, shown: int = 3) -> None:
+        super().__init__()
+        self.shown = shown
+        self.errors = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Pass non-errors; pass errors until `shown` were printed."""
+        if record.levelno < logging.ERROR:
+            return True
+        self.errors += 1
+        return self.errors <= self.shown
+
+
+def setup_logging() -> ErrorLimit:
+    """WARNING and above on stderr, at most a few error tracebacks; returns the counter."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    limit = ErrorLimit()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(limit)
+    return limit
+
+
+def report_problems(problems: list[str], errors: ErrorLimit, shown: int = 10) -> int:
+    """Print problems (a few) and logged errors to stderr; the exit status to use."""
+    if errors.errors > errors.shown:
+        print(f"({errors.errors - errors.shown} more ERROR log records were not shown)", file=sys.stderr)
+    if errors.errors:
+        problems = [*problems, f"the bot logged {errors.errors} error(s)"]
+    if not problems:
+        return 0
+    print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+    for problem in problems[:shown]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > shown:
+        print(f"  ... and {len(problems) - shown} more (all in the JSON file)", file=sys.stderr)
+    return 1
 
 
 def write_json(name: str, payload: dict[str, Any]) -> Path:

@@ -27,6 +27,8 @@ class Action(StrEnum):
     VIEW_REGISTRY = "view_registry"  # /partners, /resources, /partner
     REQUEST_JOIN = "request_join"  # ask to represent a partner organisation
     HAND_OVER = "hand_over"  # give the coordinator role to someone else
+    MANAGE_PLAN = "manage_plan"  # periods, targets, sessions, outcomes
+    EXPORT = "export"  # the whole partnership as a spreadsheet
 
 
 class Where(StrEnum):
@@ -63,6 +65,10 @@ POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
     (Action.REQUEST_JOIN, Where.GROUP): _READERS,
     (Action.HAND_OVER, Where.GROUP): frozenset({Role.COORDINATOR}),
     (Action.HAND_OVER, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.MANAGE_PLAN, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.MANAGE_PLAN, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.EXPORT, Where.GROUP): frozenset({Role.COORDINATOR, Role.SUPERVISOR}),
+    (Action.EXPORT, Where.PRIVATE): frozenset({Role.COORDINATOR, Role.SUPERVISOR}),
 }
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.dates import DateFormatError, parse_date, parse_moment
 from bot.i18n import N_
 from bot.models import (
     JoinForm,
@@ -425,3 +428,222 @@ def type_in(flow: Flow, data: Data, text: str) -> Data:
 def public_answers(flow: Flow, data: Data) -> list[tuple[Step, Any]]:
     """The answered steps, in order, for the confirmation summary."""
     return [(s, data[s.name]) for s in flow.steps if s.name in data and s.when(data)]
+
+
+# --------------------------------------------------------------------------- the training plan
+
+TARGET_GROUP_LABELS: dict[str, str] = {
+    "seniors": N_("seniors"),
+    "unemployed": N_("unemployed"),
+    "parents": N_("parents using the school e-register"),
+    "disabled": N_("people with disabilities"),
+    "farmers": N_("farmers"),
+    "youth": N_("young people"),
+    "other": N_("other residents"),
+}
+NO_PLACE = "=none"
+
+
+def _today(data: Data) -> date:
+    """The partnership's local date when the flow started."""
+    return date.fromisoformat(str(data.get("_today", date.today().isoformat())))
+
+
+def _a_date(text: str, data: Data) -> str:
+    """A date in any accepted format, kept as ISO text."""
+    try:
+        return parse_date(text, today=_today(data)).isoformat()
+    except DateFormatError:
+        raise FlowInputError(
+            N_("I don't understand that date. Type e.g. 2026-03-05, 5.03.2026 or 5 marca.")
+        ) from None
+
+
+def _end_date(text: str, data: Data) -> str:
+    """A period's last day, after its first."""
+    value = _a_date(text, data)
+    if value <= str(data.get("start", "")):
+        raise FlowInputError(
+            N_("The end must come after the start ({start}). Type the end date again."),
+            start=data.get("start", ""),
+        )
+    return value
+
+
+def _a_moment(text: str, data: Data) -> str:
+    """A local date and time, kept as ISO text with its offset."""
+    try:
+        moment = parse_moment(
+            text, zone=ZoneInfo(str(data.get("_zone", "Europe/Warsaw"))), today=_today(data)
+        )
+    except DateFormatError:
+        raise FlowInputError(N_("Type the date and time, e.g. 5.03.2026 17:30 or 5 marca 17:30.")) from None
+    return moment.isoformat()
+
+
+def _a_count(text: str, _data: Data) -> int:
+    """A whole number of residents."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise FlowInputError(N_("Type a whole number, e.g. 12.")) from None
+    if not 0 <= value <= 100_000:
+        raise FlowInputError(N_("Type a number from 0 to 100000."))
+    return value
+
+
+def _pairs(text: str, names: list[list[Any]], data: Data) -> dict[str, int]:
+    """'Biblioteka 5, parafia 3' -> {id: count}, matching names by their folded beginning."""
+    result: dict[str, int] = {}
+    for chunk in (c.strip() for c in text.replace(";", ",").split(",")):
+        if not chunk:
+            continue
+        words = chunk.rsplit(maxsplit=1)
+        if len(words) != 2 or not words[1].isdigit():
+            raise FlowInputError(
+                N_("Write each as a name and a number, separated by commas, e.g. “{example}”."),
+                example=data.get("_example", "")
+                if names is data.get("_group_names")
+                else data.get("_sources_example", ""),
+            )
+        wanted = fold(words[0])
+        matches = [
+            str(i) for i, name in names if fold(str(name)).startswith(wanted) or wanted == fold(str(name))
+        ]
+        if len(matches) != 1:
+            raise FlowInputError(
+                N_("I can't tell which one “{name}” is. Use more of the name."), name=words[0]
+            )
+        result[matches[0]] = result.get(matches[0], 0) + int(words[1])
+    return result
+
+
+def _trained(text: str, data: Data) -> dict[str, int]:
+    """Trained per group: a number for the session's group, or 'seniors 8, parents 3'."""
+    if text.strip().isdigit():
+        own = data.get("_session_groups", {}).get(str(data.get("session")), "")
+        return {str(own): _a_count(text, data)}
+    pairs = _pairs(text, data.get("_group_names", []), data)
+    if not pairs:
+        raise FlowInputError(N_("Type a whole number, e.g. 12."))
+    return pairs
+
+
+def _disabled(text: str, data: Data) -> int:
+    """How many of the trained have a disability."""
+    value = _a_count(text, data)
+    if value > sum(data.get("trained", {}).values()):
+        raise FlowInputError(N_("That is more than were trained. Type the number again."))
+    return value
+
+
+def _sources(text: str, data: Data) -> dict[str, int]:
+    """Where participants heard of the session: partners by name, 'other' for the rest."""
+    if text.strip() == "-":
+        return {}
+    names = [*data.get("_partners_named", []), ["=other", data.get("_other_word", "other")]]
+    return _pairs(text, names, data)
+
+
+def _groups(data: Data) -> list[Option]:
+    """Target groups as options (built-ins translated, custom shown as named)."""
+    return [Option(str(gid), name, translate=False) for gid, name in data.get("_group_names", [])]
+
+
+FLOWS.update(
+    {
+        flow.name: flow
+        for flow in [
+            Flow(
+                "period",
+                N_("Plan period"),
+                [
+                    Step("name", N_("Name the period (e.g. “2026” or “Spring 2026”)."), parse=_required_text),
+                    Step("start", N_("First day? (e.g. 2026-01-01 or 1.01.2026)"), parse=_a_date),
+                    Step("end", N_("Last day?"), parse=_end_date),
+                ],
+            ),
+            Flow(
+                "target",
+                N_("Target"),
+                [
+                    Step(
+                        "period",
+                        N_("For which period?"),
+                        options=lambda d: [
+                            Option(str(i), n, translate=False) for i, n in d.get("_periods", [])
+                        ],
+                    ),
+                    Step("group", N_("For which target group?"), options=_groups),
+                    Step("count", N_("How many residents should be trained?"), parse=_a_count),
+                    Step(
+                        "reason", N_("Why this number, or why the change? (type - to skip)"), parse=_free_text
+                    ),
+                ],
+            ),
+            Flow(
+                "session",
+                N_("Training session"),
+                [
+                    Step(
+                        "when",
+                        N_("When? Date and time, e.g. 5.03.2026 17:30 or 5 marca 17:30."),
+                        parse=_a_moment,
+                    ),
+                    Step("topic", N_("Topic? (e.g. “online banking”)"), parse=_required_text),
+                    Step("group", N_("For which target group?"), options=_groups),
+                    Step(
+                        "place",
+                        N_("Where? (a room or lab a partner declared)"),
+                        options=lambda d: (
+                            [Option(str(i), n, translate=False) for i, n in d.get("_places", [])]
+                            + [Option(NO_PLACE, N_("somewhere else"))]
+                        ),
+                    ),
+                    Step("trainer", N_("Trainer? (type - to skip)"), parse=_free_text),
+                    Step("seats", N_("How many seats?"), parse=_seats),
+                ],
+            ),
+            Flow(
+                "trained",
+                N_("Session outcome"),
+                [
+                    Step(
+                        "session",
+                        N_("Which session?"),
+                        options=lambda d: [
+                            Option(str(i), n, translate=False) for i, n in d.get("_sessions", [])
+                        ],
+                    ),
+                    Step("registered", N_("How many registered?"), parse=_a_count),
+                    Step(
+                        "trained",
+                        N_("How many were trained? A number, or per group: “{example}”."),
+                        parse=_trained,
+                    ),
+                    Step("disabled", N_("How many of them have a disability?"), parse=_disabled),
+                    Step(
+                        "sources",
+                        N_(
+                            "Where did they hear of it? Partner and number, e.g. “{sources_example}” "
+                            "(type - to skip)."
+                        ),
+                        parse=_sources,
+                    ),
+                ],
+            ),
+        ]
+    }
+)
+
+
+class Hints(dict[str, str]):
+    """Values for placeholders in questions, taken from the draft ('{example}' -> data['_example'])."""
+
+    def __init__(self, data: Data) -> None:
+        super().__init__()
+        self.data = data
+
+    def __missing__(self, key: str) -> str:
+        """Look the placeholder up in the draft, or leave it empty."""
+        return str(self.data.get("_" + key, ""))

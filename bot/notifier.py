@@ -59,6 +59,12 @@ class Notifier(Protocol):
         """Replace the text and buttons of a message the bot sent."""
         ...
 
+    async def send_file(
+        self, chat_id: int, content: bytes, *, filename: str, caption: str = "", photo: bool = False
+    ) -> Sent:
+        """Send a document (or a picture as a photo) with an HTML caption."""
+        ...
+
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut a long text at line breaks into pieces Telegram accepts."""
@@ -118,6 +124,16 @@ class RecordingNotifier:
     ) -> None:
         """Record an edit."""
         self.messages.append(RecordedMessage(chat_id, text, [list(r) for r in buttons or []], message_id))
+
+    async def send_file(
+        self, chat_id: int, content: bytes, *, filename: str, caption: str = "", photo: bool = False
+    ) -> Sent:
+        """Record a file as a message whose text is its name and caption."""
+        if chat_id in self.unreachable:
+            raise ChatUnreachable(chat_id, "forbidden")
+        self.messages.append(RecordedMessage(chat_id, f"[{filename}] {caption}"))
+        self._next_id += 1
+        return Sent(chat_id, self._next_id)
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         """Texts sent so far, optionally to one chat."""

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -90,6 +90,27 @@ class TelegramNotifier:
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
                 raise
+
+    async def send_file(
+        self, chat_id: int, content: bytes, *, filename: str, caption: str = "", photo: bool = False
+    ) -> Sent:
+        """Upload a photo or a document; captions are cut to Telegram's 1024 characters."""
+        caption = caption[:1024]
+        if photo:
+            message = await self._with_retries(
+                chat_id,
+                lambda target: self.bot.send_photo(
+                    target, InputFile(content, filename=filename), caption=caption, parse_mode=ParseMode.HTML
+                ),
+            )
+        else:
+            message = await self._with_retries(
+                chat_id,
+                lambda target: self.bot.send_document(
+                    target, InputFile(content, filename=filename), caption=caption, parse_mode=ParseMode.HTML
+                ),
+            )
+        return Sent(message.chat_id, message.message_id)
 
     async def _deliver(
         self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | ForceReply | None

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import general, group, registry, status
+from handlers import general, group, plan, registry, status
 from handlers import log as log_handlers
 
 
@@ -47,6 +47,15 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("partners", registry.partners_command),
         CommandHandler("resources", registry.resources_command),
         CommandHandler("partner", registry.partner_command),
+        # The training plan: flows (coordinator), views (everyone), chart and export.
+        CommandHandler("period", plan.period_command),
+        CommandHandler("target", plan.target_command),
+        CommandHandler("session", plan.session_command),
+        CommandHandler("trained", plan.trained_command),
+        CommandHandler("addgroup", plan.add_group_command),
+        CommandHandler("plan", plan.plan_command),
+        CommandHandler("chart", plan.chart_command),
+        CommandHandler("export", plan.export_command),
         # For everyone: greeting, help, privacy notice, language, choosing a partnership.
         CommandHandler("start", general.start),
         CommandHandler("help", general.help_command),

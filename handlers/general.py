@@ -71,22 +71,28 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
         ]
         if not is_coordinator:
             lines += [
-                _("To start, add me to your partnership's group chat and type "
-                  "/setup followed by the partnership's name there.")
+                _(
+                    "To start, add me to your partnership's group chat and type "
+                    "/setup followed by the partnership's name there."
+                )
             ]
     if is_coordinator:
         lines += [
             "",
             _("<b>For the coordinator</b>"),
-            _("/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
-              "e.g. /log phone Talked to the parish about posters"),
+            _(
+                "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
+                "e.g. /log phone Talked to the parish about posters"
+            ),
             _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
             _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
             _("/leader, /stage, /commplan: leader, stage and communication plan"),
             _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
             _("/cancel: stop a form; nothing is saved"),
-            _("Channels for /log: phone, email, meeting, in_person, online, sms "
-              "(or: telefon, email, spotkanie, osobiście, online, sms)."),
+            _(
+                "Channels for /log: phone, email, meeting, in_person, online, sms "
+                "(or: telefon, email, spotkanie, osobiście, online, sms)."
+            ),
         ]
     return "\n".join(lines)
 

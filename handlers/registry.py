@@ -9,9 +9,10 @@ from telegram import Update
 
 from bot import flows
 from bot.access import Action
+from bot.db import utcnow
 from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
 from bot.i18n import N_, format_local
-from bot.models import Partner, Partnership
+from bot.models import Partner, Partnership, TargetGroup
 from bot.notifier import Button, ChatUnreachable, Keyboard
 from bot.services import drafts, registry
 from bot.services.drafts import Applied
@@ -38,9 +39,35 @@ ERRORS: dict[str, str] = {
     "request_decided": N_("That request has already been decided."),
     "already_coordinator": N_("That person is already the coordinator."),
     "flow_unknown": N_("Nothing was saved."),
+    "period_dates": N_("A period must end after it starts and last at most three years. Nothing was saved."),
+    "period_overlap": N_("That overlaps the period “{existing}”. Nothing was saved."),
+    "count": N_("Type a number from 0 to 100000. Nothing was saved."),
+    "more_than_room": N_("That room has only {seats} seats. Nothing was saved."),
+    "no_period": N_(
+        "That date is outside every plan period. Add a period with /period first. Nothing was saved."
+    ),
+    "negative": N_("Counts cannot be negative. Nothing was saved."),
+    "more_than_registered": N_("More trained than registered? Check the numbers. Nothing was saved."),
+    "more_than_seats": N_("More trained than the {seats} seats? Check the numbers. Nothing was saved."),
+    "disability_over": N_("More people with a disability than trained? Nothing was saved."),
+    "sources_over": N_("More recruited than registered? Check the numbers. Nothing was saved."),
 }
-FLOW_ACTIONS = {"join": Action.REQUEST_JOIN, "handover": Action.HAND_OVER}
+FLOW_ACTIONS = {
+    "join": Action.REQUEST_JOIN,
+    "handover": Action.HAND_OVER,
+    "period": Action.MANAGE_PLAN,
+    "target": Action.MANAGE_PLAN,
+    "session": Action.MANAGE_PLAN,
+    "trained": Action.MANAGE_PLAN,
+}
+PLAN_FLOWS = {"target", "session", "trained", "period"}
 PER_ROW = 2
+
+
+def group_label(req: Request, group: TargetGroup) -> str:
+    """A target group's name in the user's language (custom groups as the coordinator named them)."""
+    label = flows.TARGET_GROUP_LABELS.get(group.key)
+    return req._(label) if label else group.name
 
 
 def error_text(req: Request, error: RegistryError) -> str:
@@ -82,7 +109,7 @@ def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keybo
     if next_step is None:
         lines += ["", _("Save this?")]
         return "\n".join(lines), [[Button(_("✔ Save"), "f:" + SAVE), cancel]], False
-    lines += ["", esc(_(next_step.question))]
+    lines += ["", esc(_(next_step.question).format_map(flows.Hints(data)))]
     if next_step.options is None:
         lines.append(_("(Reply with text, or type /cancel.)"))
         return "\n".join(lines), [], True
@@ -119,6 +146,15 @@ async def start_flow(req: Request, scope: Scope, flow_name: str, preset: Data | 
     assert req.person is not None and scope.partnership.id is not None
     async with req.services.db.transaction() as session:
         data = await drafts.context_for(session, partnership=scope.partnership)
+        if flow_name in PLAN_FLOWS:
+            data.update(
+                await drafts.plan_context(
+                    session,
+                    partnership=scope.partnership,
+                    now=utcnow(),
+                    group_label=lambda g: group_label(req, g),
+                )
+            )
         data.update(preset or {})
         await drafts.start(
             session,

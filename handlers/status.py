@@ -83,4 +83,7 @@ async def status(update: Update, context: Context) -> None:
             now=utcnow(),
             zone=ZoneInfo(partnership.timezone),
         )
-    await reply(req, status_text(req, partnership, report))
+    from handlers.plan import plan_lines, plan_report
+
+    lines = plan_lines(req, await plan_report(req, partnership), partnership)
+    await reply(req, status_text(req, partnership, report) + "\n\n" + "\n".join(lines))

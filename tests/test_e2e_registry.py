@@ -37,7 +37,9 @@ async def press(bot: BotUnderTest, who: dict[str, Any], chat_id: int, data: str)
     await bot.deliver(tg.callback_query(who, bot.fake.last_message(chat_id), data))
 
 
-async def say(bot: BotUnderTest, who: dict[str, Any], chat: dict[str, Any], text: str, *, reply: bool = False) -> None:
+async def say(
+    bot: BotUnderTest, who: dict[str, Any], chat: dict[str, Any], text: str, *, reply: bool = False
+) -> None:
     """Type a message (in a group, optionally as a reply to the bot's latest message)."""
     reply_to = bot.fake.last_message(chat["id"]) if reply else None
     await bot.deliver(tg.message(chat, who, text, reply_to=reply_to))
@@ -73,7 +75,9 @@ async def _represent(database: Database, partner: Partner, who: dict[str, Any]) 
     async with database.transaction() as session:
         fresh = await session.get(Partner, partner.id)
         assert fresh is not None
-        await registry.add_representative(session, partner=fresh, person=PersonInfo(who["id"], who["first_name"]))
+        await registry.add_representative(
+            session, partner=fresh, person=PersonInfo(who["id"], who["first_name"])
+        )
 
 
 async def _partners(database: Database) -> list[Partner]:
@@ -81,7 +85,9 @@ async def _partners(database: Database) -> list[Partner]:
         return list(await session.exec(select(Partner).order_by(Partner.id)))  # type: ignore[arg-type]
 
 
-async def test_add_partner_with_pickers_and_confirmation(running_bot: BotUnderTest, database: Database) -> None:
+async def test_add_partner_with_pickers_and_confirmation(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await say(running_bot, COORD, chat, "/addpartner Biblioteka Publiczna w Czarnem")
     assert "What kind of organisation is it?" in last_text(running_bot, GROUP_ID)
@@ -102,7 +108,9 @@ async def test_add_partner_with_pickers_and_confirmation(running_bot: BotUnderTe
     assert [h.status for h in history] == ["joined"]
 
 
-async def test_cancelled_or_abandoned_flow_saves_nothing(running_bot: BotUnderTest, database: Database) -> None:
+async def test_cancelled_or_abandoned_flow_saves_nothing(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await say(running_bot, COORD, chat, "/addpartner Parafia")
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["parish"])
@@ -131,7 +139,9 @@ async def test_duplicates_refused_whatever_the_case_or_diacritics(
     assert len(await _partners(database)) == 1
 
 
-async def test_resource_flow_with_typed_answers_and_bad_input(running_bot: BotUnderTest, database: Database) -> None:
+async def test_resource_flow_with_typed_answers_and_bad_input(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _add(database, "Szkoła Podstawowa w Rudnikach")
     await say(running_bot, COORD, chat, "/resource szkola podstawowa")
@@ -153,7 +163,11 @@ async def test_resource_flow_with_typed_answers_and_bad_input(running_bot: BotUn
     async with database.transaction() as session:
         (resource,) = list(await session.exec(select(Resource)))
     assert (resource.kind, resource.description, resource.seats, resource.availability) == (
-        "lab", "Pracownia informatyczna", 12, "weekday afternoons")
+        "lab",
+        "Pracownia informatyczna",
+        12,
+        "weekday afternoons",
+    )
     await say(running_bot, OTHER, chat, "/resources")
     listing = last_text(running_bot, GROUP_ID)
     assert "<b>computer lab</b>" in listing and "Pracownia informatyczna (12 seats)" in listing
@@ -170,7 +184,9 @@ async def test_unknown_partner_gets_did_you_mean(running_bot: BotUnderTest, data
     assert "<b>Koło Gospodyń Wiejskich</b>" in last_text(running_bot, GROUP_ID)
 
 
-async def test_invitation_deep_link_is_single_use_and_expires(running_bot: BotUnderTest, database: Database) -> None:
+async def test_invitation_deep_link_is_single_use_and_expires(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _add(database, "Parafia św. Józefa", status=PartnerStatus.CANDIDATE)
     await say(running_bot, COORD, chat, "/invite parafia")
@@ -189,8 +205,12 @@ async def test_invitation_deep_link_is_single_use_and_expires(running_bot: BotUn
     assert "already been used" in last_text(running_bot, OTHER["id"])
     async with database.transaction() as session:
         expired = await registry.create_invitation(
-            session, partnership=await _partnership(database), by_user_id=COORD["id"], partner=partner,
-            now=utcnow() - timedelta(days=15))
+            session,
+            partnership=await _partnership(database),
+            by_user_id=COORD["id"],
+            partner=partner,
+            now=utcnow() - timedelta(days=15),
+        )
     await running_bot.deliver(tg.message(tg.private_chat(OTHER), OTHER, f"/start {expired.token}"))
     assert "has expired" in last_text(running_bot, OTHER["id"])
     await running_bot.deliver(tg.message(tg.private_chat(OTHER), OTHER, "/start nonsense-token"))
@@ -203,7 +223,9 @@ async def test_invitation_deep_link_is_single_use_and_expires(running_bot: BotUn
 async def test_supervisor_invitation_grants_view_only(running_bot: BotUnderTest, database: Database) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await say(running_bot, COORD, chat, "/invite")
-    await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["a supervisor (sees, does not change)"])
+    await press(
+        running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["a supervisor (sees, does not change)"]
+    )
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["✔ Save"])
     token = re.search(r"start=([A-Za-z0-9_-]+)", last_text(running_bot, GROUP_ID))
     assert token
@@ -218,7 +240,9 @@ async def test_supervisor_invitation_grants_view_only(running_bot: BotUnderTest,
     assert await _partners(database) == []
 
 
-async def test_member_asks_to_join_and_coordinator_approves(running_bot: BotUnderTest, database: Database) -> None:
+async def test_member_asks_to_join_and_coordinator_approves(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _add(database, "OSP Czarne")
     await say(running_bot, REP, chat, "/join")
@@ -236,7 +260,9 @@ async def test_member_asks_to_join_and_coordinator_approves(running_bot: BotUnde
     # Their group messages are now attributed to the fire brigade.
     await say(running_bot, REP, chat, "Plakaty rozwieszone w remizie")
     async with database.transaction() as session:
-        entry = (await session.exec(select(LogEntry).where(LogEntry.text == "Plakaty rozwieszone w remizie"))).one()
+        entry = (
+            await session.exec(select(LogEntry).where(LogEntry.text == "Plakaty rozwieszone w remizie"))
+        ).one()
     (partner,) = await _partners(database)
     assert entry.partner_id == partner.id
     await say(running_bot, OTHER, chat, "/partners")
@@ -246,7 +272,9 @@ async def test_member_asks_to_join_and_coordinator_approves(running_bot: BotUnde
     assert "Plakaty rozwieszone w remizie" in last_text(running_bot, GROUP_ID)
 
 
-async def test_withdrawal_needs_a_reason_and_is_kept_in_history(running_bot: BotUnderTest, database: Database) -> None:
+async def test_withdrawal_needs_a_reason_and_is_kept_in_history(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _add(database, "Klub Seniora")
     private = tg.private_chat(COORD)
@@ -263,7 +291,9 @@ async def test_withdrawal_needs_a_reason_and_is_kept_in_history(running_bot: Bot
     assert "Status: withdrawn" in card and "withdrawn — No volunteers left this year" in card
 
 
-async def test_handover_gives_the_role_and_a_private_brief(running_bot: BotUnderTest, database: Database) -> None:
+async def test_handover_gives_the_role_and_a_private_brief(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     library = await _add(database, "Biblioteka")
     await _add(database, "Parafia")
@@ -291,8 +321,9 @@ async def test_handover_to_someone_who_never_opened_a_private_chat(
     await say(running_bot, REP, chat, "hello")
     await say(running_bot, COORD, chat, "/handover")
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["Rob Rep"])
-    running_bot.fake.fail_next("sendMessage", error_code=403,
-                               description="Forbidden: bot can't initiate conversation with a user")
+    running_bot.fake.fail_next(
+        "sendMessage", error_code=403, description="Forbidden: bot can't initiate conversation with a user"
+    )
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["✔ Save"])
     assert "please open a private chat with me and type /brief" in last_text(running_bot, GROUP_ID)
     assert (await _partnership(database)).is_active  # a person's chat, not the group, was unreachable
@@ -316,18 +347,37 @@ async def test_appointed_roles_matrix(running_bot: BotUnderTest, database: Datab
     chat = await register_group(running_bot, coordinator=COORD)
     library = await _add(database, "Biblioteka")
     await _represent(database, library, REP)
-    supervisor, ambassador = tg.user(3020, "Sue", language_code="en"), tg.user(3021, "Amb", language_code="en")
+    supervisor, ambassador = (
+        tg.user(3020, "Sue", language_code="en"),
+        tg.user(3021, "Amb", language_code="en"),
+    )
     partnership = await _partnership(database)
     async with database.transaction() as session:
-        await registry.appoint(session, partnership=partnership, person=PersonInfo(3020, "Sue"),
-                               role=AppointedRole.SUPERVISOR)
-        await registry.appoint(session, partnership=partnership, person=PersonInfo(3021, "Amb"),
-                               role=AppointedRole.AMBASSADOR)
-    people = {"coordinator": COORD, "representative": REP, "supervisor": supervisor,
-              "ambassador": ambassador, "member": OTHER}
+        await registry.appoint(
+            session, partnership=partnership, person=PersonInfo(3020, "Sue"), role=AppointedRole.SUPERVISOR
+        )
+        await registry.appoint(
+            session, partnership=partnership, person=PersonInfo(3021, "Amb"), role=AppointedRole.AMBASSADOR
+        )
+    people = {
+        "coordinator": COORD,
+        "representative": REP,
+        "supervisor": supervisor,
+        "ambassador": ambassador,
+        "member": OTHER,
+    }
     view = ["/partners", "/resources", "/partner Biblioteka", "/status", "/history"]
-    manage = ["/addpartner X", "/partnerstatus Biblioteka", "/resource Biblioteka", "/leader", "/stage",
-              "/commplan", "/invite", "/handover", "/log phone hello there"]
+    manage = [
+        "/addpartner X",
+        "/partnerstatus Biblioteka",
+        "/resource Biblioteka",
+        "/leader",
+        "/stage",
+        "/commplan",
+        "/invite",
+        "/handover",
+        "/log phone hello there",
+    ]
     refused = "Only the partnership's coordinator can do this"
     for role, person in people.items():
         for where in ("group", "private"):

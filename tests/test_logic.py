@@ -35,6 +35,10 @@ EXPECTED = {
     (Action.REQUEST_JOIN, Where.PRIVATE): set(),
     (Action.HAND_OVER, Where.GROUP): {Role.COORDINATOR},
     (Action.HAND_OVER, Where.PRIVATE): {Role.COORDINATOR},
+    (Action.MANAGE_PLAN, Where.GROUP): {Role.COORDINATOR},
+    (Action.MANAGE_PLAN, Where.PRIVATE): {Role.COORDINATOR},
+    (Action.EXPORT, Where.GROUP): {Role.COORDINATOR, Role.SUPERVISOR},
+    (Action.EXPORT, Where.PRIVATE): {Role.COORDINATOR, Role.SUPERVISOR},
 }
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,8 +28,10 @@ from bot.models import (
     Representative,
     ResourceKind,
     Stage,
+    TargetGroup,
+    TrainingSession,
 )
-from bot.services import registry
+from bot.services import plan, registry
 from bot.services.people import PersonInfo
 
 
@@ -128,6 +133,43 @@ async def context_for(session: AsyncSession, *, partnership: Partnership) -> Dat
     }
 
 
+async def plan_context(
+    session: AsyncSession,
+    *,
+    partnership: Partnership,
+    now: datetime,
+    group_label: Callable[[TargetGroup], str],
+) -> Data:
+    """What the plan flows' pickers and parsers need; labels come translated from the caller."""
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
+    groups = await plan.target_groups(session, partnership_id=partnership.id)
+    periods = await plan.periods(session, partnership_id=partnership.id)
+    places = await registry.resources_of(session, partnership_id=partnership.id)
+    sessions = await plan.sessions_of(session, partnership_id=partnership.id)
+    partners = await registry.partners_of(session, partnership_id=partnership.id)
+    past = [s for s in sessions if s.starts_at <= now][-12:]
+    names = {g.id: group_label(g) for g in groups}
+    return {
+        "_today": now.astimezone(zone).date().isoformat(),
+        "_zone": partnership.timezone,
+        "_periods": [[p.id, p.name] for p in periods],
+        "_group_names": [[g.id, names[g.id]] for g in groups],
+        "_places": [
+            [r.id, f"{r.description} ({p.name})"[:60]]
+            for r, p in places
+            if r.kind in (ResourceKind.ROOM.value, ResourceKind.COMPUTER_LAB.value)
+        ],
+        "_sessions": [
+            [s.id, f"{s.starts_at.astimezone(zone):%d.%m %H:%M} {s.topic}"[:60]] for s in past
+        ],
+        "_session_groups": {str(s.id): s.target_group_id for s in past},
+        "_partners_named": [[p.id, p.name] for p in partners],
+        "_example": ", ".join(f"{n} 8" for n in list(names.values())[:2]),
+        "_sources_example": ", ".join(f"{p.name} 5" for p in partners[:2]) or "…",
+    }
+
+
 async def apply(
     session: AsyncSession, *, flow: str, data: Data, partnership: Partnership, person: PersonInfo
 ) -> Applied:
@@ -137,8 +179,10 @@ async def apply(
     if attached is None:
         raise registry.RegistryError("flow_unknown")
     partnership = attached
-    partner = await _partner(session, partnership, data.get("partner"))
     by = person.user_id
+    if flow in ("period", "target", "session", "trained"):
+        return await _apply_plan(session, flow=flow, data=data, partnership=partnership, by=by)
+    partner = await _partner(session, partnership, data.get("partner"))
     if flow == "partner":
         added = await registry.add_partner(
             session,
@@ -234,6 +278,81 @@ async def apply(
             new_coordinator=to,
         )
     raise registry.RegistryError("flow_unknown")
+
+
+async def _apply_plan(
+    session: AsyncSession, *, flow: str, data: Data, partnership: Partnership, by: int
+) -> Applied:
+    """Save what a plan flow collected."""
+    assert partnership.id is not None
+    if flow == "period":
+        added = await plan.add_period(
+            session,
+            partnership_id=partnership.id,
+            name=data["name"],
+            starts_on=date.fromisoformat(data["start"]),
+            ends_on=date.fromisoformat(data["end"]),
+        )
+        return Applied(
+            N_("Added the plan period “{name}”. Now set its targets with /target."), {"name": added.name}
+        )
+    groups = {str(g.id): g for g in await plan.target_groups(session, partnership_id=partnership.id)}
+    if flow == "target":
+        periods = {str(p.id): p for p in await plan.periods(session, partnership_id=partnership.id)}
+        period, group = periods.get(str(data["period"])), groups.get(str(data["group"]))
+        if period is None or group is None:
+            raise registry.RegistryError("flow_unknown")
+        await plan.set_target(
+            session,
+            period=period,
+            group=group,
+            count=int(data["count"]),
+            by_user_id=by,
+            reason=data.get("reason", ""),
+        )
+        return Applied(
+            N_("Saved the target for “{period}”: {count}."), {"period": period.name, "count": data["count"]}
+        )
+    if flow == "session":
+        group = groups.get(str(data["group"]))
+        if group is None:
+            raise registry.RegistryError("flow_unknown")
+        resource = None
+        if str(data["place"]) != "=none":
+            places = {
+                str(r.id): r for r, _p in await registry.resources_of(session, partnership_id=partnership.id)
+            }
+            resource = places.get(str(data["place"]))
+            if resource is None:
+                raise registry.RegistryError("partner_unknown")
+        starts = datetime.fromisoformat(data["when"])
+        await plan.add_session(
+            session,
+            partnership_id=partnership.id,
+            starts_at=starts,
+            topic=data["topic"],
+            group=group,
+            seats=int(data["seats"]),
+            resource=resource,
+            trainer=data.get("trainer", ""),
+            local_day=starts.date(),
+        )
+        return Applied(N_("Added the session “{topic}”."), {"topic": data["topic"]})
+    training = await session.get(TrainingSession, int(data["session"]))
+    if training is None or training.partnership_id != partnership.id:
+        raise registry.RegistryError("flow_unknown")
+    sources: dict[int | None, int] = {}
+    for key, count in data.get("sources", {}).items():
+        partner_key = None if key == "=other" else int(key)
+        sources[partner_key] = sources.get(partner_key, 0) + int(count)
+    outcome = plan.Outcome(
+        registered=int(data["registered"]),
+        trained={int(k): int(v) for k, v in data["trained"].items() if str(k) in groups},
+        with_disability=int(data["disabled"]),
+        sources=sources,
+    )
+    await plan.record_outcome(session, training=training, outcome=outcome)
+    return Applied(N_("Recorded the outcome of “{topic}”."), {"topic": training.topic})
 
 
 async def _partner(session: AsyncSession, partnership: Partnership, value: object) -> Partner | None:

@@ -1,0 +1,112 @@
+"""Reading dates and times as coordinators type them, in Polish or English."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.text import fold
+
+# Month names folded (no diacritics), Polish nominative and genitive, English, with short forms.
+MONTHS: dict[str, int] = {}
+for number, names in enumerate(
+    [
+        ("styczen", "stycznia", "january", "jan", "sty"),
+        ("luty", "lutego", "february", "feb", "lut"),
+        ("marzec", "marca", "march", "mar"),
+        ("kwiecien", "kwietnia", "april", "apr", "kwi"),
+        ("maj", "maja", "may"),
+        ("czerwiec", "czerwca", "june", "jun", "cze"),
+        ("lipiec", "lipca", "july", "jul", "lip"),
+        ("sierpien", "sierpnia", "august", "aug", "sie"),
+        ("wrzesien", "wrzesnia", "september", "sep", "wrz"),
+        ("pazdziernik", "pazdziernika", "october", "oct", "paz"),
+        ("listopad", "listopada", "november", "nov", "lis"),
+        ("grudzien", "grudnia", "december", "dec", "gru"),
+    ],
+    start=1,
+):
+    for name in names:
+        MONTHS[name] = number
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
+_WORDS = re.compile(r"^(\d{1,2})\.?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
+_WORDS_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+class DateFormatError(ValueError):
+    """Text that is not a date (or time) in any accepted format."""
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """2026-03-05, 5.03.2026, 5.03, 5 marca, 5 marca 2026, March 5; a date without a year
+    is the next such date from today."""
+    raw = fold(text).rstrip(".")
+    year: int | None
+    if match := _ISO.match(raw):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DOTTED.match(raw):
+        day, month = int(match.group(1)), int(match.group(2))
+        year = _year(match.group(3))
+    elif match := _WORDS.match(raw):
+        day, month, year = int(match.group(1)), _month(match.group(2)), _year(match.group(3))
+    elif match := _WORDS_EN.match(raw):
+        month, day, year = _month(match.group(1)), int(match.group(2)), _year(match.group(3))
+    else:
+        raise DateFormatError(text)
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    except ValueError:
+        raise DateFormatError(text) from None
+
+
+def _month(word: str) -> int:
+    """A month number from its name."""
+    if word not in MONTHS:
+        raise DateFormatError(word)
+    return MONTHS[word]
+
+
+def _year(text: str | None) -> int | None:
+    """A four-digit year, or a two-digit one in this century."""
+    if text is None:
+        return None
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def parse_time(text: str) -> time:
+    """17:30 or 17.30."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise DateFormatError(text)
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise DateFormatError(text)
+    return time(hour, minute)
+
+
+def parse_moment(text: str, *, zone: ZoneInfo, today: date) -> datetime:
+    """'5 marca 17:30' or '2026-03-05 17:30' in local time, as an aware datetime."""
+    parts = text.strip().rsplit(maxsplit=1)
+    if len(parts) != 2:
+        raise DateFormatError(text)
+    day = parse_date(parts[0], today=today)
+    clock = parse_time(parts[1])
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+def days_between(start: date, end: date) -> int:
+    """Whole days from start to end, inclusive of both."""
+    return (end - start).days + 1
+
+
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    """Today's date where the partnership is."""
+    return now.astimezone(zone).date()

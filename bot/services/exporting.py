@@ -1,0 +1,207 @@
+"""Collecting the whole partnership into tables for the XLSX and CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import flows
+from bot.export import Sheet
+from bot.i18n import N_
+from bot.models import (
+    LogEntry,
+    Partnership,
+    PlanPeriod,
+    RecruitmentSource,
+    Target,
+    TargetGroup,
+    TrainedCount,
+    TrainingSession,
+)
+from bot.services import plan, registry
+
+Translate = Callable[[str], str]
+LOG_ROWS_MAX = 100_000
+
+
+async def sheets(
+    session: AsyncSession, *, partnership: Partnership, _: Translate, group_label: Callable[[TargetGroup], str]
+) -> list[Sheet]:
+    """Partners, resources, plan, sessions, recruitment and the log, with translated headers."""
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
+    pid = partnership.id
+
+    def local(moment: object) -> str:
+        """A moment as local 'YYYY-MM-DD HH:MM'."""
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else ""
+
+    partners = await registry.partners_of(session, partnership_id=pid)
+    names = {p.id: p.name for p in partners}
+    people = await registry.representatives_by_partner(session, partner_ids=[p.id for p in partners if p.id])
+    partner_sheet = Sheet(
+        _(N_("Partners")),
+        [
+            _(N_("Name")),
+            _(N_("Kind")),
+            _(N_("Status")),
+            _(N_("How it joined")),
+            _(N_("Representatives")),
+            _(N_("Target groups")),
+            _(N_("Gains")),
+            _(N_("May hold it back")),
+            _(N_("Leader")),
+        ],
+    )
+    for p in partners:
+        partner_sheet.rows.append(
+            [
+                p.name,
+                _(flows.PARTNER_KIND_LABELS.get(p.kind, p.kind)),
+                _(flows.STATUS_LABELS.get(p.status, p.status)),
+                _(flows.JOIN_FORM_LABELS[p.join_form]) if p.join_form in flows.JOIN_FORM_LABELS else "",
+                ", ".join(people.get(p.id or 0, [])),
+                p.target_groups,
+                p.gains,
+                p.obstacles,
+                "✔" if partnership.leader_partner_id == p.id else "",
+            ]
+        )
+
+    resource_sheet = Sheet(
+        _(N_("Resources")),
+        [_(N_("Partner")), _(N_("Kind")), _(N_("Description")), _(N_("Seats")), _(N_("Availability"))],
+    )
+    for resource, partner in await registry.resources_of(session, partnership_id=pid):
+        resource_sheet.rows.append(
+            [
+                partner.name,
+                _(flows.RESOURCE_LABELS.get(resource.kind, resource.kind)),
+                resource.description,
+                resource.seats,
+                resource.availability,
+            ]
+        )
+
+    groups = {g.id: g for g in await plan.target_groups(session, partnership_id=pid)}
+    trained_by_period: dict[tuple[int, int], int] = {}
+    periods = await plan.periods(session, partnership_id=pid)
+    for period in periods:
+        counts = await plan.trained_between(
+            session,
+            partnership_id=pid,
+            start=plan.day_start(period.starts_on, zone),
+            end=plan.day_start(period.ends_on + timedelta(days=1), zone),
+        )
+        for gid, n in counts.items():
+            trained_by_period[(period.id or 0, gid)] = n
+    plan_sheet = Sheet(
+        _(N_("Plan")),
+        [
+            _(N_("Period")),
+            _(N_("Start")),
+            _(N_("End")),
+            _(N_("Target group")),
+            _(N_("Target")),
+            _(N_("Trained")),
+        ],
+    )
+    targets = await session.exec(
+        select(Target, PlanPeriod)
+        .join(PlanPeriod)
+        .where(PlanPeriod.partnership_id == pid)
+        .order_by(col(PlanPeriod.starts_on), col(Target.target_group_id))
+    )
+    for target, period in targets:
+        plan_sheet.rows.append(
+            [
+                period.name,
+                period.starts_on.isoformat(),
+                period.ends_on.isoformat(),
+                group_label(groups[target.target_group_id]),
+                target.count,
+                trained_by_period.get((period.id or 0, target.target_group_id), 0),
+            ]
+        )
+
+    places = {r.id: (r, p) for r, p in await registry.resources_of(session, partnership_id=pid)}
+    session_sheet = Sheet(
+        _(N_("Sessions")),
+        [
+            _(N_("Date")),
+            _(N_("Topic")),
+            _(N_("Target group")),
+            _(N_("Place")),
+            _(N_("Trainer")),
+            _(N_("Seats")),
+            _(N_("Registered")),
+            _(N_("Trained")),
+            _(N_("With a disability")),
+        ],
+    )
+    sessions = await plan.sessions_of(session, partnership_id=pid)
+    trained_rows = await session.exec(
+        select(TrainedCount).join(TrainingSession).where(TrainingSession.partnership_id == pid)
+    )
+    trained: dict[int, tuple[int, int]] = {}
+    for row in trained_rows:
+        before = trained.get(row.session_id, (0, 0))
+        trained[row.session_id] = (before[0] + row.trained, before[1] + row.with_disability)
+    for s in sessions:
+        place = places.get(s.resource_id)
+        done = trained.get(s.id or 0)
+        session_sheet.rows.append(
+            [
+                local(s.starts_at),
+                s.topic,
+                group_label(groups[s.target_group_id]),
+                f"{place[0].description} ({place[1].name})" if place else "",
+                s.trainer,
+                s.seats,
+                s.registered,
+                done[0] if done else None,
+                done[1] if done else None,
+            ]
+        )
+
+    recruitment_sheet = Sheet(
+        _(N_("Recruitment")),
+        [_(N_("Date")), _(N_("Topic")), _(N_("Heard of it from")), _(N_("Participants"))],
+    )
+    sources = await session.exec(
+        select(RecruitmentSource, TrainingSession)
+        .join(TrainingSession)
+        .where(TrainingSession.partnership_id == pid)
+        .order_by(col(TrainingSession.starts_at))
+    )
+    for source, s in sources:
+        recruitment_sheet.rows.append(
+            [local(s.starts_at), s.topic, names.get(source.partner_id, _(N_("other channels"))), source.count]
+        )
+
+    log_sheet = Sheet(
+        _(N_("Log")),
+        [_(N_("Time")), _(N_("Kind")), _(N_("Author")), _(N_("Partner")), _(N_("Channel")), _(N_("Text"))],
+    )
+    entries = await session.exec(
+        select(LogEntry)
+        .where(LogEntry.partnership_id == pid)
+        .order_by(col(LogEntry.occurred_at), col(LogEntry.id))
+        .limit(LOG_ROWS_MAX)
+    )
+    for e in entries:
+        log_sheet.rows.append(
+            [
+                local(e.occurred_at),
+                e.kind,
+                e.author_name,
+                names.get(e.partner_id, ""),
+                e.channel or e.media_kind or "",
+                e.text or "",
+            ]
+        )
+    return [partner_sheet, resource_sheet, plan_sheet, session_sheet, recruitment_sheet, log_sheet]

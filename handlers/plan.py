@@ -1,0 +1,262 @@
+"""The training plan in the chat: /plan, the plan flows, /addgroup, /chart and /export."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot import chart, export
+from bot.access import Action
+from bot.db import utcnow
+from bot.i18n import N_, format_local
+from bot.models import Partnership
+from bot.notifier import ChatUnreachable
+from bot.progress import Pace
+from bot.services import exporting, plan
+from bot.services.plan import PlanReport
+from bot.services.registry import RegistryError
+from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+from handlers.registry import _flow_command, error_text, group_label
+
+period_command = _flow_command("period")
+target_command = _flow_command("target")
+session_command = _flow_command("session")
+trained_command = _flow_command("trained")
+
+PACE_LABELS: dict[str, str] = {
+    Pace.NOT_STARTED: N_("not started"),
+    Pace.NO_TARGET: N_("no target"),
+    Pace.BEHIND: N_("behind"),
+    Pace.ON_TRACK: N_("on track"),
+    Pace.AHEAD: N_("ahead"),
+    Pace.DONE: N_("target reached"),
+}
+PACE_MARKS: dict[str, str] = {
+    Pace.NOT_STARTED: "⏳",
+    Pace.NO_TARGET: "·",
+    Pace.BEHIND: "🔴",
+    Pace.ON_TRACK: "🟢",
+    Pace.AHEAD: "🟢",
+    Pace.DONE: "✅",
+}
+
+
+def residents(req: Request, n: int) -> str:
+    """'5 residents' with the right plural form."""
+    return req.ngettext("{n} resident", "{n} residents", n).format(n=req_number(req, n))
+
+
+def req_number(req: Request, n: int) -> str:
+    """A number formatted for the user's locale (1 000 in Polish, 1,000 in English)."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(n, locale=req.locale))
+
+
+def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> list[str]:
+    """The plan part of /status and /plan."""
+    _ = req._
+    zone = ZoneInfo(partnership.timezone)
+    if report.period is None and not report.groups:
+        return [_("No training plan yet. The coordinator sets it up with /period and /target.")]
+    lines: list[str] = []
+    if report.period is not None:
+        share = next((g.period.elapsed for g in report.groups if g.period), None)
+        head = _("<b>Plan period {name}</b> ({start} – {end})").format(
+            name=esc(report.period.name),
+            start=format_local_date(req, report.period.starts_on),
+            end=format_local_date(req, report.period.ends_on),
+        )
+        if share is not None:
+            head += " · " + _("{percent}% of the period elapsed").format(percent=round(share * 100))
+        lines.append(head)
+    else:
+        lines.append(_("No plan period covers today."))
+    for g in report.groups:
+        label = esc(group_label(req, g.group))
+        if g.period is not None:
+            p = g.period
+            lines.append(
+                "{mark} {label}: {trained} / {target} ({pace}{short})".format(
+                    mark=PACE_MARKS[p.pace],
+                    label=label,
+                    trained=req_number(req, p.trained),
+                    target=req_number(req, p.target),
+                    pace=_(PACE_LABELS[p.pace]),
+                    short=", " + _("{n} behind pro rata").format(n=req_number(req, p.shortfall))
+                    if p.shortfall
+                    else "",
+                )
+            )
+        lines.append(
+            "   "
+            + _("in total: {trained} of {target} planned").format(
+                trained=residents(req, g.total_trained), target=req_number(req, g.total_target)
+            )
+        )
+    lines.append(
+        _("Trained so far: {trained}, of them with a disability: {disabled}").format(
+            trained=residents(req, report.trained_total),
+            disabled=req_number(req, report.with_disability_total),
+        )
+    )
+    if report.upcoming:
+        lines += ["", _("<b>Coming up</b>")]
+        for s, free in report.upcoming:
+            lines.append(
+                "• {when} · {topic} · {free}".format(
+                    when=format_local(s.starts_at, locale=req.locale, zone=zone),
+                    topic=esc(s.topic),
+                    free=req.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
+                )
+            )
+    if report.contributions:
+        lines += ["", _("<b>Partners' contribution</b>")]
+        for c in report.contributions:
+            lines.append(
+                "• {name}: {recruited}, {hosted}, {rooms}".format(
+                    name=esc(c.partner.name),
+                    recruited=req.ngettext(
+                        "{n} participant recruited", "{n} participants recruited", c.recruited
+                    ).format(n=c.recruited),
+                    hosted=req.ngettext(
+                        "{n} session hosted", "{n} sessions hosted", c.sessions_hosted
+                    ).format(n=c.sessions_hosted),
+                    rooms=req.ngettext("{n} room lent", "{n} rooms lent", c.rooms_lent).format(
+                        n=c.rooms_lent
+                    ),
+                )
+            )
+    return lines
+
+
+def format_local_date(req: Request, day: object) -> str:
+    """A calendar date in the user's locale."""
+    from babel.dates import format_date
+
+    return str(format_date(day, format="medium", locale=req.locale))  # type: ignore[arg-type]
+
+
+async def plan_report(req: Request, partnership: Partnership) -> PlanReport:
+    """The plan report for now."""
+    assert partnership.id is not None
+    async with req.services.db.transaction() as session:
+        return await plan.report(
+            session, partnership_id=partnership.id, now=utcnow(), zone=ZoneInfo(partnership.timezone)
+        )
+
+
+async def plan_command(update: Update, context: Context) -> None:
+    """/plan: periods, targets and progress per target group."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_STATUS)
+    if scope is None:
+        return
+    assert scope.partnership.id is not None
+    report = await plan_report(req, scope.partnership)
+    async with req.services.db.transaction() as session:
+        periods = await plan.periods(session, partnership_id=scope.partnership.id)
+    _ = req._
+    lines = [_("<b>Training plan: {name}</b>").format(name=esc(scope.partnership.name))]
+    for p in periods:
+        lines.append(
+            f"• {esc(p.name)}: {format_local_date(req, p.starts_on)} – {format_local_date(req, p.ends_on)}"
+        )
+    lines += ["", *plan_lines(req, report, scope.partnership)]
+    await reply(req, "\n".join(lines))
+
+
+async def add_group_command(update: Update, context: Context) -> None:
+    """/addgroup <name>: a target group of the partnership's own."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_PLAN)
+    if scope is None:
+        return
+    name = command_args(update).strip()
+    if not name:
+        await reply(
+            req, req._("Type the group's name after the command, e.g. /addgroup farmers from Rudniki")
+        )
+        return
+    assert scope.partnership.id is not None
+    try:
+        async with req.services.db.transaction() as session:
+            group = await plan.add_target_group(session, partnership_id=scope.partnership.id, name=name)
+    except RegistryError as exc:
+        await reply(req, error_text(req, exc))
+        return
+    await reply(req, req._("Added the target group “{name}”.").format(name=esc(group.name)))
+
+
+async def chart_command(update: Update, context: Context) -> None:
+    """/chart: trained against target over time, per target group, as a picture."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.VIEW_STATUS)
+    if scope is None:
+        return
+    partnership = scope.partnership
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
+    async with req.services.db.transaction() as session:
+        groups = {g.id: g for g in await plan.target_groups(session, partnership_id=partnership.id)}
+        points = await plan.trained_series(session, partnership_id=partnership.id, zone=zone)
+        targets = await plan.cumulative_targets(session, partnership_id=partnership.id)
+    ids = [gid for gid in groups if gid in points or gid in targets]
+    if not ids:
+        await reply(
+            req,
+            req._(
+                "There is nothing to draw yet: set targets with /target and record sessions with /trained."
+            ),
+        )
+        return
+    series = [
+        chart.Series(group_label(req, groups[gid]), points.get(gid or 0, []), targets.get(gid or 0, []))
+        for gid in ids
+    ]
+    picture = chart.render(
+        series, title=partnership.name, trained_label=req._("trained"), target_label=req._("target")
+    )
+    try:
+        await req.services.notifier.send_file(
+            req.chat_id,
+            picture,
+            filename="progress.png",
+            photo=True,
+            caption=req._("Trained residents against the targets: {name}").format(name=esc(partnership.name)),
+        )
+    except ChatUnreachable:
+        return
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export: the whole partnership as an XLSX workbook and a ZIP of CSV files."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.EXPORT)
+    if scope is None:
+        return
+    async with req.services.db.transaction() as session:
+        tables = await exporting.sheets(
+            session, partnership=scope.partnership, _=req._, group_label=lambda g: group_label(req, g)
+        )
+    stamp = utcnow().astimezone(ZoneInfo(scope.partnership.timezone)).strftime("%Y-%m-%d")
+    base = "partnerstwo" if req.locale == "pl" else "partnership"
+    try:
+        await req.services.notifier.send_file(
+            req.chat_id,
+            export.workbook(tables),
+            filename=f"{base}-{stamp}.xlsx",
+            caption=req._(
+                "The whole partnership “{name}”: partners, resources, plan, sessions, "
+                "recruitment and the log."
+            ).format(name=esc(scope.partnership.name)),
+        )
+        await req.services.notifier.send_file(
+            req.chat_id,
+            export.csv_archive(tables),
+            filename=f"{base}-{stamp}-csv.zip",
+            caption=req._("The same tables as CSV files."),
+        )
+    except ChatUnreachable:
+        return
