@@ -7,6 +7,8 @@ from bot.i18n import N_
 GROUP_COMMANDS: list[tuple[str, str]] = [
     ("status", N_("Partnership activity this week and month")),
     ("history", N_("Latest entries of the communication log")),
+    ("plan", N_("Training plan and progress")),
+    ("chart", N_("Chart: trained against targets")),
     ("partners", N_("Partner organisations and their people")),
     ("resources", N_("What partners contribute")),
     ("partner", N_("One partner's card: /partner name")),
@@ -33,6 +35,9 @@ PRIVATE_COMMANDS: list[tuple[str, str]] = [
     ("resource", N_("Record a partner's resource (coordinator)")),
     ("invite", N_("Invitation link for a partner (coordinator)")),
     ("brief", N_("Hand-over brief (coordinator)")),
+    ("session", N_("Add a training session (coordinator)")),
+    ("trained", N_("Record a session's outcome (coordinator)")),
+    ("export", N_("Export everything as XLSX and CSV")),
     ("cancel", N_("Stop a form without saving")),
     ("use", N_("Choose which partnership commands are about")),
     ("language", N_("Choose your language")),

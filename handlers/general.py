@@ -53,9 +53,10 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
     lines = [_("<b>What I can do</b>")]
     if req.where is Where.GROUP:
         lines += [
-            _("/status: the partnership's activity this week and month"),
+            _("/status: activity, progress against the plan, coming sessions, partners' contribution"),
             _("/history: the latest entries of the communication log"),
             _("/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they offer"),
+            _("/plan, /chart: the training plan and a chart of trained residents against targets"),
             _("/join: ask to represent your organisation"),
             _("/privacy: what I record and why"),
             _("/language: choose your language"),
@@ -88,6 +89,9 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
             _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
             _("/leader, /stage, /commplan: leader, stage and communication plan"),
             _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
+            _("/period, /target, /addgroup: plan periods, targets per target group (revisions are kept)"),
+            _("/session, /trained: add a training session; record who registered and was trained"),
+            _("/export: the whole partnership as an XLSX workbook and CSV files"),
             _("/cancel: stop a form; nothing is saved"),
             _(
                 "Channels for /log: phone, email, meeting, in_person, online, sms "

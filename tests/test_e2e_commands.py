@@ -128,7 +128,7 @@ async def test_private_status_for_strangers_is_refused(running_bot: BotUnderTest
     await register_group(running_bot)
     await running_bot.deliver(tg.message(tg.private_chat(MEMBER_EN), MEMBER_EN, "/status"))
     assert (
-        "You are not a coordinator of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
+        "You are not part of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
     )
 
 

@@ -29,7 +29,11 @@ LOG_ROWS_MAX = 100_000
 
 
 async def sheets(
-    session: AsyncSession, *, partnership: Partnership, _: Translate, group_label: Callable[[TargetGroup], str]
+    session: AsyncSession,
+    *,
+    partnership: Partnership,
+    _: Translate,
+    group_label: Callable[[TargetGroup], str],
 ) -> list[Sheet]:
     """Partners, resources, plan, sessions, recruitment and the log, with translated headers."""
     assert partnership.id is not None
