@@ -17,6 +17,7 @@ class EntryKind(StrEnum):
     MESSAGE = "message"  # a message in the partnership's group chat
     CONTACT = "contact"  # a contact outside the chat, recorded by the coordinator
     EVENT = "event"  # something that happened to the partnership itself
+    CHECKIN = "checkin"  # an answer to a check-in question
 
 
 class Channel(StrEnum):
@@ -486,3 +487,119 @@ class RecruitmentSource(SQLModel, table=True):
     )
     channel: str = Field(default="", max_length=32)  # when not a partner: word_of_mouth, poster, ...
     count: int
+
+
+class DeliveryStatus(StrEnum):
+    """Where a due occurrence stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    MISSED = "missed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryKind(StrEnum):
+    """What a due occurrence does when it is sent."""
+
+    CHECKIN = "checkin"  # open a check-in round in the group
+    CHECKIN_REMINDER = "checkin_reminder"  # remind those who have not answered
+    CHECKIN_CLOSE = "checkin_close"  # close the round, tell the coordinator
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring check-in: what to ask, how often, how long answers are collected."""
+
+    __table_args__ = (Index("ix_schedule_due", "is_paused", "next_run_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    recurrence: str = Field(max_length=16)
+    weekday: int = 0
+    day: int = 1
+    at_time: str = Field(default="09:00", max_length=5)
+    cron: str = Field(default="", max_length=64)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    window_hours: int = 48
+    reminder_after_hours: int = 24
+    is_paused: bool = False
+    paused_reason: str = Field(default="", max_length=32)
+    next_run_at: datetime = Field(sa_column=_utc_column())
+    created_by_user_id: int = Field(sa_column=_telegram_id())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class Delivery(SQLModel, table=True):
+    """One due occurrence: claimed by one process, sent once, or recorded as missed."""
+
+    __table_args__ = (Index("ix_delivery_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    schedule_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("schedule.id", ondelete="SET NULL"), nullable=True)
+    )
+    kind: str = Field(max_length=32)
+    ref_id: int | None = None  # e.g. the check-in round a reminder belongs to
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    dedupe_key: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
+    due_at: datetime = Field(sa_column=_utc_column())
+    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    claimed_by: str = Field(default="", max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=300)
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class CheckinRound(SQLModel, table=True):
+    """One asking of a check-in question, and the window in which answers count."""
+
+    __tablename__ = "checkin_round"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    schedule_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("schedule.id", ondelete="SET NULL"), nullable=True)
+    )
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    opened_at: datetime = Field(sa_column=_utc_column())
+    closes_at: datetime = Field(sa_column=_utc_column())
+    chat_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+    message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class CheckinAnswer(SQLModel, table=True):
+    """A representative's answer to a round, or an explicit 'did not answer'."""
+
+    __tablename__ = "checkin_answer"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_checkin_answer"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("checkin_round.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    user_id: int = Field(sa_column=_telegram_id())
+    name: str = Field(default="", max_length=200)
+    partner_id: int | None = Field(default=None)
+    answer: str = Field(max_length=16)  # done, progress, help, or none
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    late: bool = False
+
+
+class ReminderPause(SQLModel, table=True):
+    """A person's reminders paused until a date (holiday, sick leave)."""
+
+    __tablename__ = "reminder_pause"
+
+    user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    until: date = Field(sa_column=Column(Date, nullable=False))

@@ -1,0 +1,224 @@
+"""The scheduler's one repeating job: materialise due occurrences, claim them, send them."""
+
+from __future__ import annotations
+
+import html
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.error import NetworkError, TimedOut
+
+from bot.db import Database, utcnow
+from bot.i18n import N_, resolve_locale, translations
+from bot.models import CheckinRound, Delivery, DeliveryKind, DeliveryStatus, Partnership, Person, Schedule
+from bot.notifier import Button, ChatUnreachable, Notifier
+from bot.services import checkins, partnerships, scheduling
+from bot.services.scheduling import Due
+from bot.timing import Fate, SendingRules, fate
+
+log = logging.getLogger(__name__)
+
+ANSWER_LABELS = {"done": N_("✅ Done"), "progress": N_("⏳ In progress"), "help": N_("🆘 Need help")}
+ANSWER_WORDS = {"done": N_("done"), "progress": N_("in progress"), "help": N_("needs help"), "none": N_("no answer")}
+
+
+@dataclass
+class TickResult:
+    """What one run of the job did."""
+
+    materialised: int = 0
+    sent: int = 0
+    missed: int = 0
+    failed: int = 0
+    retried: int = 0
+    kinds: list[str] = field(default_factory=list)
+
+
+class Dispatcher:
+    """Sends what is due through the Notifier; safe to run in several processes at once."""
+
+    def __init__(
+        self, db: Database, notifier: Notifier, *, default_locale: str, rules: SendingRules | None = None,
+        clock: Callable[[], datetime] = utcnow, worker: str | None = None, grace: timedelta = scheduling.GRACE,
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.default_locale = default_locale
+        self.rules = rules or SendingRules()
+        self.clock = clock
+        self.worker = worker or f"w-{uuid.uuid4().hex[:12]}"
+        self.grace = grace
+
+    async def tick(self) -> TickResult:
+        """One run: everything due now is sent once, or recorded as missed."""
+        now = self.clock()
+        result = TickResult()
+        try:
+            async with self.db.transaction() as session:
+                result.materialised = await scheduling.materialise(session, now=now, rules=self.rules)
+            async with self.db.transaction() as session:
+                claimed = await scheduling.claim(session, now=now, worker=self.worker)
+        except SQLAlchemyError:
+            log.exception("scheduler tick could not reach the database; next tick tries again")
+            return result
+        for due in claimed:
+            await self._process(due, now, result)
+        return result
+
+    async def _process(self, due: Due, now: datetime, result: TickResult) -> None:
+        """Send one claimed delivery and record how it went."""
+        if due.kind != DeliveryKind.CHECKIN_CLOSE and fate(due.due_at, now, self.grace) is Fate.MISSED:
+            await self._finish(due, DeliveryStatus.MISSED, now, "missed during downtime")
+            result.missed += 1
+            return
+        try:
+            await self._send(due, now)
+        except ChatUnreachable as exc:
+            await self._finish(due, DeliveryStatus.FAILED, now, exc.reason)
+            await self._unreachable(due, exc)
+            result.failed += 1
+            return
+        except (TimedOut, NetworkError) as exc:
+            if due.attempts >= scheduling.MAX_ATTEMPTS:
+                await self._finish(due, DeliveryStatus.FAILED, now, str(exc))
+                result.failed += 1
+            else:
+                retry = now + timedelta(seconds=30 * 2 ** (due.attempts - 1))
+                await self._finish(due, DeliveryStatus.PENDING, now, str(exc), retry_at=retry)
+                result.retried += 1
+            return
+        await self._finish(due, DeliveryStatus.SENT, now)
+        result.sent += 1
+        result.kinds.append(due.kind)
+
+    async def _finish(self, due: Due, status: DeliveryStatus, now: datetime, error: str = "",
+                      retry_at: datetime | None = None) -> None:
+        """Record the outcome while this worker still holds the claim."""
+        async with self.db.transaction() as session:
+            await scheduling.finish(session, delivery_id=due.id, worker=self.worker, status=status, now=now,
+                                    error=error, retry_at=retry_at)
+
+    async def _unreachable(self, due: Due, exc: ChatUnreachable) -> None:
+        """The group is gone or the bot was removed: pause the schedules and tell the coordinator."""
+        async with self.db.transaction() as session:
+            await scheduling.pause_partnership(session, partnership_id=due.partnership_id, reason="bot_removed")
+            partnership = await session.get(Partnership, due.partnership_id)
+            locale = await self._locale(session, partnership)
+        if partnership is None or exc.chat_id != partnership.chat_id:
+            return
+        tr = translations(locale)
+        text = tr.gettext("I could not write to the group of “{name}” (I was probably removed), so its "
+                          "check-ins are paused. Add me back and type /schedule to resume them.")
+        try:
+            await self.notifier.send(partnership.coordinator_user_id, text.format(name=html.escape(partnership.name)))
+        except ChatUnreachable:
+            log.warning("coordinator of partnership %s unreachable too", partnership.id)
+
+    async def _locale(self, session: AsyncSession, partnership: Partnership | None) -> str:
+        """The coordinator's language for messages to the partnership."""
+        person = await session.get(Person, partnership.coordinator_user_id) if partnership else None
+        return resolve_locale(person.locale if person else None, person.language_code if person else None,
+                              self.default_locale)
+
+    async def _send(self, due: Due, now: datetime) -> None:
+        """What each kind of delivery sends."""
+        if due.kind == DeliveryKind.CHECKIN:
+            await self._open_checkin(due, now)
+        elif due.kind == DeliveryKind.CHECKIN_REMINDER:
+            await self._remind(due, now)
+        elif due.kind == DeliveryKind.CHECKIN_CLOSE:
+            await self._close(due, now)
+        else:
+            log.error("unknown delivery kind %s", due.kind)
+
+    async def _open_checkin(self, due: Due, now: datetime) -> None:
+        """Ask the group the question, with answer buttons."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or not partnership.is_active:
+                raise ChatUnreachable(partnership.chat_id if partnership else 0, "inactive")
+            round_ = await session.get(CheckinRound, due.ref_id) if due.ref_id else None
+            if round_ is None:  # first attempt: open the round, remember it on the delivery for retries
+                schedule = await session.get(Schedule, due.schedule_id) if due.schedule_id else None
+                question = schedule.question if schedule else str(due.payload.get("question", ""))
+                round_ = await checkins.open_round(session, partnership=partnership, question=question, now=now,
+                                                   rules=self.rules, schedule=schedule)
+                await (await session.connection()).execute(
+                    update(Delivery).where(col(Delivery.id) == due.id).values(ref_id=round_.id))
+            locale = await self._locale(session, partnership)
+        tr = translations(locale)
+        text = "<b>{title}</b>\n{question}\n\n{hint}".format(
+            title=tr.gettext("Check-in"), question=html.escape(round_.question),
+            hint=tr.gettext("Tap an answer; reply to this message to add a comment."))
+        buttons = [[Button(tr.gettext(label), f"ci:{round_.id}:{key}") for key, label in ANSWER_LABELS.items()]]
+        sent = await self.notifier.send(partnership.chat_id, text, buttons=buttons)
+        async with self.db.transaction() as session:
+            stored = await session.get(CheckinRound, round_.id)
+            if stored is not None:
+                stored.chat_id, stored.message_id = sent.chat_id, sent.message_id
+
+    async def _remind(self, due: Due, now: datetime) -> None:
+        """One reminder to those who have not answered: in the group, and privately where possible."""
+        async with self.db.transaction() as session:
+            round_ = await session.get(CheckinRound, due.ref_id or 0)
+            partnership = await session.get(Partnership, due.partnership_id)
+            if round_ is None or partnership is None or round_.closed_at is not None:
+                return
+            today = now.astimezone(ZoneInfo(partnership.timezone)).date()
+            waiting = await checkins.waiting_for(session, round_=round_, today=today)
+            locale = await self._locale(session, partnership)
+        if not waiting:
+            return
+        tr = translations(locale)
+        mentions = ", ".join(f'<a href="tg://user?id={m.user_id}">{html.escape(m.name)}</a>' for m in waiting)
+        await self.notifier.send(partnership.chat_id, tr.gettext(
+            "Reminder: {people}, please answer the check-in: “{question}”").format(
+            people=mentions, question=html.escape(round_.question)))
+        for member in waiting:
+            try:
+                await self.notifier.send(member.user_id, tr.gettext(
+                    "Reminder from “{name}”: please answer the check-in in the group: “{question}”").format(
+                    name=html.escape(partnership.name), question=html.escape(round_.question)))
+            except ChatUnreachable:
+                continue  # they never opened a private chat with the bot: the group mention must do
+
+    async def _close(self, due: Due, now: datetime) -> None:
+        """Close the round and tell the coordinator, privately, who answered what."""
+        async with self.db.transaction() as session:
+            summary = await checkins.close_round(session, round_id=due.ref_id or 0, now=now)
+            partnership = await session.get(Partnership, due.partnership_id)
+            locale = await self._locale(session, partnership)
+        if summary is None or partnership is None:
+            return
+        tr = translations(locale)
+        lines = [tr.gettext("<b>Check-in closed: {name}</b>").format(name=html.escape(partnership.name)),
+                 html.escape(summary.round.question), ""]
+        for a in summary.answers:
+            line = "• {who}: {what}".format(who=html.escape(a.name), what=tr.gettext(ANSWER_WORDS[a.answer]))
+            if a.text:
+                line += " — " + html.escape(a.text)
+            lines.append(line)
+        if summary.silent:
+            lines.append(tr.gettext("Did not answer: {people}").format(
+                people=", ".join(html.escape(a.name) for a in summary.silent)))
+        if not summary.answers and not summary.silent:
+            lines.append(tr.gettext("Nobody was expected to answer: the partnership has no representatives yet."))
+        try:
+            await self.notifier.send(partnership.coordinator_user_id, "\n".join(lines))
+        except ChatUnreachable:
+            await self.notifier.send(partnership.chat_id, "\n".join(lines))
+
+
+async def bot_removed(db: Database, chat_id: int) -> None:
+    """Mark the partnership inactive and pause its schedules (used by the notifier's hook)."""
+    async with db.transaction() as session:
+        partnership = await partnerships.bot_left(session, chat_id=chat_id)
+        if partnership is not None and partnership.id is not None:
+            await scheduling.pause_partnership(session, partnership_id=partnership.id, reason="bot_removed")
