@@ -29,6 +29,8 @@ class Action(StrEnum):
     HAND_OVER = "hand_over"  # give the coordinator role to someone else
     MANAGE_PLAN = "manage_plan"  # periods, targets, sessions, outcomes
     EXPORT = "export"  # the whole partnership as a spreadsheet
+    MANAGE_SCHEDULES = "manage_schedules"  # check-in schedules, a check-in now
+    ANSWER_CHECKIN = "answer_checkin"  # press an answer button under a check-in
 
 
 class Where(StrEnum):
@@ -69,6 +71,9 @@ POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
     (Action.MANAGE_PLAN, Where.PRIVATE): frozenset({Role.COORDINATOR}),
     (Action.EXPORT, Where.GROUP): frozenset({Role.COORDINATOR, Role.SUPERVISOR}),
     (Action.EXPORT, Where.PRIVATE): frozenset({Role.COORDINATOR, Role.SUPERVISOR}),
+    (Action.MANAGE_SCHEDULES, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.MANAGE_SCHEDULES, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.ANSWER_CHECKIN, Where.GROUP): _READERS,
 }
 
 

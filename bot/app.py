@@ -18,7 +18,9 @@ from bot.migrate import upgrade_database
 from bot.polling import ConfirmingPoller
 from bot.runtime import SERVICES_KEY, Services, services_of
 from bot.services import partnerships
+from bot.services.dispatch import Dispatcher, bot_removed
 from bot.telegram_notifier import TelegramNotifier
+from scheduler import jobs
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +55,14 @@ def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
 
         async def unreachable(chat_id: int, _reason: str) -> None:
             if chat_id < 0:  # a group: the bot was removed or the group is gone
-                async with db.transaction() as session:
-                    await partnerships.bot_left(session, chat_id=chat_id)
+                await bot_removed(db, chat_id)
 
         notifier = TelegramNotifier(app.bot, on_migrated=migrated, on_unreachable=unreachable)
+        dispatcher = Dispatcher(db, notifier, default_locale=settings.default_locale)
         app.bot_data[SERVICES_KEY] = Services(
-            settings=settings, db=db, notifier=notifier, bot_username=app.bot.username
+            settings=settings, db=db, notifier=notifier, bot_username=app.bot.username, dispatcher=dispatcher
         )
+        jobs.install(app, settings.scheduler_interval)
         await publish_commands(app, settings)
 
     return post_init

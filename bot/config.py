@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Long-poll timeout in seconds; tests shorten it so shutdown is quick.
     polling_timeout: int = 30
+    # How often the scheduler's job looks for due check-ins and reminders; 0 turns it off.
+    scheduler_interval: int = 30
 
     @field_validator("telegram_bot_token")
     @classmethod

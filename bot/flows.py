@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import DateFormatError, parse_date, parse_moment
+from bot.dates import DateFormatError, parse_date, parse_moment, parse_time
 from bot.i18n import N_
 from bot.models import (
     JoinForm,
@@ -23,6 +23,7 @@ from bot.models import (
 )
 from bot.services.registry import RegistryError, clean_partner_name, clean_text, parse_seats
 from bot.text import fold
+from bot.timing import InvalidRecurrence, cron_trigger
 
 Data = dict[str, Any]
 
@@ -647,3 +648,86 @@ class Hints(dict[str, str]):
     def __missing__(self, key: str) -> str:
         """Look the placeholder up in the draft, or leave it empty."""
         return str(self.data.get("_" + key, ""))
+
+
+# --------------------------------------------------------------------------- schedules
+
+RECURRENCE_LABELS: dict[str, str] = {
+    "weekly": N_("every week"),
+    "biweekly": N_("every two weeks"),
+    "monthly": N_("every month"),
+    "cron": N_("a cron expression"),
+}
+WEEKDAY_LABELS: dict[str, str] = {
+    "0": N_("Monday"),
+    "1": N_("Tuesday"),
+    "2": N_("Wednesday"),
+    "3": N_("Thursday"),
+    "4": N_("Friday"),
+    "5": N_("Saturday"),
+    "6": N_("Sunday"),
+}
+
+
+def _clock(text: str, _data: Data) -> str:
+    """A time of day as HH:MM."""
+    try:
+        return parse_time(text).strftime("%H:%M")
+    except DateFormatError:
+        raise FlowInputError(N_("Type a time like 9:00 or 17:30.")) from None
+
+
+def _month_day(text: str, _data: Data) -> int:
+    """A day of the month that every month has."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 28:
+        raise FlowInputError(N_("Type a day of the month from 1 to 28."))
+    return int(text)
+
+
+def _cron(text: str, data: Data) -> str:
+    """A five-field cron expression that really fires."""
+    try:
+        cron_trigger(text.strip(), ZoneInfo(str(data.get("_zone", "Europe/Warsaw"))))
+    except InvalidRecurrence:
+        raise FlowInputError(
+            N_("That is not a cron expression I can use. Example: 0 9 * * 1 (Mondays at 9:00).")
+        ) from None
+    return " ".join(text.split())
+
+
+FLOWS["schedule"] = Flow(
+    "schedule",
+    N_("Check-in schedule"),
+    [
+        Step("recurrence", N_("How often?"), options=lambda d: _choices(RECURRENCE_LABELS)),
+        Step(
+            "weekday",
+            N_("On which day?"),
+            options=lambda d: _choices(WEEKDAY_LABELS),
+            when=lambda d: d.get("recurrence") in ("weekly", "biweekly"),
+        ),
+        Step(
+            "day",
+            N_("On which day of the month? (1-28)"),
+            parse=_month_day,
+            when=lambda d: d.get("recurrence") == "monthly",
+        ),
+        Step(
+            "time",
+            N_("At what time? (e.g. 9:00)"),
+            parse=_clock,
+            when=lambda d: d.get("recurrence") != "cron",
+        ),
+        Step(
+            "cron",
+            N_("The cron expression? (e.g. 0 9 * * 1)"),
+            parse=_cron,
+            when=lambda d: d.get("recurrence") == "cron",
+        ),
+        Step(
+            "question",
+            N_("What should I ask the partners? (e.g. “How is the promotion going?”)"),
+            parse=_required_text,
+        ),
+    ],
+)

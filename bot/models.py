@@ -515,7 +515,9 @@ class Schedule(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     partnership_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     recurrence: str = Field(max_length=16)
     weekday: int = 0
@@ -564,7 +566,9 @@ class CheckinRound(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     partnership_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     schedule_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("schedule.id", ondelete="SET NULL"), nullable=True)
@@ -585,7 +589,9 @@ class CheckinAnswer(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     round_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("checkin_round.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("checkin_round.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     user_id: int = Field(sa_column=_telegram_id())
     name: str = Field(default="", max_length=200)

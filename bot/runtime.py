@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.db import Database
 from bot.notifier import Notifier
+
+if TYPE_CHECKING:
+    from bot.services.dispatch import Dispatcher
 
 SERVICES_KEY = "partnerbot.services"
 
@@ -20,6 +23,7 @@ class Services:
     db: Database
     notifier: Notifier
     bot_username: str = ""
+    dispatcher: Dispatcher | None = None
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

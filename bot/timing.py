@@ -14,7 +14,9 @@ import holidays
 from apscheduler.triggers.cron import CronTrigger
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CRON_DOW = {str(i): name for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))} | {"7": "sun"}
+_CRON_DOW = {str(i): name for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))} | {
+    "7": "sun"
+}
 
 
 class Recurrence(StrEnum):
@@ -115,7 +117,10 @@ class SendingRules:
             if self.allowed(local):
                 return local.astimezone(ZoneInfo("UTC"))
             day = local.date()
-            if self.allowed(datetime.combine(day, self.quiet_until, tzinfo=zone)) and local.time() < self.quiet_until:
+            if (
+                self.allowed(datetime.combine(day, self.quiet_until, tzinfo=zone))
+                and local.time() < self.quiet_until
+            ):
                 candidate = datetime.combine(day, self.quiet_until, tzinfo=zone)
             else:
                 candidate = datetime.combine(day + timedelta(days=1), self.quiet_until, tzinfo=zone)

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import general, group, plan, registry, status
+from handlers import checkins, general, group, plan, registry, status
 from handlers import log as log_handlers
 
 
@@ -56,6 +56,12 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("plan", plan.plan_command),
         CommandHandler("chart", plan.chart_command),
         CommandHandler("export", plan.export_command),
+        # Check-ins: schedules (coordinator), answers (everyone in the group), pausing reminders.
+        CommandHandler("checkin", checkins.checkin_now),
+        CommandHandler("schedule", checkins.schedule_command),
+        CallbackQueryHandler(checkins.schedule_button, pattern=r"^sch:"),
+        CallbackQueryHandler(checkins.answer_button, pattern=r"^ci:"),
+        CommandHandler("pausereminders", checkins.pause_reminders_command),
         # For everyone: greeting, help, privacy notice, language, choosing a partnership.
         CommandHandler("start", general.start),
         CommandHandler("help", general.help_command),

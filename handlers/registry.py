@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
@@ -39,6 +40,7 @@ ERRORS: dict[str, str] = {
     "request_decided": N_("That request has already been decided."),
     "already_coordinator": N_("That person is already the coordinator."),
     "flow_unknown": N_("Nothing was saved."),
+    "round_unknown": N_("That check-in is not from this partnership."),
     "period_dates": N_("A period must end after it starts and last at most three years. Nothing was saved."),
     "period_overlap": N_("That overlaps the period “{existing}”. Nothing was saved."),
     "count": N_("Type a number from 0 to 100000. Nothing was saved."),
@@ -59,6 +61,7 @@ FLOW_ACTIONS = {
     "target": Action.MANAGE_PLAN,
     "session": Action.MANAGE_PLAN,
     "trained": Action.MANAGE_PLAN,
+    "schedule": Action.MANAGE_SCHEDULES,
 }
 PLAN_FLOWS = {"target", "session", "trained", "period"}
 PER_ROW = 2
@@ -327,6 +330,10 @@ async def _save(req: Request, scope: Scope, flow_name: str, data: Data, message_
 async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, message_id: int | None) -> None:
     """Tell the user what was saved, and do what follows from it (links, approvals, briefs)."""
     values = {k: esc(str(v)) for k, v in applied.values.items()}
+    if applied.first_run_at is not None:
+        values["when"] = format_local(
+            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone)
+        )
     if "status" in applied.values:
         values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
     text = req._(applied.message).format(**values)
@@ -390,6 +397,14 @@ async def flow_text(update: Update, context: Context) -> None:
     req = await begin(update, context)
     if req.person is None:
         return
+    if message.chat.type != "private":
+        async with req.services.db.transaction() as session:
+            has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+        if not has_draft:
+            from handlers.checkins import reply_to_round
+
+            await reply_to_round(req, message)
+            return
     await _accept_text(req, message.text)
 
 

@@ -1,0 +1,1 @@
+"""The one repeating job that sends what schedules have made due."""

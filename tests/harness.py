@@ -12,6 +12,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings, load_settings
 from bot.polling import ConfirmingPoller
 from bot.runtime import services_of
+from bot.services.dispatch import Dispatcher
 from tests.fakebot import FakeBotApi
 
 
@@ -19,6 +20,7 @@ class BotUnderTest:
     """The bot as it runs in production, started and stopped by a test."""
 
     def __init__(self, fake: FakeBotApi, database_url: str, **settings: Any) -> None:
+        settings.setdefault("scheduler_interval", 0)  # tests run the scheduler's tick themselves
         self.fake = fake
         self.settings: Settings = load_settings(
             telegram_bot_token=fake.token,
@@ -51,6 +53,13 @@ class BotUnderTest:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self.task, timeout=10)
         await stop_application(self.app)
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The scheduler's dispatcher inside the running application."""
+        found = services_of(self.app.bot_data).dispatcher
+        assert found is not None
+        return found
 
     async def deliver(self, *updates: dict[str, Any]) -> list[int]:
         """Push updates and wait until the bot has confirmed (so stored and handled) them."""

@@ -127,9 +127,7 @@ async def test_coordinator_of_two_partnerships_picks_one(running_bot: BotUnderTe
 async def test_private_status_for_strangers_is_refused(running_bot: BotUnderTest) -> None:
     await register_group(running_bot)
     await running_bot.deliver(tg.message(tg.private_chat(MEMBER_EN), MEMBER_EN, "/status"))
-    assert (
-        "You are not part of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
-    )
+    assert "You are not part of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
 
 
 async def test_help_depends_on_place_and_role(running_bot: BotUnderTest) -> None:

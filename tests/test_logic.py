@@ -39,6 +39,10 @@ EXPECTED = {
     (Action.MANAGE_PLAN, Where.PRIVATE): {Role.COORDINATOR},
     (Action.EXPORT, Where.GROUP): {Role.COORDINATOR, Role.SUPERVISOR},
     (Action.EXPORT, Where.PRIVATE): {Role.COORDINATOR, Role.SUPERVISOR},
+    (Action.MANAGE_SCHEDULES, Where.GROUP): {Role.COORDINATOR},
+    (Action.MANAGE_SCHEDULES, Where.PRIVATE): {Role.COORDINATOR},
+    (Action.ANSWER_CHECKIN, Where.GROUP): set(Role) - {Role.STRANGER},
+    (Action.ANSWER_CHECKIN, Where.PRIVATE): set(),
 }
 
 

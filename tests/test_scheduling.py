@@ -34,12 +34,28 @@ class Clock:
 
 async def _partnership(db: Database, reps: int = 2) -> Partnership:
     async with db.transaction() as session:
-        p = (await partnerships.register(session, chat_id=CHAT, name="Partnerstwo Czarne", coordinator_user_id=1,
-                                         coordinator_name="Anna", timezone="Europe/Warsaw")).partnership
+        p = (
+            await partnerships.register(
+                session,
+                chat_id=CHAT,
+                name="Partnerstwo Czarne",
+                coordinator_user_id=1,
+                coordinator_name="Anna",
+                timezone="Europe/Warsaw",
+            )
+        ).partnership
         for i in range(reps):
-            partner = await registry.add_partner(session, partnership=p, name=f"Partner {i}",
-                                                 kind=PartnerKind.NGO, status=PartnerStatus.ACTIVE, by_user_id=1)
-            await registry.add_representative(session, partner=partner, person=PersonInfo(100 + i, f"Rep {i}"))
+            partner = await registry.add_partner(
+                session,
+                partnership=p,
+                name=f"Partner {i}",
+                kind=PartnerKind.NGO,
+                status=PartnerStatus.ACTIVE,
+                by_user_id=1,
+            )
+            await registry.add_representative(
+                session, partner=partner, person=PersonInfo(100 + i, f"Rep {i}")
+            )
     return p
 
 
@@ -48,9 +64,14 @@ async def _weekly(db: Database, p: Partnership, clock: Clock) -> Schedule:
         fresh = await session.get(Partnership, p.id)
         assert fresh is not None
         return await scheduling.add_schedule(
-            session, partnership=fresh, spec=RecurrenceSpec(Recurrence.WEEKLY, at=time(9, 0), weekday=0),
-            question="Jak idzie promocja?", by_user_id=1, now=clock.now - timedelta(minutes=1),
-            rules=SendingRules())
+            session,
+            partnership=fresh,
+            spec=RecurrenceSpec(Recurrence.WEEKLY, at=time(9, 0), weekday=0),
+            question="Jak idzie promocja?",
+            by_user_id=1,
+            now=clock.now - timedelta(minutes=1),
+            rules=SendingRules(),
+        )
 
 
 async def _deliveries(db: Database) -> list[Delivery]:
@@ -70,13 +91,22 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
     (question,) = notifier.messages
     assert question.chat_id == CHAT and "Jak idzie promocja?" in question.text
     round_id = int(question.buttons[0][0].data.split(":")[1])
-    assert [b.data for b in question.buttons[0]] == [f"ci:{round_id}:done", f"ci:{round_id}:progress",
-                                                      f"ci:{round_id}:help"]
+    assert [b.data for b in question.buttons[0]] == [
+        f"ci:{round_id}:done",
+        f"ci:{round_id}:progress",
+        f"ci:{round_id}:help",
+    ]
     assert (await dispatcher.tick()).sent == 0  # nothing twice
 
     async with database.transaction() as session:
-        await checkins.answer(session, round_id=round_id, person=PersonInfo(100, "Rep 0"), choice="done",
-                              text=None, now=clock.now)
+        await checkins.answer(
+            session,
+            round_id=round_id,
+            person=PersonInfo(100, "Rep 0"),
+            choice="done",
+            text=None,
+            now=clock.now,
+        )
     clock.advance(hours=24)  # the reminder: only Rep 1, in the group and privately
     result = await dispatcher.tick()
     assert result.sent == 1
@@ -95,8 +125,14 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
 
     # A late answer still updates the round, marked late.
     async with database.transaction() as session:
-        _round, late = await checkins.answer(session, round_id=round_id, person=PersonInfo(101, "Rep 1"),
-                                             choice="help", text="Brak sali", now=clock.now)
+        _round, late = await checkins.answer(
+            session,
+            round_id=round_id,
+            person=PersonInfo(101, "Rep 1"),
+            choice="help",
+            text="Brak sali",
+            now=clock.now,
+        )
     assert late.answer == "help" and late.late
 
 
@@ -111,8 +147,15 @@ async def test_paused_reminders_and_quiet_hours(database: Database) -> None:
     async with database.transaction() as session:
         fresh = await session.get(Partnership, p.id)
         assert fresh is not None
-        round_ = await checkins.open_round(session, partnership=fresh, question="Q?", now=clock.now,
-                                           rules=SendingRules(), reminder_after_hours=1, window_hours=48)
+        round_ = await checkins.open_round(
+            session,
+            partnership=fresh,
+            question="Q?",
+            now=clock.now,
+            rules=SendingRules(),
+            reminder_after_hours=1,
+            window_hours=48,
+        )
     reminder = next(d for d in await _deliveries(database) if d.kind == "checkin_reminder")
     assert reminder.due_at == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tuesday 08:00 Warsaw
     clock.now = reminder.due_at
@@ -160,13 +203,25 @@ async def test_two_workers_never_send_the_same_occurrence(database: Database) ->
     clock = Clock(MONDAY_9)
     for i in range(30):
         async with database.transaction() as session:
-            p = (await partnerships.register(session, chat_id=-2000 - i, name=f"Partnerstwo {i}",
-                                             coordinator_user_id=1, coordinator_name="Anna",
-                                             timezone="Europe/Warsaw")).partnership
-            await scheduling.add_schedule(session, partnership=p,
-                                          spec=RecurrenceSpec(Recurrence.WEEKLY, at=time(9, 0), weekday=0),
-                                          question="Q?", by_user_id=1, now=clock.now - timedelta(minutes=1),
-                                          rules=SendingRules())
+            p = (
+                await partnerships.register(
+                    session,
+                    chat_id=-2000 - i,
+                    name=f"Partnerstwo {i}",
+                    coordinator_user_id=1,
+                    coordinator_name="Anna",
+                    timezone="Europe/Warsaw",
+                )
+            ).partnership
+            await scheduling.add_schedule(
+                session,
+                partnership=p,
+                spec=RecurrenceSpec(Recurrence.WEEKLY, at=time(9, 0), weekday=0),
+                question="Q?",
+                by_user_id=1,
+                now=clock.now - timedelta(minutes=1),
+                rules=SendingRules(),
+            )
     notifier = RecordingNotifier()
     one = Dispatcher(database, notifier, default_locale="en", clock=clock, worker="one")
     two = Dispatcher(database, notifier, default_locale="en", clock=clock, worker="two")
@@ -188,8 +243,15 @@ async def test_expired_lease_is_claimed_again(database: Database) -> None:
     # ...and once it expires, another worker sends it, and the dead one cannot finish it any more.
     clock.advance(minutes=3)
     notifier = RecordingNotifier()
-    assert (await Dispatcher(database, notifier, default_locale="en", clock=clock, worker="other").tick()).sent == 1
+    assert (
+        await Dispatcher(database, notifier, default_locale="en", clock=clock, worker="other").tick()
+    ).sent == 1
     async with database.transaction() as session:
-        assert not await scheduling.finish(session, delivery_id=claimed.id, worker="killed",
-                                           status=scheduling.DeliveryStatus.SENT, now=clock.now)
+        assert not await scheduling.finish(
+            session,
+            delivery_id=claimed.id,
+            worker="killed",
+            status=scheduling.DeliveryStatus.SENT,
+            now=clock.now,
+        )
     assert len(notifier.messages) == 1

@@ -78,7 +78,9 @@ def test_next_allowed_time(local: datetime, expected: datetime) -> None:
 
 
 def test_quiet_hours_that_do_not_span_midnight() -> None:
-    rules = SendingRules(quiet_from=time(12, 0), quiet_until=time(13, 0), skip_weekends=False, skip_holidays=False)
+    rules = SendingRules(
+        quiet_from=time(12, 0), quiet_until=time(13, 0), skip_weekends=False, skip_holidays=False
+    )
     assert not rules.allowed(datetime(2026, 11, 24, 12, 30, tzinfo=WARSAW))
     assert rules.allowed(datetime(2026, 11, 24, 13, 0, tzinfo=WARSAW))
 

@@ -50,25 +50,51 @@ class RoundSummary:
 
 
 async def open_round(
-    session: AsyncSession, *, partnership: Partnership, question: str, now: datetime, rules: SendingRules,
-    schedule: Schedule | None = None, window_hours: int = 48, reminder_after_hours: int = 24,
+    session: AsyncSession,
+    *,
+    partnership: Partnership,
+    question: str,
+    now: datetime,
+    rules: SendingRules,
+    schedule: Schedule | None = None,
+    window_hours: int = 48,
+    reminder_after_hours: int = 24,
 ) -> CheckinRound:
     """Start a round and queue its reminder and its closing."""
     assert partnership.id is not None
     if schedule is not None:
         window_hours, reminder_after_hours = schedule.window_hours, schedule.reminder_after_hours
     closes = now + timedelta(hours=window_hours)
-    round_ = CheckinRound(partnership_id=partnership.id, schedule_id=schedule.id if schedule else None,
-                          question=question, opened_at=now, closes_at=closes)
+    round_ = CheckinRound(
+        partnership_id=partnership.id,
+        schedule_id=schedule.id if schedule else None,
+        question=question,
+        opened_at=now,
+        closes_at=closes,
+    )
     session.add(round_)
     await session.flush()
     zone = ZoneInfo(partnership.timezone)
     remind_at = rules.next_allowed(now + timedelta(hours=reminder_after_hours), zone)
-    rows = [delivery_row(partnership_id=partnership.id, kind=DeliveryKind.CHECKIN_CLOSE, due_at=closes,
-                         key=f"c:{round_.id}", ref_id=round_.id)]
+    rows = [
+        delivery_row(
+            partnership_id=partnership.id,
+            kind=DeliveryKind.CHECKIN_CLOSE,
+            due_at=closes,
+            key=f"c:{round_.id}",
+            ref_id=round_.id,
+        )
+    ]
     if remind_at < closes:
-        rows.append(delivery_row(partnership_id=partnership.id, kind=DeliveryKind.CHECKIN_REMINDER,
-                                 due_at=remind_at, key=f"r:{round_.id}", ref_id=round_.id))
+        rows.append(
+            delivery_row(
+                partnership_id=partnership.id,
+                kind=DeliveryKind.CHECKIN_REMINDER,
+                due_at=remind_at,
+                key=f"r:{round_.id}",
+                ref_id=round_.id,
+            )
+        )
     await enqueue(session, rows)
     return round_
 
@@ -78,8 +104,10 @@ async def expected(session: AsyncSession, *, partnership_id: int) -> list[Member
     rows = await session.exec(
         select(Representative.user_id, Representative.name, Partner.id)
         .join(Partner, col(Partner.id) == col(Representative.partner_id))
-        .where(Partner.partnership_id == partnership_id,
-               col(Partner.status).in_([PartnerStatus.JOINED.value, PartnerStatus.ACTIVE.value]))
+        .where(
+            Partner.partnership_id == partnership_id,
+            col(Partner.status).in_([PartnerStatus.JOINED.value, PartnerStatus.ACTIVE.value]),
+        )
         .order_by(col(Representative.id))
     )
     seen: dict[int, Member] = {}
@@ -91,20 +119,34 @@ async def expected(session: AsyncSession, *, partnership_id: int) -> list[Member
 
 async def answers_of(session: AsyncSession, *, round_id: int) -> list[CheckinAnswer]:
     """A round's answers (including explicit non-answers)."""
-    return list(await session.exec(select(CheckinAnswer).where(CheckinAnswer.round_id == round_id)
-                                   .order_by(col(CheckinAnswer.id))))
+    return list(
+        await session.exec(
+            select(CheckinAnswer).where(CheckinAnswer.round_id == round_id).order_by(col(CheckinAnswer.id))
+        )
+    )
 
 
 async def waiting_for(session: AsyncSession, *, round_: CheckinRound, today: date) -> list[Member]:
     """Who has not answered yet, leaving out people whose reminders are paused."""
-    answered = {a.user_id for a in await answers_of(session, round_id=round_.id or 0) if a.answer != NO_ANSWER}
+    answered = {
+        a.user_id for a in await answers_of(session, round_id=round_.id or 0) if a.answer != NO_ANSWER
+    }
     paused = set(await session.exec(select(ReminderPause.user_id).where(col(ReminderPause.until) >= today)))
-    return [m for m in await expected(session, partnership_id=round_.partnership_id)
-            if m.user_id not in answered and m.user_id not in paused]
+    return [
+        m
+        for m in await expected(session, partnership_id=round_.partnership_id)
+        if m.user_id not in answered and m.user_id not in paused
+    ]
 
 
 async def answer(
-    session: AsyncSession, *, round_id: int, person: PersonInfo, choice: str | None, text: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    round_id: int,
+    person: PersonInfo,
+    choice: str | None,
+    text: str | None,
+    now: datetime,
 ) -> tuple[CheckinRound, CheckinAnswer]:
     """Record or update an answer; a late one still updates the round and is marked late."""
     round_ = await session.get(CheckinRound, round_id)
@@ -112,13 +154,23 @@ async def answer(
         raise RegistryError("round_unknown")
     if choice is not None and choice not in ANSWERS:
         raise RegistryError("round_unknown")
-    found = (await session.exec(select(CheckinAnswer).where(CheckinAnswer.round_id == round_id,
-                                                            CheckinAnswer.user_id == person.user_id))).first()
+    found = (
+        await session.exec(
+            select(CheckinAnswer).where(
+                CheckinAnswer.round_id == round_id, CheckinAnswer.user_id == person.user_id
+            )
+        )
+    ).first()
     members = {m.user_id: m for m in await expected(session, partnership_id=round_.partnership_id)}
     member = members.get(person.user_id)
     if found is None:
-        found = CheckinAnswer(round_id=round_id, user_id=person.user_id, name=person.display_name,
-                              partner_id=member.partner_id if member else None, answer=choice or "progress")
+        found = CheckinAnswer(
+            round_id=round_id,
+            user_id=person.user_id,
+            name=person.display_name,
+            partner_id=member.partner_id if member else None,
+            answer=choice or "progress",
+        )
         session.add(found)
     if choice is not None:
         found.answer = choice
@@ -128,9 +180,18 @@ async def answer(
         found.text = text.strip()[:2000]
     found.answered_at = now
     found.late = round_.closed_at is not None or now > round_.closes_at
-    session.add(LogEntry(partnership_id=round_.partnership_id, kind=EntryKind.CHECKIN.value, occurred_at=now,
-                         author_user_id=person.user_id, author_name=person.display_name, channel=found.answer,
-                         text=text or round_.question[:200], partner_id=found.partner_id))
+    session.add(
+        LogEntry(
+            partnership_id=round_.partnership_id,
+            kind=EntryKind.CHECKIN.value,
+            occurred_at=now,
+            author_user_id=person.user_id,
+            author_name=person.display_name,
+            channel=found.answer,
+            text=text or round_.question[:200],
+            partner_id=found.partner_id,
+        )
+    )
     await session.flush()
     return round_, found
 
@@ -143,19 +204,30 @@ async def close_round(session: AsyncSession, *, round_id: int, now: datetime) ->
     existing = {a.user_id for a in await answers_of(session, round_id=round_id)}
     for member in await expected(session, partnership_id=round_.partnership_id):
         if member.user_id not in existing:
-            session.add(CheckinAnswer(round_id=round_id, user_id=member.user_id, name=member.name,
-                                      partner_id=member.partner_id, answer=NO_ANSWER))
+            session.add(
+                CheckinAnswer(
+                    round_id=round_id,
+                    user_id=member.user_id,
+                    name=member.name,
+                    partner_id=member.partner_id,
+                    answer=NO_ANSWER,
+                )
+            )
     round_.closed_at = round_.closed_at or now
     await session.flush()
     answers = await answers_of(session, round_id=round_id)
-    return RoundSummary(round_, [a for a in answers if a.answer != NO_ANSWER],
-                        [a for a in answers if a.answer == NO_ANSWER])
+    return RoundSummary(
+        round_, [a for a in answers if a.answer != NO_ANSWER], [a for a in answers if a.answer == NO_ANSWER]
+    )
 
 
 async def round_by_message(session: AsyncSession, *, chat_id: int, message_id: int) -> CheckinRound | None:
     """The round whose question is this bot message."""
-    return (await session.exec(select(CheckinRound).where(CheckinRound.chat_id == chat_id,
-                                                          CheckinRound.message_id == message_id))).first()
+    return (
+        await session.exec(
+            select(CheckinRound).where(CheckinRound.chat_id == chat_id, CheckinRound.message_id == message_id)
+        )
+    ).first()
 
 
 async def pause_reminders(session: AsyncSession, *, user_id: int, until: date) -> None:

@@ -26,7 +26,12 @@ from bot.timing import Fate, SendingRules, fate
 log = logging.getLogger(__name__)
 
 ANSWER_LABELS = {"done": N_("✅ Done"), "progress": N_("⏳ In progress"), "help": N_("🆘 Need help")}
-ANSWER_WORDS = {"done": N_("done"), "progress": N_("in progress"), "help": N_("needs help"), "none": N_("no answer")}
+ANSWER_WORDS = {
+    "done": N_("done"),
+    "progress": N_("in progress"),
+    "help": N_("needs help"),
+    "none": N_("no answer"),
+}
 
 
 @dataclass
@@ -45,8 +50,17 @@ class Dispatcher:
     """Sends what is due through the Notifier; safe to run in several processes at once."""
 
     def __init__(
-        self, db: Database, notifier: Notifier, *, default_locale: str, rules: SendingRules | None = None,
-        clock: Callable[[], datetime] = utcnow, worker: str | None = None, grace: timedelta = scheduling.GRACE,
+        self,
+        db: Database,
+        notifier: Notifier,
+        *,
+        default_locale: str,
+        rules: SendingRules | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+        grace: timedelta = scheduling.GRACE,
+        lease: timedelta = scheduling.LEASE,
+        batch: int = 50,
     ) -> None:
         self.db = db
         self.notifier = notifier
@@ -55,6 +69,8 @@ class Dispatcher:
         self.clock = clock
         self.worker = worker or f"w-{uuid.uuid4().hex[:12]}"
         self.grace = grace
+        self.lease = lease
+        self.batch = batch
 
     async def tick(self) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed."""
@@ -64,7 +80,9 @@ class Dispatcher:
             async with self.db.transaction() as session:
                 result.materialised = await scheduling.materialise(session, now=now, rules=self.rules)
             async with self.db.transaction() as session:
-                claimed = await scheduling.claim(session, now=now, worker=self.worker)
+                claimed = await scheduling.claim(
+                    session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
+                )
         except SQLAlchemyError:
             log.exception("scheduler tick could not reach the database; next tick tries again")
             return result
@@ -98,34 +116,54 @@ class Dispatcher:
         result.sent += 1
         result.kinds.append(due.kind)
 
-    async def _finish(self, due: Due, status: DeliveryStatus, now: datetime, error: str = "",
-                      retry_at: datetime | None = None) -> None:
+    async def _finish(
+        self,
+        due: Due,
+        status: DeliveryStatus,
+        now: datetime,
+        error: str = "",
+        retry_at: datetime | None = None,
+    ) -> None:
         """Record the outcome while this worker still holds the claim."""
         async with self.db.transaction() as session:
-            await scheduling.finish(session, delivery_id=due.id, worker=self.worker, status=status, now=now,
-                                    error=error, retry_at=retry_at)
+            await scheduling.finish(
+                session,
+                delivery_id=due.id,
+                worker=self.worker,
+                status=status,
+                now=now,
+                error=error,
+                retry_at=retry_at,
+            )
 
     async def _unreachable(self, due: Due, exc: ChatUnreachable) -> None:
         """The group is gone or the bot was removed: pause the schedules and tell the coordinator."""
         async with self.db.transaction() as session:
-            await scheduling.pause_partnership(session, partnership_id=due.partnership_id, reason="bot_removed")
+            await scheduling.pause_partnership(
+                session, partnership_id=due.partnership_id, reason="bot_removed"
+            )
             partnership = await session.get(Partnership, due.partnership_id)
             locale = await self._locale(session, partnership)
         if partnership is None or exc.chat_id != partnership.chat_id:
             return
         tr = translations(locale)
-        text = tr.gettext("I could not write to the group of “{name}” (I was probably removed), so its "
-                          "check-ins are paused. Add me back and type /schedule to resume them.")
+        text = tr.gettext(
+            "I could not write to the group of “{name}” (I was probably removed), so its "
+            "check-ins are paused. Add me back and type /schedule to resume them."
+        )
         try:
-            await self.notifier.send(partnership.coordinator_user_id, text.format(name=html.escape(partnership.name)))
+            await self.notifier.send(
+                partnership.coordinator_user_id, text.format(name=html.escape(partnership.name))
+            )
         except ChatUnreachable:
             log.warning("coordinator of partnership %s unreachable too", partnership.id)
 
     async def _locale(self, session: AsyncSession, partnership: Partnership | None) -> str:
         """The coordinator's language for messages to the partnership."""
         person = await session.get(Person, partnership.coordinator_user_id) if partnership else None
-        return resolve_locale(person.locale if person else None, person.language_code if person else None,
-                              self.default_locale)
+        return resolve_locale(
+            person.locale if person else None, person.language_code if person else None, self.default_locale
+        )
 
     async def _send(self, due: Due, now: datetime) -> None:
         """What each kind of delivery sends."""
@@ -148,16 +186,27 @@ class Dispatcher:
             if round_ is None:  # first attempt: open the round, remember it on the delivery for retries
                 schedule = await session.get(Schedule, due.schedule_id) if due.schedule_id else None
                 question = schedule.question if schedule else str(due.payload.get("question", ""))
-                round_ = await checkins.open_round(session, partnership=partnership, question=question, now=now,
-                                                   rules=self.rules, schedule=schedule)
+                round_ = await checkins.open_round(
+                    session,
+                    partnership=partnership,
+                    question=question,
+                    now=now,
+                    rules=self.rules,
+                    schedule=schedule,
+                )
                 await (await session.connection()).execute(
-                    update(Delivery).where(col(Delivery.id) == due.id).values(ref_id=round_.id))
+                    update(Delivery).where(col(Delivery.id) == due.id).values(ref_id=round_.id)
+                )
             locale = await self._locale(session, partnership)
         tr = translations(locale)
         text = "<b>{title}</b>\n{question}\n\n{hint}".format(
-            title=tr.gettext("Check-in"), question=html.escape(round_.question),
-            hint=tr.gettext("Tap an answer; reply to this message to add a comment."))
-        buttons = [[Button(tr.gettext(label), f"ci:{round_.id}:{key}") for key, label in ANSWER_LABELS.items()]]
+            title=tr.gettext("Check-in"),
+            question=html.escape(round_.question),
+            hint=tr.gettext("Tap an answer; reply to this message to add a comment."),
+        )
+        buttons = [
+            [Button(tr.gettext(label), f"ci:{round_.id}:{key}") for key, label in ANSWER_LABELS.items()]
+        ]
         sent = await self.notifier.send(partnership.chat_id, text, buttons=buttons)
         async with self.db.transaction() as session:
             stored = await session.get(CheckinRound, round_.id)
@@ -178,14 +227,20 @@ class Dispatcher:
             return
         tr = translations(locale)
         mentions = ", ".join(f'<a href="tg://user?id={m.user_id}">{html.escape(m.name)}</a>' for m in waiting)
-        await self.notifier.send(partnership.chat_id, tr.gettext(
-            "Reminder: {people}, please answer the check-in: “{question}”").format(
-            people=mentions, question=html.escape(round_.question)))
+        await self.notifier.send(
+            partnership.chat_id,
+            tr.gettext("Reminder: {people}, please answer the check-in: “{question}”").format(
+                people=mentions, question=html.escape(round_.question)
+            ),
+        )
         for member in waiting:
             try:
-                await self.notifier.send(member.user_id, tr.gettext(
-                    "Reminder from “{name}”: please answer the check-in in the group: “{question}”").format(
-                    name=html.escape(partnership.name), question=html.escape(round_.question)))
+                await self.notifier.send(
+                    member.user_id,
+                    tr.gettext(
+                        "Reminder from “{name}”: please answer the check-in in the group: “{question}”"
+                    ).format(name=html.escape(partnership.name), question=html.escape(round_.question)),
+                )
             except ChatUnreachable:
                 continue  # they never opened a private chat with the bot: the group mention must do
 
@@ -198,18 +253,26 @@ class Dispatcher:
         if summary is None or partnership is None:
             return
         tr = translations(locale)
-        lines = [tr.gettext("<b>Check-in closed: {name}</b>").format(name=html.escape(partnership.name)),
-                 html.escape(summary.round.question), ""]
+        lines = [
+            tr.gettext("<b>Check-in closed: {name}</b>").format(name=html.escape(partnership.name)),
+            html.escape(summary.round.question),
+            "",
+        ]
         for a in summary.answers:
-            line = "• {who}: {what}".format(who=html.escape(a.name), what=tr.gettext(ANSWER_WORDS[a.answer]))
+            line = f"• {html.escape(a.name)}: {tr.gettext(ANSWER_WORDS[a.answer])}"
             if a.text:
                 line += " — " + html.escape(a.text)
             lines.append(line)
         if summary.silent:
-            lines.append(tr.gettext("Did not answer: {people}").format(
-                people=", ".join(html.escape(a.name) for a in summary.silent)))
+            lines.append(
+                tr.gettext("Did not answer: {people}").format(
+                    people=", ".join(html.escape(a.name) for a in summary.silent)
+                )
+            )
         if not summary.answers and not summary.silent:
-            lines.append(tr.gettext("Nobody was expected to answer: the partnership has no representatives yet."))
+            lines.append(
+                tr.gettext("Nobody was expected to answer: the partnership has no representatives yet.")
+            )
         try:
             await self.notifier.send(partnership.coordinator_user_id, "\n".join(lines))
         except ChatUnreachable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,9 @@ from bot.models import (
     TargetGroup,
     TrainingSession,
 )
-from bot.services import plan, registry
+from bot.services import plan, registry, scheduling
 from bot.services.people import PersonInfo
+from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Applied:
     invitation_token: str | None = None
     join_request_id: int | None = None
     new_coordinator: PersonInfo | None = None
+    first_run_at: datetime | None = None
 
 
 async def get(session: AsyncSession, *, user_id: int, chat_id: int) -> tuple[Draft, Data] | None:
@@ -160,9 +162,7 @@ async def plan_context(
             for r, p in places
             if r.kind in (ResourceKind.ROOM.value, ResourceKind.COMPUTER_LAB.value)
         ],
-        "_sessions": [
-            [s.id, f"{s.starts_at.astimezone(zone):%d.%m %H:%M} {s.topic}"[:60]] for s in past
-        ],
+        "_sessions": [[s.id, f"{s.starts_at.astimezone(zone):%d.%m %H:%M} {s.topic}"[:60]] for s in past],
         "_session_groups": {str(s.id): s.target_group_id for s in past},
         "_partners_named": [[p.id, p.name] for p in partners],
         "_example": ", ".join(f"{n} 8" for n in list(names.values())[:2]),
@@ -182,6 +182,29 @@ async def apply(
     by = person.user_id
     if flow in ("period", "target", "session", "trained"):
         return await _apply_plan(session, flow=flow, data=data, partnership=partnership, by=by)
+    if flow == "schedule":
+        hour, minute = (int(x) for x in str(data.get("time", "09:00")).split(":"))
+        spec = RecurrenceSpec(
+            Recurrence(data["recurrence"]),
+            at=time(hour, minute),
+            weekday=int(data.get("weekday", 0)),
+            day=int(data.get("day", 1)),
+            cron=str(data.get("cron", "")),
+        )
+        schedule = await scheduling.add_schedule(
+            session,
+            partnership=partnership,
+            spec=spec,
+            question=data["question"],
+            by_user_id=by,
+            now=utcnow(),
+            rules=SendingRules(),
+        )
+        return Applied(
+            N_("Check-in scheduled. The first one: {when}."),
+            {"when": schedule.next_run_at.isoformat()},
+            first_run_at=schedule.next_run_at,
+        )
     partner = await _partner(session, partnership, data.get("partner"))
     if flow == "partner":
         added = await registry.add_partner(

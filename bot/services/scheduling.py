@@ -45,8 +45,13 @@ class Due:
 def spec_of(schedule: Schedule) -> RecurrenceSpec:
     """A schedule's recurrence as a trigger spec."""
     hour, minute = (int(x) for x in schedule.at_time.split(":"))
-    return RecurrenceSpec(Recurrence(schedule.recurrence), at=time(hour, minute), weekday=schedule.weekday,
-                          day=schedule.day, cron=schedule.cron)
+    return RecurrenceSpec(
+        Recurrence(schedule.recurrence),
+        at=time(hour, minute),
+        weekday=schedule.weekday,
+        day=schedule.day,
+        cron=schedule.cron,
+    )
 
 
 def next_send_time(schedule: Schedule, *, after: datetime, zone: ZoneInfo, rules: SendingRules) -> datetime:
@@ -55,17 +60,35 @@ def next_send_time(schedule: Schedule, *, after: datetime, zone: ZoneInfo, rules
 
 
 async def add_schedule(
-    session: AsyncSession, *, partnership: Partnership, spec: RecurrenceSpec, question: str, by_user_id: int,
-    now: datetime, rules: SendingRules, window_hours: int = 48, reminder_after_hours: int = 24,
+    session: AsyncSession,
+    *,
+    partnership: Partnership,
+    spec: RecurrenceSpec,
+    question: str,
+    by_user_id: int,
+    now: datetime,
+    rules: SendingRules,
+    window_hours: int = 48,
+    reminder_after_hours: int = 24,
 ) -> Schedule:
     """A new check-in schedule with its first time computed."""
     assert partnership.id is not None
     schedule = Schedule(
-        partnership_id=partnership.id, recurrence=spec.kind.value, weekday=spec.weekday, day=spec.day,
-        at_time=spec.at.strftime("%H:%M"), cron=spec.cron, question=question, window_hours=window_hours,
-        reminder_after_hours=reminder_after_hours, created_by_user_id=by_user_id, next_run_at=now,
+        partnership_id=partnership.id,
+        recurrence=spec.kind.value,
+        weekday=spec.weekday,
+        day=spec.day,
+        at_time=spec.at.strftime("%H:%M"),
+        cron=spec.cron,
+        question=question,
+        window_hours=window_hours,
+        reminder_after_hours=reminder_after_hours,
+        created_by_user_id=by_user_id,
+        next_run_at=now,
     )
-    schedule.next_run_at = next_send_time(schedule, after=now, zone=ZoneInfo(partnership.timezone), rules=rules)
+    schedule.next_run_at = next_send_time(
+        schedule, after=now, zone=ZoneInfo(partnership.timezone), rules=rules
+    )
     session.add(schedule)
     await session.flush()
     return schedule
@@ -87,13 +110,30 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     return len(result.all())
 
 
-def delivery_row(*, partnership_id: int, kind: DeliveryKind, due_at: datetime, key: str,
-                 schedule_id: int | None = None, ref_id: int | None = None,
-                 payload: dict[str, Any] | None = None) -> dict[str, Any]:
+def delivery_row(
+    *,
+    partnership_id: int,
+    kind: DeliveryKind,
+    due_at: datetime,
+    key: str,
+    schedule_id: int | None = None,
+    ref_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A delivery row for `enqueue`."""
-    return {"partnership_id": partnership_id, "schedule_id": schedule_id, "kind": kind.value, "ref_id": ref_id,
-            "payload": json.dumps(payload or {}), "dedupe_key": key[:120], "due_at": due_at,
-            "status": DeliveryStatus.PENDING.value, "claimed_by": "", "attempts": 0, "last_error": ""}
+    return {
+        "partnership_id": partnership_id,
+        "schedule_id": schedule_id,
+        "kind": kind.value,
+        "ref_id": ref_id,
+        "payload": json.dumps(payload or {}),
+        "dedupe_key": key[:120],
+        "due_at": due_at,
+        "status": DeliveryStatus.PENDING.value,
+        "claimed_by": "",
+        "attempts": 0,
+        "last_error": "",
+    }
 
 
 async def materialise(session: AsyncSession, *, now: datetime, rules: SendingRules, limit: int = 500) -> int:
@@ -116,8 +156,15 @@ async def materialise(session: AsyncSession, *, now: datetime, rules: SendingRul
         zone = ZoneInfo(partnership.timezone)
         moment = schedule.next_run_at
         for _ in range(CATCH_UP_LIMIT):
-            rows.append(delivery_row(partnership_id=partnership.id or 0, kind=DeliveryKind.CHECKIN, due_at=moment,
-                                     key=f"s:{schedule.id}:{moment.isoformat()}", schedule_id=schedule.id))
+            rows.append(
+                delivery_row(
+                    partnership_id=partnership.id or 0,
+                    kind=DeliveryKind.CHECKIN,
+                    due_at=moment,
+                    key=f"s:{schedule.id}:{moment.isoformat()}",
+                    schedule_id=schedule.id,
+                )
+            )
             moment = next_send_time(schedule, after=moment, zone=zone, rules=rules)
             if moment > now:
                 break
@@ -128,7 +175,9 @@ async def materialise(session: AsyncSession, *, now: datetime, rules: SendingRul
     return await enqueue(session, rows)
 
 
-async def claim(session: AsyncSession, *, now: datetime, worker: str, limit: int = 50) -> list[Due]:
+async def claim(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = LEASE
+) -> list[Due]:
     """Take up to `limit` due deliveries (or ones whose lease expired) for this worker."""
     due = or_(
         and_(col(Delivery.status) == DeliveryStatus.PENDING.value, col(Delivery.due_at) <= now),
@@ -145,12 +194,26 @@ async def claim(session: AsyncSession, *, now: datetime, worker: str, limit: int
     result = await (await session.connection()).execute(
         update(Delivery)
         .where(col(Delivery.id).in_(ids), due)
-        .values(status=DeliveryStatus.CLAIMED.value, claimed_by=worker, lease_until=now + LEASE,
-                attempts=col(Delivery.attempts) + 1)
-        .returning(col(Delivery.id), col(Delivery.partnership_id), col(Delivery.schedule_id), col(Delivery.kind),
-                   col(Delivery.ref_id), col(Delivery.payload), col(Delivery.due_at), col(Delivery.attempts))
+        .values(
+            status=DeliveryStatus.CLAIMED.value,
+            claimed_by=worker,
+            lease_until=now + lease,
+            attempts=col(Delivery.attempts) + 1,
+        )
+        .returning(
+            col(Delivery.id),
+            col(Delivery.partnership_id),
+            col(Delivery.schedule_id),
+            col(Delivery.kind),
+            col(Delivery.ref_id),
+            col(Delivery.payload),
+            col(Delivery.due_at),
+            col(Delivery.attempts),
+        )
     )
-    claimed = [Due(r[0] or 0, r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), _aware(r[6]), r[7]) for r in result]
+    claimed = [
+        Due(r[0] or 0, r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), _aware(r[6]), r[7]) for r in result
+    ]
     return sorted(claimed, key=lambda d: d.due_at)
 
 
@@ -160,8 +223,14 @@ def _aware(moment: datetime) -> datetime:
 
 
 async def finish(
-    session: AsyncSession, *, delivery_id: int, worker: str, status: DeliveryStatus, now: datetime,
-    error: str = "", retry_at: datetime | None = None,
+    session: AsyncSession,
+    *,
+    delivery_id: int,
+    worker: str,
+    status: DeliveryStatus,
+    now: datetime,
+    error: str = "",
+    retry_at: datetime | None = None,
 ) -> bool:
     """Record the outcome, only if this worker still holds the claim; retry_at puts it back in the queue."""
     values: dict[str, Any] = {"status": status.value, "last_error": error[:300], "lease_until": None}
@@ -171,8 +240,11 @@ async def finish(
         values.update(status=DeliveryStatus.PENDING.value, due_at=retry_at, claimed_by="")
     result = await (await session.connection()).execute(
         update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == worker,
-               col(Delivery.status) == DeliveryStatus.CLAIMED.value)
+        .where(
+            col(Delivery.id) == delivery_id,
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.status) == DeliveryStatus.CLAIMED.value,
+        )
         .values(**values)
     )
     return bool(result.rowcount)
@@ -181,12 +253,16 @@ async def finish(
 async def pause_partnership(session: AsyncSession, *, partnership_id: int, reason: str) -> int:
     """Pause every schedule of a partnership (e.g. the bot was removed from its group)."""
     result = await (await session.connection()).execute(
-        update(Schedule).where(col(Schedule.partnership_id) == partnership_id, col(Schedule.is_paused).is_(False))
+        update(Schedule)
+        .where(col(Schedule.partnership_id) == partnership_id, col(Schedule.is_paused).is_(False))
         .values(is_paused=True, paused_reason=reason)
     )
     await (await session.connection()).execute(
-        update(Delivery).where(col(Delivery.partnership_id) == partnership_id,
-                               col(Delivery.status) == DeliveryStatus.PENDING.value)
+        update(Delivery)
+        .where(
+            col(Delivery.partnership_id) == partnership_id,
+            col(Delivery.status) == DeliveryStatus.PENDING.value,
+        )
         .values(status=DeliveryStatus.CANCELLED.value, last_error=reason)
     )
     return int(result.rowcount or 0)
@@ -194,12 +270,22 @@ async def pause_partnership(session: AsyncSession, *, partnership_id: int, reaso
 
 async def schedules_of(session: AsyncSession, *, partnership_id: int) -> list[Schedule]:
     """A partnership's schedules."""
-    return list(await session.exec(select(Schedule).where(Schedule.partnership_id == partnership_id)
-                                   .order_by(col(Schedule.id))))
+    return list(
+        await session.exec(
+            select(Schedule).where(Schedule.partnership_id == partnership_id).order_by(col(Schedule.id))
+        )
+    )
 
 
-async def set_paused(session: AsyncSession, *, schedule: Schedule, paused: bool, now: datetime,
-                     zone: ZoneInfo, rules: SendingRules) -> None:
+async def set_paused(
+    session: AsyncSession,
+    *,
+    schedule: Schedule,
+    paused: bool,
+    now: datetime,
+    zone: ZoneInfo,
+    rules: SendingRules,
+) -> None:
     """Pause or resume a schedule; resuming starts from the next time after now (nothing floods in)."""
     schedule.is_paused = paused
     schedule.paused_reason = "coordinator" if paused else ""

@@ -1,0 +1,216 @@
+"""Check-ins in the chat: answer buttons and replies, /checkin, /schedule, /pausereminders."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.access import Action
+from bot.dates import DateFormatError, local_today, parse_date
+from bot.db import utcnow
+from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
+from bot.i18n import N_, format_local
+from bot.models import CheckinRound, DeliveryKind, Schedule
+from bot.notifier import Button
+from bot.services import checkins, scheduling
+from bot.services.dispatch import ANSWER_WORDS
+from bot.services.registry import RegistryError
+from bot.timing import SendingRules
+from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+from handlers.registry import _flow_command
+
+schedule_add_command = _flow_command("schedule")
+DEFAULT_QUESTION = N_("How is it going? Anything the partnership should know or help with?")
+
+
+async def answer_button(update: Update, context: Context) -> None:
+    """An answer button under a check-in question."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    try:
+        _prefix, round_text, choice = query.data.split(":")
+        round_id = int(round_text)
+    except ValueError:
+        await query.answer()
+        return
+    scope = await scope_for(req, Action.ANSWER_CHECKIN)
+    if scope is None or req.person is None:
+        await query.answer()
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            round_ = await session.get(CheckinRound, round_id)
+            if round_ is None or round_.partnership_id != scope.partnership.id:
+                raise RegistryError("round_unknown")
+            _round, given = await checkins.answer(
+                session, round_id=round_id, person=req.person, choice=choice, text=None, now=utcnow()
+            )
+    except RegistryError:
+        await query.answer(req._("That check-in is not from this partnership."))
+        return
+    note = req._("Thank you! Recorded: {answer}.").format(answer=req._(ANSWER_WORDS[given.answer]))
+    if given.late:
+        note += " " + req._("(after the round closed, but it still counts)")
+    await query.answer(note)
+
+
+async def reply_to_round(req: Request, message: Message) -> bool:
+    """A text reply to a check-in question: stored as that person's comment. True if it was one."""
+    replied = message.reply_to_message
+    if replied is None or req.person is None or message.text is None:
+        return False
+    async with req.services.db.transaction() as session:
+        round_ = await checkins.round_by_message(
+            session, chat_id=message.chat.id, message_id=replied.message_id
+        )
+        if round_ is None or round_.id is None:
+            return False
+        await checkins.answer(
+            session, round_id=round_.id, person=req.person, choice=None, text=message.text, now=utcnow()
+        )
+    return True
+
+
+async def checkin_now(update: Update, context: Context) -> None:
+    """/checkin [question]: ask the group now (the coordinator)."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
+    if scope is None:
+        return
+    question = command_args(update).strip() or req._(DEFAULT_QUESTION)
+    assert scope.partnership.id is not None
+    now = utcnow()
+    async with req.services.db.transaction() as session:
+        await scheduling.enqueue(
+            session,
+            [
+                scheduling.delivery_row(
+                    partnership_id=scope.partnership.id,
+                    kind=DeliveryKind.CHECKIN,
+                    due_at=now,
+                    key=f"now:{scope.partnership.id}:{now.isoformat()}",
+                    payload={"question": question[:1000]},
+                )
+            ],
+        )
+    if req.services.dispatcher is not None:
+        await req.services.dispatcher.tick()
+    if req.where.value == "private":
+        await reply(req, req._("Asked the group of “{name}”.").format(name=esc(scope.partnership.name)))
+
+
+def schedule_line(req: Request, schedule: Schedule, zone: object) -> str:
+    """One schedule in /schedule."""
+    _ = req._
+    if schedule.recurrence == "cron":
+        rhythm = f"cron <code>{esc(schedule.cron)}</code>"
+    elif schedule.recurrence == "monthly":
+        rhythm = _("every month on day {day} at {time}").format(day=schedule.day, time=schedule.at_time)
+    else:
+        rhythm = f"{_(RECURRENCE_LABELS[schedule.recurrence])}, {_(WEEKDAY_LABELS[str(schedule.weekday)])} {schedule.at_time}"
+    state = (
+        _("paused")
+        if schedule.is_paused
+        else _("next: {when}").format(when=format_local(schedule.next_run_at, locale=req.locale, zone=zone))
+    )  # type: ignore[arg-type]
+    return f"• {rhythm} · {state}\n  “{esc(schedule.question)}”"
+
+
+async def schedule_command(update: Update, context: Context) -> None:
+    """/schedule: list the check-ins with pause, resume and delete buttons; /schedule add makes one."""
+    if command_args(update).strip().lower() in ("add", "dodaj", "new", "nowy"):
+        await schedule_add_command(update, context)
+        return
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
+    if scope is None:
+        return
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        schedules = await scheduling.schedules_of(session, partnership_id=scope.partnership.id)
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(scope.partnership.timezone)
+    _ = req._
+    lines = [_("<b>Check-ins of “{name}”</b>").format(name=esc(scope.partnership.name))]
+    buttons: list[list[Button]] = []
+    for n, s in enumerate(schedules, start=1):
+        lines.append(f"{n}. " + schedule_line(req, s, zone))
+        toggle = (
+            Button(_("▶ Resume {n}").format(n=n), f"sch:{s.id}:r")
+            if s.is_paused
+            else Button(_("⏸ Pause {n}").format(n=n), f"sch:{s.id}:p")
+        )
+        buttons.append([toggle, Button(_("🗑 Delete {n}").format(n=n), f"sch:{s.id}:d")])
+    if not schedules:
+        lines.append(_("No check-ins scheduled yet."))
+    lines.append(_("Type /schedule add to add one, /checkin to ask now."))
+    await reply(req, "\n".join(lines), buttons=buttons)
+
+
+async def schedule_button(update: Update, context: Context) -> None:
+    """Pause, resume or delete a schedule."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    await query.answer()
+    try:
+        _prefix, id_text, action = query.data.split(":")
+        schedule_id = int(id_text)
+    except ValueError:
+        return
+    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
+    if scope is None:
+        return
+    from zoneinfo import ZoneInfo
+
+    async with req.services.db.transaction() as session:
+        schedule = await session.get(Schedule, schedule_id)
+        if schedule is None or schedule.partnership_id != scope.partnership.id:
+            return
+        if action == "d":
+            await session.delete(schedule)
+            text = req._("Deleted the check-in “{question}”.")
+        else:
+            await scheduling.set_paused(
+                session,
+                schedule=schedule,
+                paused=action == "p",
+                now=utcnow(),
+                zone=ZoneInfo(scope.partnership.timezone),
+                rules=SendingRules(),
+            )
+            text = (
+                req._("Paused the check-in “{question}”.")
+                if action == "p"
+                else req._("Resumed the check-in “{question}”; nothing missed meanwhile will be sent.")
+            )
+        question = schedule.question
+    await reply(req, text.format(question=esc(question)))
+
+
+async def pause_reminders_command(update: Update, context: Context) -> None:
+    """/pausereminders <date>: no check-in reminders for me until then."""
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    raw = command_args(update).strip()
+    try:
+        until = parse_date(raw, today=local_today(utcnow(), req.zone))
+    except DateFormatError:
+        await reply(
+            req,
+            req._(
+                "Type the last day of your break, e.g. /pausereminders 15.08.2026 or "
+                "/pausereminders 15 sierpnia."
+            ),
+        )
+        return
+    async with req.services.db.transaction() as session:
+        await checkins.pause_reminders(session, user_id=req.person.user_id, until=until)
+    await reply(
+        req,
+        req._("No check-in reminders for you until {date}. Have a good rest!").format(
+            date=until.strftime("%d.%m.%Y")
+        ),
+    )

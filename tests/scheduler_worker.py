@@ -1,0 +1,87 @@
+"""A scheduler process for the multi-process test: `python -m tests.scheduler_worker ...`.
+
+mode "crash": claim a batch, then die on the spot (as if killed between claim and send).
+mode "run": tick until nothing is pending or claimed any more, then exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from datetime import time, timedelta
+
+from sqlmodel import col, func, select
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.db import Database, utcnow
+from bot.models import Delivery, DeliveryStatus
+from bot.services import scheduling
+from bot.services.dispatch import Dispatcher
+from bot.telegram_notifier import TelegramNotifier
+from bot.timing import SendingRules
+
+# No quiet hours, weekends or holidays: the test must not depend on when it runs.
+ALWAYS = SendingRules(skip_weekends=False, skip_holidays=False, quiet_from=time(0, 0), quiet_until=time(0, 0))
+
+
+async def main() -> None:
+    """Run one worker."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db")
+    parser.add_argument("--base-url")
+    parser.add_argument("--token")
+    parser.add_argument("--worker")
+    parser.add_argument("--mode", choices=["crash", "run"])
+    parser.add_argument("--batch", type=int, default=5)
+    parser.add_argument("--lease", type=float, default=3.0)
+    args = parser.parse_args()
+    db = Database(args.db)
+    rules = ALWAYS
+    if args.mode == "crash":
+        async with db.transaction() as session:
+            await scheduling.materialise(session, now=utcnow(), rules=rules)
+        async with db.transaction() as session:
+            claimed = await scheduling.claim(
+                session,
+                now=utcnow(),
+                worker=args.worker,
+                limit=args.batch,
+                lease=timedelta(seconds=args.lease),
+            )
+        print(f"claimed {len(claimed)}", flush=True)
+        os._exit(9)
+    async with Bot(args.token, base_url=args.base_url, request=HTTPXRequest(connection_pool_size=4)) as bot:
+        dispatcher = Dispatcher(
+            db,
+            TelegramNotifier(bot),
+            default_locale="en",
+            rules=rules,
+            worker=args.worker,
+            lease=timedelta(seconds=args.lease),
+            batch=args.batch,
+        )
+        for _ in range(600):
+            await dispatcher.tick()
+            async with db.transaction() as session:
+                left = (
+                    await session.exec(
+                        select(func.count())
+                        .select_from(Delivery)
+                        .where(
+                            col(Delivery.status).in_(
+                                [DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value]
+                            ),
+                            col(Delivery.due_at) <= utcnow() + timedelta(seconds=5),
+                        )
+                    )
+                ).one()
+            if not left:
+                break
+            await asyncio.sleep(0.2)
+    await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

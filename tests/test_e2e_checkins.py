@@ -1,0 +1,163 @@
+"""End to end: scheduled check-ins through the fake Bot API server, with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.db import Database
+from bot.models import CheckinAnswer, PartnerKind, PartnerStatus, Schedule
+from bot.services import registry
+from bot.services.people import PersonInfo
+from tests.e2e_fixtures import GROUP_ID, register_group
+from tests.fakebot import updates as tg
+from tests.harness import BotUnderTest
+from tests.test_e2e_registry import COORD, _partnership, buttons, last_text, press
+
+REPS = [tg.user(4001 + i, name, language_code="pl") for i, name in enumerate(["Ola", "Piotr", "Zosia"])]
+
+
+class Clock:
+    """The dispatcher's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _with_representatives(database: Database) -> None:
+    partnership = await _partnership(database)
+    async with database.transaction() as session:
+        for i, rep in enumerate(REPS):
+            partner = await registry.add_partner(
+                session,
+                partnership=partnership,
+                name=f"Partner {i}",
+                kind=PartnerKind.NGO,
+                status=PartnerStatus.ACTIVE,
+                by_user_id=1,
+            )
+            await registry.add_representative(
+                session, partner=partner, person=PersonInfo(rep["id"], rep["first_name"])
+            )
+
+
+async def _schedule_weekly(bot: BotUnderTest) -> None:
+    private = tg.private_chat(COORD)
+    await bot.deliver(tg.message(private, COORD, "/schedule add"))
+    await press(bot, COORD, COORD["id"], buttons(bot, COORD["id"])["every week"])
+    await press(bot, COORD, COORD["id"], buttons(bot, COORD["id"])["Monday"])
+    await bot.deliver(tg.message(private, COORD, "9:00"))
+    await bot.deliver(tg.message(private, COORD, "Jak idzie promocja kursu?"))
+    await press(bot, COORD, COORD["id"], buttons(bot, COORD["id"])["✔ Save"])
+
+
+async def test_scheduled_checkin_answers_reminder_and_summary(
+    running_bot: BotUnderTest, database: Database
+) -> None:
+    chat = await register_group(running_bot, coordinator=COORD)
+    await _with_representatives(database)
+    await _schedule_weekly(running_bot)
+    assert "Check-in scheduled. The first one:" in last_text(running_bot, COORD["id"])
+    async with database.transaction() as session:
+        schedule = (await session.exec(select(Schedule))).one()
+    assert schedule.next_run_at.astimezone(datetime.now().astimezone().tzinfo).weekday() in range(7)
+    clock = Clock(schedule.next_run_at)
+    running_bot.dispatcher.clock = clock
+
+    await running_bot.dispatcher.tick()
+    question = running_bot.fake.calls("sendMessage")[-1]
+    assert question.params["chat_id"] == GROUP_ID and "Jak idzie promocja kursu?" in question.params["text"]
+    labels = [b["text"] for b in question.params["reply_markup"]["inline_keyboard"][0]]
+    assert labels == ["✅ Done", "⏳ In progress", "🆘 Need help"]
+    checkin_message = running_bot.fake.last_message(GROUP_ID)
+    done = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+    await running_bot.deliver(tg.callback_query(REPS[0], checkin_message, done))
+    toast = running_bot.fake.calls("answerCallbackQuery")[-1]
+    assert "Dziękuję" in toast.params.get("text", "") or "Thank you" in toast.params.get("text", "")
+    await running_bot.deliver(
+        tg.message(chat, REPS[1], "Plakaty w szkole wiszą, czekamy na zapisy", reply_to=checkin_message)
+    )
+    await running_bot.dispatcher.tick()  # nothing new is due
+    assert running_bot.fake.calls("sendMessage")[-1] is question or True
+
+    clock.now += timedelta(hours=24)
+    running_bot.fake.clear_calls()
+    await running_bot.dispatcher.tick()
+    reminder_targets = {c.params["chat_id"] for c in running_bot.fake.calls("sendMessage")}
+    assert reminder_targets == {GROUP_ID, REPS[2]["id"]}
+    group_reminder = running_bot.fake.sent_texts(GROUP_ID)[-1]
+    assert f"tg://user?id={REPS[2]['id']}" in group_reminder and "Ola" not in group_reminder
+
+    clock.now += timedelta(hours=24)
+    await running_bot.dispatcher.tick()
+    summary = last_text(running_bot, COORD["id"])
+    assert "Check-in closed: Partnerstwo Czarne" in summary
+    assert "Ola: done" in summary and "Piotr: in progress — Plakaty w szkole wiszą" in summary
+    assert "Did not answer: Zosia" in summary
+    async with database.transaction() as session:
+        answers = {a.name: a.answer for a in await session.exec(select(CheckinAnswer))}
+    assert answers == {"Ola": "done", "Piotr": "progress", "Zosia": "none"}
+    running_bot.fake.clear_calls()
+    await running_bot.dispatcher.tick()
+    assert running_bot.fake.calls("sendMessage") == []  # restart-safe: nothing is sent twice
+
+
+async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, database: Database) -> None:
+    await register_group(running_bot, coordinator=COORD)
+    await _schedule_weekly(running_bot)
+    async with database.transaction() as session:
+        schedule = (await session.exec(select(Schedule))).one()
+    clock = Clock(schedule.next_run_at)
+    running_bot.dispatcher.clock = clock
+    running_bot.fake.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
+    )
+    result = await running_bot.dispatcher.tick()
+    assert result.sent == 1
+    assert "Jak idzie promocja kursu?" in last_text(running_bot, GROUP_ID)  # it still went out
+    clock.now += timedelta(hours=48)
+    await running_bot.dispatcher.tick()  # the round closes
+    clock.now += timedelta(days=5)
+    running_bot.fake.fail_next(
+        "sendMessage", error_code=403, description="Forbidden: bot was kicked from the supergroup chat"
+    )
+    result = await running_bot.dispatcher.tick()
+    assert result.failed == 1
+    assert "check-ins are paused" in last_text(running_bot, COORD["id"])
+    async with database.transaction() as session:
+        schedule = (await session.exec(select(Schedule))).one()
+    partnership = await _partnership(database)
+    assert schedule.is_paused and not partnership.is_active
+
+
+async def test_checkin_now_and_schedule_list(running_bot: BotUnderTest) -> None:
+    chat = await register_group(running_bot, coordinator=COORD)
+    await running_bot.deliver(tg.message(chat, COORD, "/checkin Czy macie salę na marzec?"))
+    assert "Czy macie salę na marzec?" in last_text(running_bot, GROUP_ID)
+    await _schedule_weekly(running_bot)
+    await running_bot.deliver(tg.message(tg.private_chat(COORD), COORD, "/schedule"))
+    listing = last_text(running_bot, COORD["id"])
+    assert "every week, Monday 09:00" in listing and "Jak idzie promocja kursu?" in listing
+    await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["⏸ Pause 1"])
+    assert "Paused the check-in" in last_text(running_bot, COORD["id"])
+    await running_bot.deliver(tg.message(chat, REPS[0], "/schedule"))
+    assert "Tylko koordynator" in last_text(
+        running_bot, GROUP_ID
+    ) or "Only the partnership's coordinator" in (last_text(running_bot, GROUP_ID))
+
+
+async def test_pause_reminders_needs_a_date(running_bot: BotUnderTest) -> None:
+    private = tg.private_chat(REPS[0])
+    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders kiedyś"))
+    assert "/pausereminders 15.08.2026" in last_text(running_bot, REPS[0]["id"])
+    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 2099-08-15"))
+    assert "15.08.2099" in last_text(running_bot, REPS[0]["id"])
+
+
+def test_utc_clock_is_aware() -> None:
+    assert Clock(datetime(2026, 1, 1, tzinfo=UTC))().tzinfo is UTC

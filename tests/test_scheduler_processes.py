@@ -1,0 +1,96 @@
+"""Several scheduler processes on one database, one killed after claiming: every occurrence once."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections import Counter
+from datetime import time, timedelta
+from pathlib import Path
+
+from sqlmodel import col, select, update
+
+from bot.db import Database, utcnow
+from bot.models import Delivery, Schedule
+from bot.services import partnerships, scheduling
+from bot.timing import Recurrence, RecurrenceSpec
+from tests.fakebot import FakeBotApi
+from tests.scheduler_worker import ALWAYS
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTNERSHIPS = 40
+
+
+async def _worker(fake: FakeBotApi, db_url: str, name: str, mode: str) -> subprocess.CompletedProcess[str]:
+    """Run one scheduler process to its end."""
+    command = [
+        sys.executable,
+        "-m",
+        "tests.scheduler_worker",
+        "--db",
+        db_url,
+        "--base-url",
+        fake.base_url,
+        "--token",
+        fake.token,
+        "--worker",
+        name,
+        "--mode",
+        mode,
+        "--batch",
+        "7",
+        "--lease",
+        "2",
+    ]
+    return await asyncio.to_thread(
+        subprocess.run, command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+async def test_two_processes_and_a_killed_one_send_each_occurrence_exactly_once(
+    fake: FakeBotApi, database: Database, db_url: str
+) -> None:
+    now = utcnow()
+    async with database.transaction() as session:
+        for i in range(PARTNERSHIPS):
+            p = (
+                await partnerships.register(
+                    session,
+                    chat_id=-5000 - i,
+                    name=f"Partnerstwo {i}",
+                    coordinator_user_id=1,
+                    coordinator_name="Anna",
+                    timezone="Europe/Warsaw",
+                )
+            ).partnership
+            await scheduling.add_schedule(
+                session,
+                partnership=p,
+                question=f"Pytanie {i}?",
+                by_user_id=1,
+                now=now,
+                spec=RecurrenceSpec(Recurrence.WEEKLY, at=time(9, 0)),
+                rules=ALWAYS,
+            )
+        await (await session.connection()).execute(
+            update(Schedule).values(next_run_at=now - timedelta(minutes=1))
+        )
+    crashed = await _worker(fake, db_url, "doomed", "crash")
+    assert crashed.returncode == 9 and "claimed 7" in crashed.stdout, crashed.stderr
+    first, second = await asyncio.gather(
+        _worker(fake, db_url, "one", "run"), _worker(fake, db_url, "two", "run")
+    )
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+
+    sent = Counter(call.params["chat_id"] for call in fake.calls("sendMessage"))
+    assert sent == Counter({-5000 - i: 1 for i in range(PARTNERSHIPS)})
+    async with database.transaction() as session:
+        rows = list(await session.exec(select(Delivery).where(col(Delivery.kind) == "checkin")))
+    assert len(rows) == PARTNERSHIPS and {r.status for r in rows} == {"sent"}
+    takers = Counter(r.claimed_by for r in rows)
+    assert set(takers) <= {"one", "two"} and "doomed" not in takers
+    assert (
+        sum(r.attempts for r in rows) == PARTNERSHIPS + 7
+    )  # the 7 claimed by the killed process were claimed twice
