@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import Message, Update
 
 from bot.access import Action
@@ -99,7 +101,7 @@ async def checkin_now(update: Update, context: Context) -> None:
         await reply(req, req._("Asked the group of “{name}”.").format(name=esc(scope.partnership.name)))
 
 
-def schedule_line(req: Request, schedule: Schedule, zone: object) -> str:
+def schedule_line(req: Request, schedule: Schedule, zone: ZoneInfo) -> str:
     """One schedule in /schedule."""
     _ = req._
     if schedule.recurrence == "cron":
@@ -107,12 +109,14 @@ def schedule_line(req: Request, schedule: Schedule, zone: object) -> str:
     elif schedule.recurrence == "monthly":
         rhythm = _("every month on day {day} at {time}").format(day=schedule.day, time=schedule.at_time)
     else:
-        rhythm = f"{_(RECURRENCE_LABELS[schedule.recurrence])}, {_(WEEKDAY_LABELS[str(schedule.weekday)])} {schedule.at_time}"
+        every = _(RECURRENCE_LABELS[schedule.recurrence])
+        weekday = _(WEEKDAY_LABELS[str(schedule.weekday)])
+        rhythm = f"{every}, {weekday} {schedule.at_time}"
     state = (
         _("paused")
         if schedule.is_paused
         else _("next: {when}").format(when=format_local(schedule.next_run_at, locale=req.locale, zone=zone))
-    )  # type: ignore[arg-type]
+    )
     return f"• {rhythm} · {state}\n  “{esc(schedule.question)}”"
 
 
@@ -128,8 +132,6 @@ async def schedule_command(update: Update, context: Context) -> None:
     assert scope.partnership.id is not None
     async with req.services.db.transaction() as session:
         schedules = await scheduling.schedules_of(session, partnership_id=scope.partnership.id)
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(scope.partnership.timezone)
     _ = req._
     lines = [_("<b>Check-ins of “{name}”</b>").format(name=esc(scope.partnership.name))]
@@ -162,8 +164,6 @@ async def schedule_button(update: Update, context: Context) -> None:
     scope = await scope_for(req, Action.MANAGE_SCHEDULES)
     if scope is None:
         return
-    from zoneinfo import ZoneInfo
-
     async with req.services.db.transaction() as session:
         schedule = await session.get(Schedule, schedule_id)
         if schedule is None or schedule.partnership_id != scope.partnership.id:

@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import select
 
 from bot.db import Database
-from bot.models import CheckinAnswer, Delivery, PartnerKind, Partnership, PartnerStatus, Schedule
+from bot.models import (
+    CheckinAnswer,
+    Delivery,
+    DeliveryStatus,
+    PartnerKind,
+    Partnership,
+    PartnerStatus,
+    Schedule,
+)
 from bot.notifier import RecordingNotifier
 from bot.services import checkins, partnerships, registry, scheduling
 from bot.services.dispatch import Dispatcher
@@ -251,7 +259,7 @@ async def test_expired_lease_is_claimed_again(database: Database) -> None:
             session,
             delivery_id=claimed.id,
             worker="killed",
-            status=scheduling.DeliveryStatus.SENT,
+            status=DeliveryStatus.SENT,
             now=clock.now,
         )
     assert len(notifier.messages) == 1

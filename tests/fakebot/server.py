@@ -37,14 +37,19 @@ OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction
 MEDIA_FIELD = {"sendvideonote": "video_note", "sendmediagroup": ""}
 MAX_STORED_MESSAGES = 20_000
 CAPTION_METHODS = frozenset(
-    {"sendphoto", "senddocument", "sendvideo", "sendaudio", "sendvoice", "sendanimation",
-     "editmessagecaption", "copymessage"}
+    {
+        "sendphoto",
+        "senddocument",
+        "sendvideo",
+        "sendaudio",
+        "sendvoice",
+        "sendanimation",
+        "editmessagecaption",
+        "copymessage",
+    }
 )
 TEXT_METHODS = frozenset({"sendmessage", "editmessagetext"})
-CONFLICT = (
-    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
-    "is running"
-)
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 Predicate = Callable[["Call"], bool]
 
@@ -389,8 +394,10 @@ class FakeBotApi:
         self.base_file_url = f"http://127.0.0.1:{self.port}/file/bot"
         self._stop_event.clear()
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"FakeBotApi:{self.port}", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"FakeBotApi:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -667,13 +674,9 @@ class FakeBotApi:
         with self._cond:
             problems = list(self.violations) + [f"internal: {e}" for e in self.internal_errors]
         if problems:
-            raise AssertionError(
-                f"{len(problems)} Bot API violation(s):\n  " + "\n  ".join(problems)
-            )
+            raise AssertionError(f"{len(problems)} Bot API violation(s):\n  " + "\n  ".join(problems))
 
-    def _timeout_report(
-        self, method: str | None, count: int, matcher: _Matcher, timeout: float
-    ) -> str:
+    def _timeout_report(self, method: str | None, count: int, matcher: _Matcher, timeout: float) -> str:
         """Failure message for wait_for/await_for."""
         return (
             f"timed out after {timeout}s waiting for {count} call(s) of {method or 'any method'}"
@@ -691,10 +694,7 @@ class FakeBotApi:
             if self.violations:
                 lines.append("violations:")
                 lines += [f"  {v}" for v in self.violations[-limit:]]
-            lines.append(
-                f"pending updates: {len(self._pending)}, confirmed_offset: "
-                f"{self._confirmed_offset}"
-            )
+            lines.append(f"pending updates: {len(self._pending)}, confirmed_offset: {self._confirmed_offset}")
         return "\n".join(lines)
 
     def _internal_error(self, method: str, exc: Exception) -> None:
@@ -723,8 +723,7 @@ class FakeBotApi:
             violations = self._validator.validate_call(method, params, files.keys())
         else:
             violations = []
-        call = Call(method, params, files, time.monotonic(), violations=violations,
-                    filenames=filenames)
+        call = Call(method, params, files, time.monotonic(), violations=violations, filenames=filenames)
         key = method.lower()
         with self._cond:
             if violations:
@@ -1005,8 +1004,7 @@ class FakeBotApi:
         message_id = int(params["message_id"])
         stored = self._messages.get((int(chat["id"]), message_id))
         if stored is None:
-            stored = {"message_id": message_id, "from": self.bot_user, "chat": chat,
-                      "date": int(time.time())}
+            stored = {"message_id": message_id, "from": self.bot_user, "chat": chat, "date": int(time.time())}
         msg = dict(stored)
         msg["edit_date"] = int(time.time())
         if field_name is not None:
@@ -1156,8 +1154,11 @@ def _h_get_file(fake: FakeBotApi, call: Call) -> Any:
     """getFile: File with a file_path downloadable from base_file_url."""
     file_id = str(call.params["file_id"])
     data = fake._uploads.get(file_id)
-    result: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u{abs(hash(file_id))}",
-                              "file_path": file_id}
+    result: dict[str, Any] = {
+        "file_id": file_id,
+        "file_unique_id": f"u{abs(hash(file_id))}",
+        "file_path": file_id,
+    }
     if data is not None:
         result["file_size"] = len(data)
     return result
@@ -1214,4 +1215,3 @@ def _walk_dicts(value: Any) -> Iterator[dict[str, Any]]:
             stack.extend(v for v in item.values() if isinstance(v, dict | list))
         elif isinstance(item, list):
             stack.extend(item)
-

@@ -28,8 +28,23 @@ SCALAR_TYPES = frozenset({"Integer", "Float", "Boolean", "True", "String", "Inpu
 # Tags accepted by Telegram's HTML parse mode (https://core.telegram.org/bots/api#html-style).
 HTML_TAGS = frozenset(
     {
-        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-        "a", "tg-emoji", "tg-time", "code", "pre", "blockquote",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "tg-emoji",
+        "tg-time",
+        "code",
+        "pre",
+        "blockquote",
     }
 )
 MARKDOWN_V2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
@@ -400,8 +415,14 @@ def visible_text(text: str, parse_mode: str | None) -> tuple[str, str | None]:
 
 def describe(value: Any) -> str:
     """Short description of a value for error messages."""
-    kind = {bool: "Boolean", int: "Integer", float: "Float", str: "String", list: "Array",
-            dict: "object"}.get(type(value), type(value).__name__)
+    kind = {
+        bool: "Boolean",
+        int: "Integer",
+        float: "Float",
+        str: "String",
+        list: "Array",
+        dict: "object",
+    }.get(type(value), type(value).__name__)
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -423,9 +444,7 @@ class Validator:
 
     # ----- calls
 
-    def validate_call(
-        self, method: str, params: Mapping[str, Any], files: Iterable[str] = ()
-    ) -> list[str]:
+    def validate_call(self, method: str, params: Mapping[str, Any], files: Iterable[str] = ()) -> list[str]:
         """Violations of one call; `files` are names of uploaded multipart file parts."""
         mspec = self.spec.method(method)
         if mspec is None:
@@ -452,9 +471,7 @@ class Validator:
                 continue
             self._check_field(value, fspec, values, f"{name}.{key}", errors)
         errors.extend(
-            f"{name}: missing required parameter '{req}'"
-            for req in mspec.required
-            if req not in values
+            f"{name}: missing required parameter '{req}'" for req in mspec.required if req not in values
         )
         return errors
 
@@ -525,9 +542,7 @@ class Validator:
         else:
             errors.append(f"{path}: must be between {limit.low} and {limit.high}, got {size}")
 
-    def _check_union(
-        self, value: Any, refs: tuple[TypeRef, ...], path: str, errors: list[str]
-    ) -> None:
+    def _check_union(self, value: Any, refs: tuple[TypeRef, ...], path: str, errors: list[str]) -> None:
         """Value must match one of `refs`; report the most plausible candidate's errors."""
         if len(refs) == 1:
             self._check_ref(value, refs[0], path, errors)
@@ -580,9 +595,7 @@ class Validator:
             return
         self._check_object(value, tspec, path, errors)
 
-    def _check_object(
-        self, value: dict[str, Any], tspec: TypeSpec, path: str, errors: list[str]
-    ) -> None:
+    def _check_object(self, value: dict[str, Any], tspec: TypeSpec, path: str, errors: list[str]) -> None:
         """Check keys, required fields and field values of an object."""
         if not tspec.has_fields:
             return  # placeholder types without documented fields (e.g. CallbackGame)
@@ -618,9 +631,7 @@ def _scalar_ok(type_name: str, value: Any) -> bool:
     if type_name in ("Boolean", "True"):
         return isinstance(value, bool)
     # InputFile: an uploaded part, or an attach:// reference to one
-    return isinstance(value, UploadedFile) or (
-        isinstance(value, str) and value.startswith("attach://")
-    )
+    return isinstance(value, UploadedFile) or (isinstance(value, str) and value.startswith("attach://"))
 
 
 def _attach_refs(value: Any) -> set[str]:

@@ -15,8 +15,19 @@ from typing import Any
 from .spec import TypeRef, load_spec
 
 MEDIA_KINDS = (
-    "photo", "document", "voice", "video", "sticker", "audio", "video_note", "location",
-    "contact", "poll", "animation", "dice", "venue",
+    "photo",
+    "document",
+    "voice",
+    "video",
+    "sticker",
+    "audio",
+    "video_note",
+    "location",
+    "contact",
+    "poll",
+    "animation",
+    "dice",
+    "venue",
 )
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 
@@ -170,8 +181,15 @@ def photo_sizes(file_size: int = 1024) -> list[dict[str, Any]]:
     sizes = []
     for width, height in ((90, 60), (1280, 853)):
         file_id, unique = new_file_id("photo")
-        sizes.append({"file_id": file_id, "file_unique_id": unique, "width": width,
-                      "height": height, "file_size": file_size})
+        sizes.append(
+            {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "width": width,
+                "height": height,
+                "file_size": file_size,
+            }
+        )
     return sizes
 
 
@@ -189,8 +207,15 @@ def media_object(kind: str, **overrides: Any) -> Any:
     elif kind in ("video", "animation"):
         base = {**ids, "width": 640, "height": 360, "duration": 5}
     elif kind == "sticker":
-        base = {**ids, "type": "regular", "width": 512, "height": 512, "is_animated": False,
-                "is_video": False, "emoji": "👍"}
+        base = {
+            **ids,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
     elif kind == "audio":
         base = {**ids, "duration": 180, "title": "Song", "performer": "Band"}
     elif kind == "video_note":
@@ -198,8 +223,7 @@ def media_object(kind: str, **overrides: Any) -> Any:
     elif kind == "location":
         base = {"latitude": 52.2297, "longitude": 21.0122}
     elif kind == "venue":
-        base = {"location": media_object("location"), "title": "Biblioteka",
-                "address": "ul. Koszykowa 26"}
+        base = {"location": media_object("location"), "title": "Biblioteka", "address": "ul. Koszykowa 26"}
     elif kind == "contact":
         base = {"phone_number": "+48123456789", "first_name": "Jan"}
     elif kind == "dice":
@@ -270,8 +294,7 @@ def message(
     if reply_to is not None:
         msg["reply_to_message"] = _strip_reply(reply_to)
     elif reply_to_message_id is not None:
-        msg["reply_to_message"] = {"message_id": reply_to_message_id, "chat": chat,
-                                   "date": msg["date"]}
+        msg["reply_to_message"] = {"message_id": reply_to_message_id, "chat": chat, "date": msg["date"]}
     if text is not None:
         if bot_username and text.startswith("/"):
             word, _, rest = text.partition(" ")
@@ -285,8 +308,7 @@ def message(
         msg[media] = media_object(media)
     if caption is not None:
         msg["caption"] = caption
-    _set_service_fields(msg, migrate_to_chat_id, migrate_from_chat_id, new_chat_members,
-                        left_chat_member)
+    _set_service_fields(msg, migrate_to_chat_id, migrate_from_chat_id, new_chat_members, left_chat_member)
     return {"message": msg}
 
 
@@ -416,8 +438,7 @@ def my_chat_member(
     date: int | None = None,
 ) -> dict[str, Any]:
     """An Update with `my_chat_member`: the bot's status in `chat` changed."""
-    return {"my_chat_member": _member_updated(chat, from_user, bot_user, old_status, new_status,
-                                              date)}
+    return {"my_chat_member": _member_updated(chat, from_user, bot_user, old_status, new_status, date)}
 
 
 def chat_member_updated(
