@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import uuid
@@ -72,22 +73,35 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
 
-    async def tick(self) -> TickResult:
-        """One run: everything due now is sent once, or recorded as missed."""
+    async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
+        """One run: everything due now is sent once, or recorded as missed.
+
+        Batches are claimed until nothing is due or the time budget is spent; each batch is
+        sent concurrently so that python-telegram-bot's rate limiter can pace a large fan-out.
+        """
         now = self.clock()
         result = TickResult()
+        started = utcnow()
         try:
             async with self.db.transaction() as session:
                 result.materialised = await scheduling.materialise(session, now=now, rules=self.rules)
-            async with self.db.transaction() as session:
-                claimed = await scheduling.claim(
-                    session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
-                )
         except SQLAlchemyError:
             log.exception("scheduler tick could not reach the database; next tick tries again")
             return result
-        for due in claimed:
-            await self._process(due, now, result)
+        while utcnow() - started < budget:
+            try:
+                async with self.db.transaction() as session:
+                    claimed = await scheduling.claim(
+                        session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
+                    )
+            except SQLAlchemyError:
+                log.exception("scheduler could not claim; next tick tries again")
+                break
+            if not claimed:
+                break
+            await asyncio.gather(*(self._process(due, now, result) for due in claimed))
+            if len(claimed) < self.batch:
+                break
         return result
 
     async def _process(self, due: Due, now: datetime, result: TickResult) -> None:

@@ -75,8 +75,10 @@ class Outcome:
     sources: dict[int | None, int]  # partner id (None: other channels) -> participants
 
 
-async def target_groups(session: AsyncSession, *, partnership_id: int) -> list[TargetGroup]:
-    """The partnership's target groups, creating the built-in ones on first use."""
+async def target_groups(
+    session: AsyncSession, *, partnership_id: int, create: bool = True
+) -> list[TargetGroup]:
+    """The partnership's target groups; the built-in ones are created on first use unless create=False."""
     existing = list(
         await session.exec(
             select(TargetGroup)
@@ -84,6 +86,8 @@ async def target_groups(session: AsyncSession, *, partnership_id: int) -> list[T
             .order_by(col(TargetGroup.id))
         )
     )
+    if not create:
+        return existing
     have = {g.key for g in existing}
     missing = [
         TargetGroup(partnership_id=partnership_id, key=k.value) for k in TargetGroupKey if k.value not in have
@@ -323,7 +327,9 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 async def report(session: AsyncSession, *, partnership_id: int, now: datetime, zone: ZoneInfo) -> PlanReport:
     """Progress per group (current period and total), upcoming sessions, partners' contributions."""
     today = now.astimezone(zone).date()
-    groups = await target_groups(session, partnership_id=partnership_id)
+    groups = await target_groups(
+        session, partnership_id=partnership_id, create=False
+    )  # a read writes nothing
     all_periods = await periods(session, partnership_id=partnership_id)
     current = period_on(all_periods, today)
     targets = list(
