@@ -731,3 +731,38 @@ FLOWS["schedule"] = Flow(
         ),
     ],
 )
+
+
+# --------------------------------------------------------------------------- tasks and meetings
+
+
+def _future_date(text: str, data: Data) -> str:
+    """A due date, today or later."""
+    value = _a_date(text, data)
+    if value < str(data.get("_today", "")):
+        raise FlowInputError(N_("That date has passed. Type a date from today on."))
+    return value
+
+
+FLOWS["task"] = Flow(
+    "task",
+    N_("Task for a partner"),
+    [
+        Step(
+            "partner",
+            N_("Which partner is it for?"),
+            options=lambda d: _partners(d, statuses={"joined", "active"}),
+        ),
+        Step("text", N_("What should they do? (e.g. “posters at the health centre”)"), parse=_required_text),
+        Step("due", N_("By when? (e.g. 28.11.2026 or 28 listopada)"), parse=_future_date),
+    ],
+)
+FLOWS["meeting"] = Flow(
+    "meeting",
+    N_("Partnership meeting"),
+    [
+        Step("when", N_("When? Date and time, e.g. 5.03.2026 17:30 or 5 marca 17:30."), parse=_a_moment),
+        Step("place", N_("Where? A place, or the link to the online meeting."), parse=_required_text),
+        Step("agenda", N_("What is on the agenda?"), parse=_required_text),
+    ],
+)

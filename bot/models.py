@@ -506,6 +506,10 @@ class DeliveryKind(StrEnum):
     CHECKIN = "checkin"  # open a check-in round in the group
     CHECKIN_REMINDER = "checkin_reminder"  # remind those who have not answered
     CHECKIN_CLOSE = "checkin_close"  # close the round, tell the coordinator
+    TASK_ASSIGNED = "task_assigned"  # tell the partner about a new task
+    TASK_REMINDER = "task_reminder"  # remind the partner the day before it is due
+    MEETING_INVITE = "meeting_invite"  # invitation with RSVP buttons and an .ics file
+    MEETING_REMINDER = "meeting_reminder"  # a week and a day before
 
 
 class Schedule(SQLModel, table=True):
@@ -609,3 +613,55 @@ class ReminderPause(SQLModel, table=True):
 
     user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
     until: date = Field(sa_column=Column(Date, nullable=False))
+
+
+class Task(SQLModel, table=True):
+    """Something the coordinator asked a partner to do by a date."""
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_on: date = Field(sa_column=Column(Date, nullable=False))
+    created_by_user_id: int = Field(sa_column=_telegram_id())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    done_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+
+
+class Meeting(SQLModel, table=True):
+    """A partnership meeting: when, where (or the online link), and the agenda."""
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    starts_at: datetime = Field(sa_column=_utc_column())
+    place: str = Field(sa_column=Column(Text, nullable=False))
+    agenda: str = Field(sa_column=Column(Text, nullable=False))
+    created_by_user_id: int = Field(sa_column=_telegram_id())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class MeetingReply(SQLModel, table=True):
+    """A person's RSVP to a meeting."""
+
+    __tablename__ = "meeting_reply"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_meeting_reply"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    user_id: int = Field(sa_column=_telegram_id())
+    name: str = Field(default="", max_length=200)
+    answer: str = Field(max_length=8)  # yes, no, maybe
+    answered_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())

@@ -62,6 +62,10 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(checkins.schedule_button, pattern=r"^sch:"),
         CallbackQueryHandler(checkins.answer_button, pattern=r"^ci:"),
         CommandHandler("pausereminders", checkins.pause_reminders_command),
+        CommandHandler("task", checkins.task_command),
+        CallbackQueryHandler(checkins.task_done_button, pattern=r"^task:"),
+        CommandHandler("meeting", checkins.meeting_command),
+        CallbackQueryHandler(checkins.rsvp_button, pattern=r"^rsvp:"),
         # For everyone: greeting, help, privacy notice, language, choosing a partnership.
         CommandHandler("start", general.start),
         CommandHandler("help", general.help_command),

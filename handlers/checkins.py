@@ -6,14 +6,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 
-from bot.access import Action
+from bot.access import Action, Role
 from bot.dates import DateFormatError, local_today, parse_date
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
 from bot.i18n import N_, format_local
-from bot.models import CheckinRound, DeliveryKind, Schedule
+from bot.models import CheckinRound, DeliveryKind, Schedule, Task
 from bot.notifier import Button
-from bot.services import checkins, scheduling
+from bot.services import checkins, duties, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS
 from bot.services.registry import RegistryError
 from bot.timing import SendingRules
@@ -214,3 +214,82 @@ async def pause_reminders_command(update: Update, context: Context) -> None:
             date=until.strftime("%d.%m.%Y")
         ),
     )
+
+
+task_command = _flow_command("task")
+meeting_command = _flow_command("meeting")
+
+
+async def task_done_button(update: Update, context: Context) -> None:
+    """✔ Done under a task: its partner's representative (or the coordinator) marks it done."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    try:
+        task_id = int(query.data.removeprefix("task:"))
+    except ValueError:
+        await query.answer()
+        return
+    scope = await scope_for(req, Action.ANSWER_CHECKIN)
+    if scope is None or req.person is None or scope.partnership.id is None:
+        await query.answer()
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            task = await session.get(Task, task_id)
+            if task is None or task.partnership_id != scope.partnership.id:
+                raise RegistryError("task_unknown")
+            people = {
+                uid for uid, _n in await registry.representatives_of(session, partner_id=task.partner_id)
+            }
+            if req.person.user_id not in people and scope.role is not Role.COORDINATOR:
+                await query.answer(
+                    req._("Only the partner's representatives or the coordinator can do this.")
+                )
+                return
+            await duties.mark_done(
+                session,
+                task_id=task_id,
+                partnership_id=scope.partnership.id,
+                by_user_id=req.person.user_id,
+                now=utcnow(),
+            )
+    except RegistryError:
+        await query.answer()
+        return
+    await query.answer(req._("Marked as done. Thank you!"))
+    if query.message is not None:
+        await req.services.notifier.edit(
+            req.chat_id, query.message.message_id, req._("✔ Done: {text}").format(text=esc(task.text))
+        )
+
+
+async def rsvp_button(update: Update, context: Context) -> None:
+    """An RSVP button under a meeting invitation."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    try:
+        _prefix, meeting_text, answer = query.data.split(":")
+        meeting_id = int(meeting_text)
+    except ValueError:
+        await query.answer()
+        return
+    scope = await scope_for(req, Action.ANSWER_CHECKIN)
+    if scope is None or req.person is None or scope.partnership.id is None:
+        await query.answer()
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            await duties.reply_to_meeting(
+                session,
+                meeting_id=meeting_id,
+                partnership_id=scope.partnership.id,
+                person=req.person,
+                answer=answer,
+                now=utcnow(),
+            )
+    except RegistryError:
+        await query.answer()
+        return
+    await query.answer(req._("Thank you, noted."))

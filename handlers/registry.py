@@ -41,6 +41,10 @@ ERRORS: dict[str, str] = {
     "already_coordinator": N_("That person is already the coordinator."),
     "flow_unknown": N_("Nothing was saved."),
     "round_unknown": N_("That check-in is not from this partnership."),
+    "due_past": N_("That date has passed. Nothing was saved."),
+    "meeting_past": N_("That time has passed. Nothing was saved."),
+    "task_unknown": N_("I don't know that task."),
+    "meeting_unknown": N_("I don't know that meeting."),
     "period_dates": N_("A period must end after it starts and last at most three years. Nothing was saved."),
     "period_overlap": N_("That overlaps the period “{existing}”. Nothing was saved."),
     "count": N_("Type a number from 0 to 100000. Nothing was saved."),
@@ -62,8 +66,10 @@ FLOW_ACTIONS = {
     "session": Action.MANAGE_PLAN,
     "trained": Action.MANAGE_PLAN,
     "schedule": Action.MANAGE_SCHEDULES,
+    "task": Action.MANAGE_SCHEDULES,
+    "meeting": Action.MANAGE_SCHEDULES,
 }
-PLAN_FLOWS = {"target", "session", "trained", "period"}
+PLAN_FLOWS = {"target", "session", "trained", "period", "task", "meeting", "schedule"}
 PER_ROW = 2
 
 
@@ -361,6 +367,8 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
                 ]
             ],
         )
+    if (applied.task_id or applied.meeting_id) and req.services.dispatcher is not None:
+        await req.services.dispatcher.tick()  # the announcement goes out now, not at the next tick
     if applied.new_coordinator is not None:
         await _send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name

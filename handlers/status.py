@@ -10,6 +10,7 @@ from bot.access import Action
 from bot.db import utcnow
 from bot.i18n import format_local
 from bot.models import Partnership
+from bot.services import duties
 from bot.services.status import CommunicationStatus, communication_status
 from handlers.common import Context, Request, begin, esc, reply, scope_for
 
@@ -86,4 +87,18 @@ async def status(update: Update, context: Context) -> None:
     from handlers.plan import plan_lines, plan_report
 
     lines = plan_lines(req, await plan_report(req, partnership), partnership)
+    async with req.services.db.transaction() as session:
+        late = await duties.overdue(
+            session,
+            partnership_id=partnership.id,
+            today=utcnow().astimezone(ZoneInfo(partnership.timezone)).date(),
+        )
+    if late:
+        lines += ["", req._("<b>Overdue tasks</b>")]
+        lines += [
+            "• {partner}: {text} ({due})".format(
+                partner=esc(p.name), text=esc(t.text), due=t.due_on.strftime("%d.%m.%Y")
+            )
+            for t, p in late
+        ]
     await reply(req, status_text(req, partnership, report) + "\n\n" + "\n".join(lines))

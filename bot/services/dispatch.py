@@ -17,10 +17,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import NetworkError, TimedOut
 
 from bot.db import Database, utcnow
-from bot.i18n import N_, resolve_locale, translations
-from bot.models import CheckinRound, Delivery, DeliveryKind, DeliveryStatus, Partnership, Person, Schedule
+from bot.i18n import N_, format_local, resolve_locale, translations
+from bot.ics import meeting_ics
+from bot.models import (
+    CheckinRound,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Meeting,
+    Partner,
+    Partnership,
+    Person,
+    Schedule,
+    Task,
+)
 from bot.notifier import Button, ChatUnreachable, Notifier
-from bot.services import checkins, partnerships, scheduling
+from bot.services import checkins, duties, partnerships, registry, scheduling
 from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
 
@@ -187,6 +199,10 @@ class Dispatcher:
             await self._remind(due, now)
         elif due.kind == DeliveryKind.CHECKIN_CLOSE:
             await self._close(due, now)
+        elif due.kind in (DeliveryKind.TASK_ASSIGNED, DeliveryKind.TASK_REMINDER):
+            await self._task(due, now)
+        elif due.kind in (DeliveryKind.MEETING_INVITE, DeliveryKind.MEETING_REMINDER):
+            await self._meeting(due, now)
         else:
             log.error("unknown delivery kind %s", due.kind)
 
@@ -291,6 +307,95 @@ class Dispatcher:
             await self.notifier.send(partnership.coordinator_user_id, "\n".join(lines))
         except ChatUnreachable:
             await self.notifier.send(partnership.chat_id, "\n".join(lines))
+
+    async def _task(self, due: Due, now: datetime) -> None:
+        """Announce a task to its partner, or remind them the day before (unless it is done)."""
+        async with self.db.transaction() as session:
+            task = await session.get(Task, due.ref_id or 0)
+            partnership = await session.get(Partnership, due.partnership_id)
+            if (
+                task is None
+                or partnership is None
+                or (task.done_at is not None and due.kind != "task_assigned")
+            ):
+                return
+            partner = await session.get(Partner, task.partner_id)
+            people = await registry.representatives_of(session, partner_id=task.partner_id)
+            locale = await self._locale(session, partnership)
+        tr = translations(locale)
+        mentions = ", ".join(f'<a href="tg://user?id={uid}">{html.escape(name)}</a>' for uid, name in people)
+        template = (
+            tr.gettext("New task for “{partner}”{people}: {text}. Due: {due}.")
+            if due.kind == DeliveryKind.TASK_ASSIGNED
+            else tr.gettext("Reminder for “{partner}”{people}: {text} is due {due}.")
+        )
+        text = template.format(
+            partner=html.escape(partner.name if partner else "?"),
+            people=f" ({mentions})" if mentions else "",
+            text=html.escape(task.text),
+            due=task.due_on.strftime("%d.%m.%Y"),
+        )
+        await self.notifier.send(
+            partnership.chat_id, text, buttons=[[Button(tr.gettext("✔ Done"), f"task:{task.id}")]]
+        )
+        if due.kind == DeliveryKind.TASK_REMINDER:
+            for uid, _name in people:
+                try:
+                    await self.notifier.send(uid, text)
+                except ChatUnreachable:
+                    continue
+
+    async def _meeting(self, due: Due, now: datetime) -> None:
+        """The invitation (with RSVP buttons and an .ics file) or a reminder with the replies so far."""
+        async with self.db.transaction() as session:
+            meeting = await session.get(Meeting, due.ref_id or 0)
+            partnership = await session.get(Partnership, due.partnership_id)
+            if meeting is None or partnership is None:
+                return
+            answers = await duties.replies(session, meeting_id=meeting.id or 0)
+            locale = await self._locale(session, partnership)
+        tr = translations(locale)
+        when = format_local(meeting.starts_at, locale=locale, zone=ZoneInfo(partnership.timezone), fmt="full")
+        head = (
+            tr.gettext("<b>Partnership meeting</b>")
+            if due.kind == DeliveryKind.MEETING_INVITE
+            else tr.gettext("<b>Reminder: partnership meeting</b>")
+        )
+        lines = [
+            head,
+            tr.gettext("When: {when}").format(when=when),
+            tr.gettext("Where: {place}").format(place=html.escape(meeting.place)),
+            tr.gettext("Agenda: {agenda}").format(agenda=html.escape(meeting.agenda)),
+        ]
+        if due.kind == DeliveryKind.MEETING_REMINDER:
+            lines.append(
+                tr.gettext("Coming: {yes}; not coming: {no}; maybe: {maybe}").format(
+                    yes=len(answers["yes"]), no=len(answers["no"]), maybe=len(answers["maybe"])
+                )
+            )
+        buttons = [
+            [
+                Button(tr.gettext("✅ I'll come"), f"rsvp:{meeting.id}:yes"),
+                Button(tr.gettext("❌ Can't come"), f"rsvp:{meeting.id}:no"),
+                Button(tr.gettext("🤔 Maybe"), f"rsvp:{meeting.id}:maybe"),
+            ]
+        ]
+        await self.notifier.send(partnership.chat_id, "\n".join(lines), buttons=buttons)
+        if due.kind == DeliveryKind.MEETING_INVITE:
+            calendar = meeting_ics(
+                uid=f"meeting-{meeting.id}@partnerbot",
+                starts_at=meeting.starts_at,
+                title=partnership.name,
+                place=meeting.place,
+                agenda=meeting.agenda,
+                stamp=now,
+            )
+            await self.notifier.send_file(
+                partnership.chat_id,
+                calendar,
+                filename="meeting.ics",
+                caption=tr.gettext("Add it to your calendar."),
+            )
 
 
 async def bot_removed(db: Database, chat_id: int) -> None:

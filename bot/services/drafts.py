@@ -31,7 +31,7 @@ from bot.models import (
     TargetGroup,
     TrainingSession,
 )
-from bot.services import plan, registry, scheduling
+from bot.services import duties, plan, registry, scheduling
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 
@@ -46,6 +46,8 @@ class Applied:
     join_request_id: int | None = None
     new_coordinator: PersonInfo | None = None
     first_run_at: datetime | None = None
+    task_id: int | None = None
+    meeting_id: int | None = None
 
 
 async def get(session: AsyncSession, *, user_id: int, chat_id: int) -> tuple[Draft, Data] | None:
@@ -182,6 +184,8 @@ async def apply(
     by = person.user_id
     if flow in ("period", "target", "session", "trained"):
         return await _apply_plan(session, flow=flow, data=data, partnership=partnership, by=by)
+    if flow in ("task", "meeting"):
+        return await _apply_duty(session, flow=flow, data=data, partnership=partnership, by=by)
     if flow == "schedule":
         hour, minute = (int(x) for x in str(data.get("time", "09:00")).split(":"))
         spec = RecurrenceSpec(
@@ -301,6 +305,46 @@ async def apply(
             new_coordinator=to,
         )
     raise registry.RegistryError("flow_unknown")
+
+
+async def _apply_duty(
+    session: AsyncSession, *, flow: str, data: Data, partnership: Partnership, by: int
+) -> Applied:
+    """Save a task or a meeting; their announcements and reminders are queued as deliveries."""
+    now = utcnow()
+    if flow == "task":
+        partner = await _partner(session, partnership, data.get("partner"))
+        if partner is None:
+            raise registry.RegistryError("partner_unknown")
+        task = await duties.add_task(
+            session,
+            partnership=partnership,
+            partner=partner,
+            text=data["text"],
+            due_on=date.fromisoformat(data["due"]),
+            by_user_id=by,
+            now=now,
+            rules=SendingRules(),
+        )
+        return Applied(
+            N_("Task saved for “{name}”; I will tell them and remind them before it is due."),
+            {"name": partner.name},
+            task_id=task.id,
+        )
+    meeting = await duties.add_meeting(
+        session,
+        partnership=partnership,
+        starts_at=datetime.fromisoformat(data["when"]),
+        place=data["place"],
+        agenda=data["agenda"],
+        by_user_id=by,
+        now=now,
+        rules=SendingRules(),
+    )
+    return Applied(
+        N_("Meeting saved; the invitation goes to the group now, reminders a week and a day before."),
+        meeting_id=meeting.id,
+    )
 
 
 async def _apply_plan(

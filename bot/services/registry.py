@@ -695,3 +695,13 @@ async def brief(session: AsyncSession, *, partnership: Partnership, now: datetim
     return Brief(
         partnership, partners, quiet, without_people, list(pending), int(invitations.one()), list(recent)
     )
+
+
+async def representatives_of(session: AsyncSession, *, partner_id: int) -> list[tuple[int, str]]:
+    """(user id, name) of a partner's representatives."""
+    rows = await session.exec(
+        select(Representative.user_id, Representative.name)
+        .where(Representative.partner_id == partner_id)
+        .order_by(col(Representative.id))
+    )
+    return [(uid, name) for uid, name in rows]
