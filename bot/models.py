@@ -510,6 +510,8 @@ class DeliveryKind(StrEnum):
     TASK_REMINDER = "task_reminder"  # remind the partner the day before it is due
     MEETING_INVITE = "meeting_invite"  # invitation with RSVP buttons and an .ics file
     MEETING_REMINDER = "meeting_reminder"  # a week and a day before
+    NUDGE_CHECK = "nudge_check"  # daily: is any target group behind? (re-queues itself)
+    NUDGE = "nudge"  # ask the partners who reach a lagging group to push promotion
 
 
 class Schedule(SQLModel, table=True):

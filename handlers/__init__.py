@@ -65,6 +65,8 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("task", checkins.task_command),
         CallbackQueryHandler(checkins.task_done_button, pattern=r"^task:"),
         CommandHandler("meeting", checkins.meeting_command),
+        CommandHandler("nudge", checkins.nudge_command),
+        CallbackQueryHandler(checkins.nudge_send_button, pattern=r"^nudge:"),
         CallbackQueryHandler(checkins.rsvp_button, pattern=r"^rsvp:"),
         # For everyone: greeting, help, privacy notice, language, choosing a partnership.
         CommandHandler("start", general.start),

@@ -9,12 +9,12 @@ from telegram import Message, Update
 from bot.access import Action, Role
 from bot.dates import DateFormatError, local_today, parse_date
 from bot.db import utcnow
-from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
-from bot.i18n import N_, format_local
+from bot.flows import RECURRENCE_LABELS, TARGET_GROUP_LABELS, WEEKDAY_LABELS
+from bot.i18n import N_, format_local, translations
 from bot.models import CheckinRound, DeliveryKind, Schedule, Task
 from bot.notifier import Button
-from bot.services import checkins, duties, registry, scheduling
-from bot.services.dispatch import ANSWER_WORDS
+from bot.services import checkins, duties, nudges, plan, registry, scheduling
+from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
 from bot.timing import SendingRules
 from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
@@ -293,3 +293,64 @@ async def rsvp_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     await query.answer(req._("Thank you, noted."))
+
+
+async def nudge_command(update: Update, context: Context) -> None:
+    """/nudge: preview the recruitment nudges that are due, with a button to send them now."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
+    if scope is None or scope.partnership.id is None:
+        return
+    now = utcnow()
+    async with req.services.db.transaction() as session:
+        report = await plan.report(
+            session, partnership_id=scope.partnership.id, now=now, zone=ZoneInfo(scope.partnership.timezone)
+        )
+        behind = nudges.lagging(report.groups)
+        previews = []
+        for g in behind:
+            labels = [
+                translations(code).gettext(TARGET_GROUP_LABELS.get(g.group.key, "")) for code in ("pl", "en")
+            ]
+            nudge = await nudges.compose(
+                session, partnership=scope.partnership, group_progress=g, now=now, labels=labels
+            )
+            people = {
+                p.id: await registry.representatives_of(session, partner_id=p.id or 0)
+                for p, _r in nudge.partners
+            }
+            previews.append(nudge_text(req.tr, nudge, scope.partnership, people, req.locale))
+    if not previews:
+        await reply(
+            req, req._("No target group is behind its pro-rata target; there is nothing to nudge about.")
+        )
+        return
+    await reply(
+        req,
+        req._("<b>Preview</b> (nothing has been sent yet):") + "\n\n" + "\n\n".join(previews),
+        buttons=[[Button(req._("📣 Send now"), "nudge:send")]],
+    )
+
+
+async def nudge_send_button(update: Update, context: Context) -> None:
+    """Send the previewed nudges (at most one per group per interval)."""
+    query = update.callback_query
+    assert query is not None
+    req = await begin(update, context)
+    await query.answer()
+    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
+    if scope is None:
+        return
+    async with req.services.db.transaction() as session:
+        queued = await nudges.due_nudges(session, partnership=scope.partnership, now=utcnow(), manual=True)
+    if not queued:
+        await reply(
+            req,
+            req._("These groups were already nudged in the last {days} days; nothing was sent again.").format(
+                days=nudges.INTERVAL_DAYS
+            ),
+        )
+        return
+    if req.services.dispatcher is not None:
+        await req.services.dispatcher.tick()
+    await reply(req, req.ngettext("Sent {n} nudge.", "Sent {n} nudges.", len(queued)).format(n=len(queued)))

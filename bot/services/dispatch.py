@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.support import NullTranslations
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import NetworkError, TimedOut
 
+from bot import flows
 from bot.db import Database, utcnow
 from bot.i18n import N_, format_local, resolve_locale, translations
 from bot.ics import meeting_ics
@@ -29,10 +31,11 @@ from bot.models import (
     Partnership,
     Person,
     Schedule,
+    TargetGroup,
     Task,
 )
 from bot.notifier import Button, ChatUnreachable, Notifier
-from bot.services import checkins, duties, partnerships, registry, scheduling
+from bot.services import checkins, duties, nudges, partnerships, plan, registry, scheduling
 from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
 
@@ -111,9 +114,8 @@ class Dispatcher:
                 break
             if not claimed:
                 break
+            # Sending may make more due now (a check that queues a nudge): loop until none is left.
             await asyncio.gather(*(self._process(due, now, result) for due in claimed))
-            if len(claimed) < self.batch:
-                break
         return result
 
     async def _process(self, due: Due, now: datetime, result: TickResult) -> None:
@@ -203,6 +205,10 @@ class Dispatcher:
             await self._task(due, now)
         elif due.kind in (DeliveryKind.MEETING_INVITE, DeliveryKind.MEETING_REMINDER):
             await self._meeting(due, now)
+        elif due.kind == DeliveryKind.NUDGE_CHECK:
+            await self._nudge_check(due, now)
+        elif due.kind == DeliveryKind.NUDGE:
+            await self._nudge(due, now)
         else:
             log.error("unknown delivery kind %s", due.kind)
 
@@ -396,6 +402,103 @@ class Dispatcher:
                 filename="meeting.ics",
                 caption=tr.gettext("Add it to your calendar."),
             )
+
+    async def _nudge_check(self, due: Due, now: datetime) -> None:
+        """Daily: queue nudges for lagging groups, then the next day's check while a plan runs."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or not partnership.is_active or partnership.id is None:
+                return
+            await nudges.due_nudges(session, partnership=partnership, now=now)
+            periods = await plan.periods(session, partnership_id=partnership.id)
+            today = now.astimezone(ZoneInfo(partnership.timezone)).date()
+            if any(p.ends_on >= today for p in periods):
+                await nudges.queue_next_check(session, partnership=partnership, after=now, rules=self.rules)
+
+    async def _nudge(self, due: Due, now: datetime) -> None:
+        """Ask the partners who reach a lagging group to push promotion (with fresh numbers)."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or partnership.id is None:
+                return
+            locale = await self._locale(session, partnership)
+            tr = translations(locale)
+            report = await plan.report(
+                session, partnership_id=partnership.id, now=now, zone=ZoneInfo(partnership.timezone)
+            )
+            wanted = int(due.payload.get("group_id", 0))
+            found = next((g for g in nudges.lagging(report.groups) if g.group.id == wanted), None)
+            if found is None:
+                return  # caught up meanwhile: nothing to ask for
+            labels = [
+                translations(code).gettext(flows.TARGET_GROUP_LABELS.get(found.group.key, ""))
+                for code in ("pl", "en")
+            ]
+            nudge = await nudges.compose(
+                session, partnership=partnership, group_progress=found, now=now, labels=labels
+            )
+            people = {
+                p.id: await registry.representatives_of(session, partner_id=p.id or 0)
+                for p, _r in nudge.partners
+            }
+        text = nudge_text(tr, nudge, partnership, people, locale)
+        await self.notifier.send(partnership.chat_id, text)
+        for reps in people.values():
+            for uid, _name in reps:
+                try:
+                    await self.notifier.send(uid, text)
+                except ChatUnreachable:
+                    continue
+
+
+def group_name(tr: NullTranslations, group: TargetGroup) -> str:
+    """A target group's name in a catalog's language."""
+    label = flows.TARGET_GROUP_LABELS.get(group.key)
+    return tr.gettext(label) if label else group.name
+
+
+def nudge_text(
+    tr: NullTranslations,
+    nudge: nudges.Nudge,
+    partnership: Partnership,
+    people: dict[int | None, list[tuple[int, str]]],
+    locale: str,
+) -> str:
+    """The words of a recruitment nudge."""
+    p = nudge.progress.period
+    assert p is not None
+    lines = [
+        tr.gettext("📣 <b>Recruitment: {group}</b> is behind the plan.").format(
+            group=html.escape(group_name(tr, nudge.group))
+        ),
+        tr.gettext(
+            "Trained {trained} of {expected} expected by now (target {target}); {short} short."
+        ).format(trained=p.trained, expected=round(p.expected_now), target=p.target, short=p.shortfall),
+    ]
+    zone = ZoneInfo(partnership.timezone)
+    if nudge.sessions:
+        lines.append(tr.gettext("Sessions with free seats:"))
+        lines += [
+            "• {when}: {topic} ({free})".format(
+                when=format_local(s.starts_at, locale=locale, zone=zone),
+                topic=html.escape(s.topic),
+                free=tr.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
+            )
+            for s, free in nudge.sessions
+        ]
+    lines.append(tr.gettext("Please spread the word through your channels:"))
+    for partner, channels in nudge.partners:
+        mentions = ", ".join(
+            f'<a href="tg://user?id={uid}">{html.escape(name)}</a>'
+            for uid, name in people.get(partner.id, [])
+        )
+        names = ", ".join(html.escape(r.description) for r in channels) or tr.gettext("word of mouth")
+        lines.append(
+            "• {partner}{people}: {channels}".format(
+                partner=html.escape(partner.name), people=f" ({mentions})" if mentions else "", channels=names
+            )
+        )
+    return "\n".join(lines)
 
 
 async def bot_removed(db: Database, chat_id: int) -> None:

@@ -31,7 +31,7 @@ from bot.models import (
     TargetGroup,
     TrainingSession,
 )
-from bot.services import duties, plan, registry, scheduling
+from bot.services import duties, nudges, plan, registry, scheduling
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 
@@ -377,6 +377,8 @@ async def _apply_plan(
             by_user_id=by,
             reason=data.get("reason", ""),
         )
+        # With targets set, a daily check starts watching for lagging groups (it re-queues itself).
+        await nudges.queue_next_check(session, partnership=partnership, after=utcnow(), rules=SendingRules())
         return Applied(
             N_("Saved the target for “{period}”: {count}."), {"period": period.name, "count": data["count"]}
         )

@@ -1,0 +1,159 @@
+"""Recruitment nudges: when a target group lags its pro-rata target, the partners who reach
+that group are asked to push promotion, at most once per group per interval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import (
+    PROMOTION_CHANNELS,
+    DeliveryKind,
+    Partner,
+    Partnership,
+    PartnerStatus,
+    Resource,
+    TargetGroup,
+    TrainingSession,
+)
+from bot.progress import Pace
+from bot.services import plan
+from bot.services.plan import GroupProgress
+from bot.services.scheduling import delivery_row, enqueue
+from bot.text import fold
+from bot.timing import SendingRules
+
+THRESHOLD = 0.15  # behind by more than 15% of what should have been trained by now
+INTERVAL_DAYS = 7
+CHECK_AT = time(10, 0)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """What one nudge says: the group, how far behind, where there are seats, who can help."""
+
+    group: TargetGroup
+    progress: GroupProgress
+    sessions: list[tuple[TrainingSession, int]]
+    partners: list[tuple[Partner, list[Resource]]]
+
+
+def lagging(groups: list[GroupProgress], *, threshold: float = THRESHOLD) -> list[GroupProgress]:
+    """Groups behind their pro-rata target by more than the threshold."""
+    out = []
+    for g in groups:
+        p = g.period
+        if p is None or p.pace is not Pace.BEHIND or p.expected_now <= 0:
+            continue
+        if p.expected_now - p.trained > threshold * p.expected_now:
+            out.append(g)
+    return out
+
+
+def bucket(day: date, interval_days: int = INTERVAL_DAYS) -> int:
+    """Which interval a day falls in (at most one nudge per group per interval)."""
+    return day.toordinal() // interval_days
+
+
+def reaches(partner: Partner, group: TargetGroup, labels: list[str]) -> bool:
+    """Whether a partner said it reaches a target group (by its key or any of its names)."""
+    said = fold(partner.target_groups)
+    if not said:
+        return False
+    names = [group.key, group.name, *labels]
+    return any(fold(n) and fold(n) in said for n in names)
+
+
+async def compose(
+    session: AsyncSession,
+    *,
+    partnership: Partnership,
+    group_progress: GroupProgress,
+    now: datetime,
+    labels: list[str],
+) -> Nudge:
+    """Collect what a nudge for one group tells the partners."""
+    assert partnership.id is not None
+    group = group_progress.group
+    partners = list(
+        await session.exec(
+            select(Partner)
+            .where(
+                Partner.partnership_id == partnership.id,
+                col(Partner.status).in_([PartnerStatus.JOINED.value, PartnerStatus.ACTIVE.value]),
+            )
+            .order_by(col(Partner.name_key))
+        )
+    )
+    chosen = [p for p in partners if reaches(p, group, labels)] or partners
+    channels = list(
+        await session.exec(
+            select(Resource).where(
+                col(Resource.partner_id).in_([p.id for p in chosen]),
+                col(Resource.kind).in_([k.value for k in PROMOTION_CHANNELS]),
+            )
+        )
+    )
+    by_partner = [(p, [r for r in channels if r.partner_id == p.id]) for p in chosen]
+    upcoming = list(
+        await session.exec(
+            select(TrainingSession)
+            .where(
+                TrainingSession.partnership_id == partnership.id,
+                TrainingSession.target_group_id == group.id,
+                col(TrainingSession.starts_at) >= now,
+            )
+            .order_by(col(TrainingSession.starts_at))
+            .limit(3)
+        )
+    )
+    seats = [(s, max(0, s.seats - (s.registered or 0))) for s in upcoming]
+    return Nudge(group, group_progress, [(s, n) for s, n in seats if n > 0], by_partner)
+
+
+async def due_nudges(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, manual: bool = False
+) -> list[int]:
+    """Queue a nudge for each lagging group not nudged in this interval; returns the groups queued."""
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
+    report = await plan.report(session, partnership_id=partnership.id, now=now, zone=zone)
+    today = now.astimezone(zone).date()
+    queued = []
+    for g in lagging(report.groups):
+        assert g.group.id is not None
+        row = delivery_row(
+            partnership_id=partnership.id,
+            kind=DeliveryKind.NUDGE,
+            due_at=now,
+            key=f"n:{partnership.id}:{g.group.id}:{bucket(today)}",
+            payload={"group_id": g.group.id, "manual": manual},
+        )
+        if await enqueue(session, [row]):
+            queued.append(g.group.id)
+    return queued
+
+
+async def queue_next_check(
+    session: AsyncSession, *, partnership: Partnership, after: datetime, rules: SendingRules
+) -> None:
+    """Check again the next working day at 10:00 (one check per day per partnership)."""
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
+    day = after.astimezone(zone).date() + timedelta(days=1)
+    at = rules.next_allowed(datetime.combine(day, CHECK_AT, tzinfo=zone), zone)
+    await enqueue(
+        session,
+        [
+            delivery_row(
+                partnership_id=partnership.id,
+                kind=DeliveryKind.NUDGE_CHECK,
+                due_at=at,
+                key=f"nc:{partnership.id}:{at.astimezone(zone).date().isoformat()}",
+            )
+        ],
+    )

@@ -1,0 +1,135 @@
+"""Recruitment nudges: thresholds and intervals (pure), and end to end through the fake server."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.db import Database
+from bot.models import Delivery, PartnerKind, PartnerStatus, ResourceKind, TargetGroup
+from bot.progress import progress
+from bot.services import nudges, plan, registry
+from bot.services.people import PersonInfo
+from bot.services.plan import GroupProgress
+from tests.e2e_fixtures import GROUP_ID, register_group
+from tests.fakebot import updates as tg
+from tests.harness import BotUnderTest
+from tests.test_e2e_checkins import REPS, Clock
+from tests.test_e2e_registry import COORD, _partnership, buttons, last_text, press
+
+GROUP = TargetGroup(id=1, partnership_id=1, key="seniors")
+
+
+def _row(trained: int, target: int, today: date) -> GroupProgress:
+    p = progress(trained=trained, target=target, start=date(2026, 1, 1), end=date(2026, 12, 31), today=today)
+    return GroupProgress(GROUP, p, trained, target)
+
+
+def test_lagging_needs_more_than_the_threshold() -> None:
+    mid = date(2026, 7, 2)  # half-way: 50 of 100 expected
+    assert nudges.lagging([_row(43, 100, mid)]) == []  # behind, but by 7 of 50 expected: under 15%
+    assert [g.total_trained for g in nudges.lagging([_row(40, 100, mid)])] == [40]  # 10 of 50: over 15%
+    assert nudges.lagging([_row(50, 100, mid)]) == []
+    assert nudges.lagging([_row(0, 100, date(2025, 12, 1))]) == []  # not started
+    assert nudges.lagging([_row(0, 0, mid)]) == []  # no target
+
+
+def test_one_nudge_per_interval() -> None:
+    monday = date(2026, 11, 23)
+    assert nudges.bucket(monday) == nudges.bucket(monday + timedelta(days=3)) or (
+        nudges.bucket(monday) + 1 == nudges.bucket(monday + timedelta(days=3))
+    )
+    assert nudges.bucket(monday) != nudges.bucket(monday + timedelta(days=7))
+
+
+async def _lagging_plan(database: Database) -> None:
+    partnership = await _partnership(database)
+    assert partnership.id is not None
+    async with database.transaction() as session:
+        library = await registry.add_partner(
+            session,
+            partnership=partnership,
+            name="Biblioteka",
+            kind=PartnerKind.LIBRARY,
+            status=PartnerStatus.ACTIVE,
+            by_user_id=1,
+        )
+        await registry.update_details(session, partner=library, target_groups="seniorzy, rodzice")
+        await registry.add_resource(
+            session, partner=library, kind=ResourceKind.FACEBOOK, description="Facebook biblioteki"
+        )
+        await registry.add_representative(session, partner=library, person=PersonInfo(REPS[0]["id"], "Ola"))
+        school = await registry.add_partner(
+            session,
+            partnership=partnership,
+            name="Szkoła",
+            kind=PartnerKind.SCHOOL,
+            status=PartnerStatus.ACTIVE,
+            by_user_id=1,
+        )
+        await registry.update_details(session, partner=school, target_groups="młodzież")
+        groups = {g.key: g for g in await plan.target_groups(session, partnership_id=partnership.id)}
+        today = datetime.now(UTC).date()
+        period = await plan.add_period(
+            session,
+            partnership_id=partnership.id,
+            name="Rok",
+            starts_on=today - timedelta(days=200),
+            ends_on=today + timedelta(days=165),
+        )
+        await plan.set_target(session, period=period, group=groups["seniors"], count=365, by_user_id=1)
+
+
+async def test_nudge_preview_send_and_interval(running_bot: BotUnderTest, database: Database) -> None:
+    await register_group(running_bot, coordinator=COORD)
+    await _lagging_plan(database)
+    private = tg.private_chat(COORD)
+    await running_bot.deliver(tg.message(private, COORD, "/nudge"))
+    preview = last_text(running_bot, COORD["id"])
+    assert "Preview" in preview and "Recruitment: seniors" in preview and "Biblioteka" in preview
+    assert "Szkoła" not in preview  # it does not reach seniors
+    assert running_bot.fake.sent_texts(GROUP_ID)[-1].startswith("Registered")  # nothing sent yet
+    await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["📣 Send now"])
+    nudge = running_bot.fake.sent_texts(GROUP_ID)[-1]
+    assert "Recruitment: seniors" in nudge and "Facebook biblioteki" in nudge
+    assert (
+        f"tg://user?id={REPS[0]['id']}" in nudge
+        and "Trained 0 of 200 expected by now (target 365); 200 short." in nudge
+    )
+    assert last_text(running_bot, COORD["id"]) == "Sent 1 nudge."
+    await running_bot.deliver(tg.message(private, COORD, "/nudge"))
+    await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["📣 Send now"])
+    assert "already nudged in the last 7 days" in last_text(running_bot, COORD["id"])
+
+
+async def test_daily_check_nudges_once_and_requeues(running_bot: BotUnderTest, database: Database) -> None:
+    await register_group(running_bot, coordinator=COORD)
+    await _lagging_plan(database)
+    partnership = await _partnership(database)
+    from bot.timing import SendingRules
+
+    async with database.transaction() as session:
+        await nudges.queue_next_check(
+            session, partnership=partnership, after=datetime.now(UTC), rules=SendingRules()
+        )
+        check = (await session.exec(select(Delivery).where(Delivery.kind == "nudge_check"))).one()
+    clock = Clock(check.due_at)
+    running_bot.dispatcher.clock = clock
+    await running_bot.dispatcher.tick()
+    assert "Recruitment: seniors" in running_bot.fake.sent_texts(GROUP_ID)[-1]
+    async with database.transaction() as session:
+        kinds = [d.kind for d in await session.exec(select(Delivery).order_by(Delivery.id))]  # type: ignore[arg-type]
+    assert kinds.count("nudge") == 1 and kinds.count("nudge_check") == 2
+    running_bot.fake.clear_calls()
+    async with database.transaction() as session:
+        following = list(
+            await session.exec(
+                select(Delivery).where(Delivery.kind == "nudge_check", Delivery.status == "pending")
+            )
+        )
+    clock.now = following[0].due_at
+    await running_bot.dispatcher.tick()  # the next day, same week: no second nudge
+    assert running_bot.fake.calls("sendMessage") == [] or all(
+        "Recruitment" not in c.params["text"] for c in running_bot.fake.calls("sendMessage")
+    )
