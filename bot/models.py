@@ -512,6 +512,9 @@ class DeliveryKind(StrEnum):
     MEETING_REMINDER = "meeting_reminder"  # a week and a day before
     NUDGE_CHECK = "nudge_check"  # daily: is any target group behind? (re-queues itself)
     NUDGE = "nudge"  # ask the partners who reach a lagging group to push promotion
+    DIGEST = "digest"  # weekly, to the coordinator: what happened, who is quiet, what is due
+    WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
+    ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
 
 
 class Schedule(SQLModel, table=True):

@@ -9,9 +9,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from bot.access import Action, Role, Verdict, decide
+from bot.db import utcnow
 from bot.membership import MembershipChange, membership_change, reads_all_messages
-from bot.services import partnerships, people
+from bot.services import partnerships, people, watch
 from bot.services.partnerships import InvalidName
+from bot.timing import SendingRules
 from handlers.common import Context, Request, begin, command_args, esc, refusal, reply
 from handlers.general import privacy_text
 
@@ -166,6 +168,10 @@ async def setup(update: Update, context: Context) -> None:
             timezone=req.services.settings.timezone,
             can_read_messages=can_read,
         )
+        if result.created:
+            await watch.start_routines(
+                session, partnership=result.partnership, now=utcnow(), rules=SendingRules()
+            )
     p = result.partnership
     if not result.created:
         await reply(

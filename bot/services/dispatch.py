@@ -35,7 +35,7 @@ from bot.models import (
     Task,
 )
 from bot.notifier import Button, ChatUnreachable, Notifier
-from bot.services import checkins, duties, nudges, partnerships, plan, registry, scheduling
+from bot.services import checkins, duties, nudges, partnerships, plan, registry, scheduling, watch
 from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
 
@@ -122,6 +122,7 @@ class Dispatcher:
         """Send one claimed delivery and record how it went."""
         if due.kind != DeliveryKind.CHECKIN_CLOSE and fate(due.due_at, now, self.grace) is Fate.MISSED:
             await self._finish(due, DeliveryStatus.MISSED, now, "missed during downtime")
+            await self._keep_routine_going(due, now)
             result.missed += 1
             return
         try:
@@ -143,6 +144,21 @@ class Dispatcher:
         await self._finish(due, DeliveryStatus.SENT, now)
         result.sent += 1
         result.kinds.append(due.kind)
+
+    async def _keep_routine_going(self, due: Due, now: datetime) -> None:
+        """A missed digest, watch or nudge check still queues its next run, or the routine would stop."""
+        if due.kind not in (DeliveryKind.DIGEST, DeliveryKind.WATCH, DeliveryKind.NUDGE_CHECK):
+            return
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or not partnership.is_active:
+                return
+            if due.kind == DeliveryKind.DIGEST:
+                await watch.queue_digest(session, partnership=partnership, after=now, rules=self.rules)
+            elif due.kind == DeliveryKind.WATCH:
+                await watch.queue_watch(session, partnership=partnership, after=now, rules=self.rules)
+            else:
+                await nudges.queue_next_check(session, partnership=partnership, after=now, rules=self.rules)
 
     async def _finish(
         self,
@@ -209,6 +225,12 @@ class Dispatcher:
             await self._nudge_check(due, now)
         elif due.kind == DeliveryKind.NUDGE:
             await self._nudge(due, now)
+        elif due.kind == DeliveryKind.DIGEST:
+            await self._digest(due, now)
+        elif due.kind == DeliveryKind.WATCH:
+            await self._watch(due, now)
+        elif due.kind == DeliveryKind.ALERT:
+            await self._alert(due, now)
         else:
             log.error("unknown delivery kind %s", due.kind)
 
@@ -449,6 +471,86 @@ class Dispatcher:
                     await self.notifier.send(uid, text)
                 except ChatUnreachable:
                     continue
+
+    async def _digest(self, due: Due, now: datetime) -> None:
+        """The weekly digest to the coordinator, privately; then next week's."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or not partnership.is_active:
+                return
+            summary = await watch.digest(session, partnership=partnership, now=now)
+            locale = await self._locale(session, partnership)
+            await watch.queue_digest(session, partnership=partnership, after=now, rules=self.rules)
+        tr = translations(locale)
+        zone = ZoneInfo(partnership.timezone)
+        lines = [
+            tr.gettext("<b>Your week: {name}</b>").format(name=html.escape(partnership.name)),
+            tr.gettext(
+                "Messages: {messages}; recorded contacts: {contacts}; check-in answers: {answers}"
+            ).format(messages=summary.messages, contacts=summary.contacts, answers=summary.checkin_answers),
+            tr.gettext("Sessions held: {sessions}; residents trained: {trained}").format(
+                sessions=summary.sessions_held, trained=summary.trained
+            ),
+        ]
+        if summary.quiet:
+            lines.append(
+                tr.gettext("Quiet for {days} days or more: {names}").format(
+                    days=watch.SILENT_AFTER_DAYS, names=", ".join(html.escape(n) for n in summary.quiet)
+                )
+            )
+        if summary.tasks_due:
+            lines.append(tr.gettext("Tasks due:"))
+            lines += [f"• {html.escape(p)}: {html.escape(t)} ({d:%d.%m})" for p, d, t in summary.tasks_due]
+        if summary.sessions_coming:
+            lines.append(tr.gettext("Sessions this week:"))
+            lines += [
+                f"• {format_local(at, locale=locale, zone=zone)} {html.escape(topic)}"
+                for at, topic in summary.sessions_coming
+            ]
+        await self.notifier.send(partnership.coordinator_user_id, "\n".join(lines))
+
+    async def _watch(self, due: Due, now: datetime) -> None:
+        """The daily look-out: queue alerts, then tomorrow's watch."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or not partnership.is_active:
+                return
+            await watch.watch(session, partnership=partnership, now=now)
+            await watch.queue_watch(session, partnership=partnership, after=now, rules=self.rules)
+
+    async def _alert(self, due: Due, now: datetime) -> None:
+        """One alert to one person, in their language."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            recipient = await session.get(Person, int(due.payload.get("to", 0)))
+        if partnership is None:
+            return
+        locale = resolve_locale(
+            recipient.locale if recipient else None,
+            recipient.language_code if recipient else None,
+            self.default_locale,
+        )
+        tr = translations(locale)
+        kind, p = due.payload.get("alert"), due.payload
+        name = html.escape(partnership.name)
+        if kind == "silent_partner":
+            text = tr.gettext(
+                "“{partner}” has been silent for {days} days in “{name}”. A call may help."
+            ).format(partner=html.escape(str(p["partner"])), days=p["days"], name=name)
+        elif kind == "period_end":
+            text = tr.ngettext(
+                "The period “{period}” of “{name}” ends in {days} day and some target groups are "
+                "behind. Type /status to see which.",
+                "The period “{period}” of “{name}” ends in {days} days and some target groups are "
+                "behind. Type /status to see which.",
+                int(p["days"]),
+            ).format(period=html.escape(str(p["period"])), name=name, days=p["days"])
+        else:
+            text = tr.gettext(
+                "The coordinator of “{name}” ({coordinator}) has not been active for {days} days. "
+                "Maybe they need support."
+            ).format(name=name, coordinator=html.escape(str(p.get("coordinator", ""))), days=p["days"])
+        await self.notifier.send(int(p["to"]), text)
 
 
 def group_name(tr: NullTranslations, group: TargetGroup) -> str:
