@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from bot.db import Database
 from bot.models import AppointedRole, Delivery, LogEntry, Partner, PartnerKind, Partnership, PartnerStatus
@@ -79,7 +79,7 @@ async def test_watch_alerts_once_each(database: Database) -> None:
     # The routines were started a month ago; the bot catches up: old watches are missed, today's runs.
     async with database.transaction() as session:
         await (await session.connection()).execute(
-            update(Delivery).where(Delivery.kind == "watch").values(due_at=NOW - timedelta(minutes=5))
+            update(Delivery).where(col(Delivery.kind) == "watch").values(due_at=NOW - timedelta(minutes=5))
         )
     await dispatcher.tick()
     to_coordinator = [m.text for m in notifier.messages if m.chat_id == 1]
@@ -107,7 +107,7 @@ async def test_weekly_digest(database: Database) -> None:
     clock = Clock(NOW)
     async with database.transaction() as session:
         await (await session.connection()).execute(
-            update(Delivery).where(Delivery.kind == "digest").values(due_at=NOW)
+            update(Delivery).where(col(Delivery.kind) == "digest").values(due_at=NOW)
         )
         summary = await watch.digest(session, partnership=p, now=NOW)
     assert summary.quiet == ["OSP"]
