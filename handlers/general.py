@@ -58,6 +58,7 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
             _("/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they offer"),
             _("/plan, /chart: the training plan and a chart of trained residents against targets"),
             _("/join: ask to represent your organisation"),
+            _("/pausereminders &lt;date&gt;: no check-in reminders for you until then"),
             _("/privacy: what I record and why"),
             _("/language: choose your language"),
         ]
@@ -92,6 +93,8 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
             _("/period, /target, /addgroup: plan periods, targets per target group (revisions are kept)"),
             _("/session, /trained: add a training session; record who registered and was trained"),
             _("/export: the whole partnership as an XLSX workbook and CSV files"),
+            _("/schedule, /checkin: regular check-ins with the partners, or one now"),
+            _("/task, /meeting, /nudge: tasks for partners, meetings, recruitment nudges"),
             _("/cancel: stop a form; nothing is saved"),
             _(
                 "Channels for /log: phone, email, meeting, in_person, online, sms "
