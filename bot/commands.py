@@ -16,6 +16,7 @@ GROUP_COMMANDS: list[tuple[str, str]] = [
     ("log", N_("Record a contact outside the chat (coordinator)")),
     ("addpartner", N_("Add a partner or candidate (coordinator)")),
     ("invite", N_("Invitation link for a partner (coordinator)")),
+    ("checkin", N_("Ask the partners a check-in question now (coordinator)")),
     ("cancel", N_("Stop a form without saving")),
     ("setup", N_("Register this group as a partnership (administrators)")),
     ("privacy", N_("What the bot records and why")),

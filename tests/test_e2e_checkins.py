@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
 from bot.db import Database
-from bot.models import CheckinAnswer, PartnerKind, PartnerStatus, Schedule
+from bot.models import CheckinAnswer, Delivery, PartnerKind, PartnerStatus, Schedule
 from bot.services import registry
 from bot.services.people import PersonInfo
 from tests.e2e_fixtures import GROUP_ID, register_group
@@ -45,6 +45,14 @@ async def _with_representatives(database: Database) -> None:
             )
 
 
+async def _without_routines(database: Database) -> None:
+    """Drop the weekly digest and daily watch that /setup queued, so only check-ins are due here."""
+    async with database.transaction() as session:
+        await (await session.connection()).execute(
+            delete(Delivery).where(col(Delivery.kind).in_(["digest", "watch"]))
+        )
+
+
 async def _schedule_weekly(bot: BotUnderTest) -> None:
     private = tg.private_chat(COORD)
     await bot.deliver(tg.message(private, COORD, "/schedule add"))
@@ -61,6 +69,7 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
     chat = await register_group(running_bot, coordinator=COORD)
     await _with_representatives(database)
     await _schedule_weekly(running_bot)
+    await _without_routines(database)
     assert "Check-in scheduled. The first one:" in last_text(running_bot, COORD["id"])
     async with database.transaction() as session:
         schedule = (await session.exec(select(Schedule))).one()
@@ -110,6 +119,7 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
 async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, database: Database) -> None:
     await register_group(running_bot, coordinator=COORD)
     await _schedule_weekly(running_bot)
+    await _without_routines(database)
     async with database.transaction() as session:
         schedule = (await session.exec(select(Schedule))).one()
     clock = Clock(schedule.next_run_at)

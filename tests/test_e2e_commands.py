@@ -56,7 +56,7 @@ async def test_only_the_coordinator_records_contacts(running_bot: BotUnderTest, 
     await running_bot.deliver(tg.message(chat, MEMBER_EN, "/log phone I called"))
     assert "Only the partnership's coordinator can do this" in running_bot.fake.sent_texts(GROUP_ID)[-1]
     await running_bot.deliver(tg.message(tg.private_chat(STRANGER), STRANGER, "/log phone x y"))
-    assert "Nie jesteś jeszcze koordynatorem" in running_bot.fake.sent_texts(STRANGER["id"])[-1]
+    assert "Nie należysz jeszcze do żadnego partnerstwa" in running_bot.fake.sent_texts(STRANGER["id"])[-1]
     assert await _contacts(database) == []
 
 
@@ -108,7 +108,7 @@ async def test_coordinator_of_two_partnerships_picks_one(running_bot: BotUnderTe
     private = tg.private_chat(COORDINATOR)
     await running_bot.deliver(tg.message(private, COORDINATOR, "/status"))
     picker = running_bot.fake.calls("sendMessage")[-1]
-    assert "Koordynujesz więcej niż jedno partnerstwo" in picker.params["text"]
+    assert "Należysz do więcej niż jednego partnerstwa" in picker.params["text"]
     buttons = [row[0] for row in picker.params["reply_markup"]["inline_keyboard"]]
     assert [b["text"] for b in buttons] == ["Partnerstwo A", "Partnerstwo B"]
     await running_bot.deliver(

@@ -15,6 +15,7 @@ import email.policy
 import http
 import http.client
 import json
+import math
 import mimetypes
 import socket
 import threading
@@ -50,6 +51,8 @@ CAPTION_METHODS = frozenset(
 )
 TEXT_METHODS = frozenset({"sendmessage", "editmessagetext"})
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+# Calls that post a message, as far as the optional flood control is concerned.
+FLOOD_EXTRA_METHODS = frozenset({"copymessage", "forwardmessage"})
 
 Predicate = Callable[["Call"], bool]
 
@@ -108,6 +111,38 @@ class _Fault:
     error_code: int
     description: str
     parameters: dict[str, int]
+
+
+class _FloodControl:
+    """Telegram-like flood limits as sliding windows over accepted messages (caller holds the lock)."""
+
+    def __init__(self, per_second: int, group_per_minute: int) -> None:
+        self.per_second = per_second
+        self.group_per_minute = group_per_minute
+        self.recent: deque[float] = deque()
+        self.groups: dict[str, deque[float]] = {}
+
+    def admit(self, chat_id: Any) -> int:
+        """0 when a message to chat_id may go now (it is counted); else the seconds to wait."""
+        now = time.monotonic()
+        wait = self._wait(self.recent, now, 1.0, self.per_second)
+        target = "" if chat_id is None else str(chat_id)
+        window = self.groups.setdefault(target, deque()) if target.startswith(("-", "@")) else None
+        if window is not None:
+            wait = max(wait, self._wait(window, now, 60.0, self.group_per_minute))
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        self.recent.append(now)
+        if window is not None:
+            window.append(now)
+        return 0
+
+    @staticmethod
+    def _wait(window: deque[float], now: float, span: float, limit: int) -> float:
+        """Drop entries older than span; how long until the window has room (0 = now)."""
+        while window and window[0] <= now - span:
+            window.popleft()
+        return window[0] + span - now if limit and len(window) >= limit else 0.0
 
 
 class _RawJSON(bytes):
@@ -378,6 +413,8 @@ class FakeBotApi:
         self._commands: dict[str, list[dict[str, Any]]] = {}
         self._uploads: dict[str, bytes] = {}
         self._validator = default_validator() if validate or self.validate_updates else None
+        self._flood: _FloodControl | None = None
+        self.flood_rejections = 0  # 429 answers sent by the flood control (enable_flood_control)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -486,6 +523,19 @@ class FakeBotApi:
         fault = _Fault(error_code, description, parameters)
         with self._cond:
             self._faults.setdefault(method.lower(), deque()).extend([fault] * times)
+
+    def enable_flood_control(self, *, per_second: int = 30, group_per_minute: int = 20) -> None:
+        """Answer like Telegram's flood control (off unless this is called).
+
+        A send* call (not sendChatAction), copyMessage or forwardMessage is refused with 429
+        "Too Many Requests: retry after N" (parameters.retry_after = N whole seconds) when
+        `per_second` messages were accepted in the last second, or `group_per_minute` to the
+        same group or channel (negative or @username chat_id) in the last minute. Refused
+        calls do not count; they are recorded as calls with status 429 and counted in
+        `flood_rejections`.
+        """
+        with self._cond:
+            self._flood = _FloodControl(per_second, group_per_minute)
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the answer to the next `times` calls of `method` for `seconds`."""
@@ -732,6 +782,18 @@ class FakeBotApi:
             fault = self._pop(self._faults, key)
             if fault is not None:
                 return self._fail(call, fault.error_code, fault.description, fault.parameters)
+            if self._flood is not None and (
+                (key.startswith("send") and key != "sendchataction") or key in FLOOD_EXTRA_METHODS
+            ):
+                retry_after = self._flood.admit(params.get("chat_id"))
+                if retry_after:
+                    self.flood_rejections += 1
+                    return self._fail(
+                        call,
+                        429,
+                        f"Too Many Requests: retry after {retry_after}",
+                        {"retry_after": retry_after},
+                    )
             delay = self._pop(self._delays, key)
             if delay is None and key != "getupdates":
                 call.result = self._dispatch(mspec, call)
