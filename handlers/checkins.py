@@ -17,7 +17,7 @@ from bot.services import checkins, duties, nudges, plan, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
 from bot.timing import SendingRules
-from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+from handlers.common import Context, Request, begin, button_target, command_args, esc, reply, scope_for
 from handlers.registry import _flow_command
 
 schedule_add_command = _flow_command("schedule")
@@ -29,12 +29,11 @@ async def answer_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     req = await begin(update, context)
-    try:
-        _prefix, round_text, choice = query.data.split(":")
-        round_id = int(round_text)
-    except ValueError:
+    target = button_target(query.data)
+    if target is None:
         await query.answer()
         return
+    round_id, choice = target
     scope = await scope_for(req, Action.ANSWER_CHECKIN)
     if scope is None or req.person is None:
         await query.answer()
@@ -156,11 +155,10 @@ async def schedule_button(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     req = await begin(update, context)
     await query.answer()
-    try:
-        _prefix, id_text, action = query.data.split(":")
-        schedule_id = int(id_text)
-    except ValueError:
+    target = button_target(query.data)
+    if target is None:
         return
+    schedule_id, action = target
     scope = await scope_for(req, Action.MANAGE_SCHEDULES)
     if scope is None:
         return
@@ -269,12 +267,11 @@ async def rsvp_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     req = await begin(update, context)
-    try:
-        _prefix, meeting_text, answer = query.data.split(":")
-        meeting_id = int(meeting_text)
-    except ValueError:
+    target = button_target(query.data)
+    if target is None:
         await query.answer()
         return
+    meeting_id, answer = target
     scope = await scope_for(req, Action.ANSWER_CHECKIN)
     if scope is None or req.person is None or scope.partnership.id is None:
         await query.answer()

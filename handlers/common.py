@@ -207,3 +207,11 @@ def command_args(update: Update) -> str:
     text = (message.text or message.caption or "") if message else ""
     parts = text.split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""
+
+
+def button_target(data: str) -> tuple[int, str] | None:
+    """'kind:<id>:<choice>' from a button, as (id, choice); None if it is malformed."""
+    parts = data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2]

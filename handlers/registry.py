@@ -18,7 +18,17 @@ from bot.notifier import Button, ChatUnreachable, Keyboard
 from bot.services import drafts, registry
 from bot.services.drafts import Applied
 from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
-from handlers.common import Context, Request, Scope, begin, command_args, esc, reply, scope_for
+from handlers.common import (
+    Context,
+    Request,
+    Scope,
+    begin,
+    button_target,
+    command_args,
+    esc,
+    reply,
+    scope_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -424,12 +434,11 @@ async def join_decision(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     req = await begin(update, context)
-    try:
-        _prefix, request_text, verdict = query.data.split(":")
-        request_id = int(request_text)
-    except ValueError:
+    target = button_target(query.data)
+    if target is None:
         await query.answer()
         return
+    request_id, verdict = target
     scope = await scope_for(req, Action.MANAGE_REGISTRY)
     await query.answer()
     if scope is None or req.person is None or query.message is None:

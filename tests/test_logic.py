@@ -217,3 +217,12 @@ def test_suggestions_ignore_case_and_diacritics() -> None:
     assert suggestions("osrodek pomocy", names)[0] == "Ośrodek Pomocy Społecznej"
     assert suggestions("Biblioteka", names) == ["Biblioteka Publiczna"]
     assert suggestions("zzzz", names) == []
+
+
+def test_button_target() -> None:
+    from handlers.common import button_target
+
+    assert button_target("ci:12:done") == (12, "done")
+    assert button_target("ci:x:done") is None
+    assert button_target("ci:12") is None
+    assert button_target("ci:12:a:b") is None
