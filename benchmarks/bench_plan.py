@@ -58,7 +58,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
-from benchmarks.bench_logging import TimedPoller
+from benchmarks.bench_logging import TimedDatabase, TimedPoller
 from benchmarks.bench_status import (
     FIRST_NAMES,
     LOG_COLUMNS,
@@ -315,8 +315,9 @@ def partnership_rows(index: int, shape: Shape, ids: Ids) -> BulkPartnership:
             (ids.take("partner_status_change"), partner_id, status.value, at, None, coordinator)
         )
     resource_id = ids.take("resource")
+    lab = ResourceKind.COMPUTER_LAB.value
     rows["resource"].append(
-        (resource_id, partner_ids[LAB_PARTNER], "lab", LAB_DESCRIPTION, shape.lab_seats, "", at)
+        (resource_id, partner_ids[LAB_PARTNER], lab, LAB_DESCRIPTION, shape.lab_seats, "", at)
     )
     period_ids = []
     for name, starts_on, ends_on in shape.periods:
@@ -890,6 +891,8 @@ class E2ESample:
     repeat: int  # how many times this command was sent in this chat before
     latency: float  # push -> the fake server received the reply
     handled: float  # ConfirmingPoller.handle_batch (store + dispatch incl. the reply's round trip)
+    in_transactions: float  # of which inside db.transaction() blocks (the poller's and the handler's)
+    transactions: int
 
 
 class Chats:
@@ -925,18 +928,22 @@ def reply_problem(call: Call, command: str, index: int, year: int) -> str | None
 
 
 async def ask(
-    fake: FakeBotApi, poller: TimedPoller, chats: Chats, index: int, command: str, repeat: int, wait: float,
-    year: int,
+    fake: FakeBotApi, poller: TimedPoller, db: TimedDatabase, chats: Chats, index: int, command: str,
+    repeat: int, wait: float, year: int,
 ) -> tuple[E2ESample, str | None]:
     """Push one command, wait for its reply and for the update to be confirmed."""
     method = "sendMessage" if command == "/status" else "sendPhoto"
     update = chats.update(index, command)
     handled_before = poller.handle_seconds
+    db_before, transactions_before = db.transaction_seconds, db.transactions
     started = time.monotonic()
     update_id = fake.push_update(update)
     calls = await asyncio.to_thread(fake.wait_for, method, reply_to(chat_id_of(index), started), timeout=wait)
     await fake.await_confirmed(update_id, timeout=wait)
-    sample = E2ESample(command, index, repeat, calls[0].at - started, poller.handle_seconds - handled_before)
+    sample = E2ESample(
+        command, index, repeat, calls[0].at - started, poller.handle_seconds - handled_before,
+        db.transaction_seconds - db_before, db.transactions - transactions_before,
+    )  # fmt: skip
     return sample, reply_problem(calls[0], command, index, year)
 
 
@@ -957,7 +964,9 @@ async def end_to_end(path: Path, chat_indexes: list[int], args: argparse.Namespa
             app = build_application(settings, rate_limit=False)
             await start_application(app)
             stop = asyncio.Event()
-            poller = TimedPoller(app, services_of(app.bot_data).db, timeout=2, backoff=0.05)
+            services = services_of(app.bot_data)
+            db = services.db = TimedDatabase(services.db)  # the handlers' transactions are timed too
+            poller = TimedPoller(app, db, timeout=2, backoff=0.05)
             task = asyncio.create_task(poller.run(stop))
             chats = Chats(args.messages)
             asked: dict[tuple[int, str], int] = defaultdict(int)
@@ -966,7 +975,7 @@ async def end_to_end(path: Path, chat_indexes: list[int], args: argparse.Namespa
                 # Warm up (first connection, translations, fonts) in a chat that is not measured.
                 for command in ("/status", "/chart"):
                     sample, problem = await ask(
-                        fake, poller, chats, REFERENCE, command, 0, args.timeout, year
+                        fake, poller, db, chats, REFERENCE, command, 0, args.timeout, year
                     )
                     warm_up.append(sample)
                     if problem:
@@ -976,7 +985,7 @@ async def end_to_end(path: Path, chat_indexes: list[int], args: argparse.Namespa
                 plan_of += [("/chart", chat_indexes[n % len(chat_indexes)]) for n in range(args.e2e_chart)]
                 for command, index in plan_of:
                     sample, problem = await ask(
-                        fake, poller, chats, index, command, asked[(index, command)], args.timeout, year
+                        fake, poller, db, chats, index, command, asked[(index, command)], args.timeout, year
                     )
                     asked[(index, command)] += 1
                     samples.append(sample)
@@ -1019,7 +1028,9 @@ async def end_to_end(path: Path, chat_indexes: list[int], args: argparse.Namespa
         "chart_all": pick("/chart", lambda r: True),
     }
     return {
-        **{name: {"latency": summary_of(found, "latency"), "handled": summary_of(found, "handled")}
+        **{name: {"latency": summary_of(found, "latency"), "handled": summary_of(found, "handled"),
+                  "in_transactions": summary_of(found, "in_transactions"),
+                  "transactions_per_update": sum(s.transactions for s in found) / max(1, len(found))}
            for name, found in groups.items()},
         "status_behind_chart": {"latency": summary_ms(behind)},
         "warm_up": [asdict(s) for s in warm_up],
@@ -1082,11 +1093,17 @@ async def main_async(args: argparse.Namespace, errors: ErrorLimit) -> int:
         row("  first /status in the chat", e2e["status_first"]["latency"]),
         row("  later /status in the chat", e2e["status_again"]["latency"]),
         row("  bot handling (ConfirmingPoller.handle_batch)", e2e["status_all"]["handled"]),
+        row(f"  of which in {e2e['status_all']['transactions_per_update']:.0f} db transactions",
+            e2e["status_all"]["in_transactions"]),
         row("end to end /chart: push -> sendPhoto", e2e["chart_all"]["latency"]),
         row("  bot handling (ConfirmingPoller.handle_batch)", e2e["chart_all"]["handled"]),
+        row(f"  of which in {e2e['chart_all']['transactions_per_update']:.0f} db transactions",
+            e2e["chart_all"]["in_transactions"]),
         row("end to end /status pushed right after a /chart", e2e["status_behind_chart"]["latency"]),
     ]
     print_table(["measurement", "n", "p50 ms", "p95 ms", "max ms", "mean ms"], rows)
+    warm = ", ".join(f"{w['command']} {w['latency'] * 1000:.0f} ms" for w in e2e["warm_up"])
+    print(f"(not in the table: the first commands after the bot started, in another chat: {warm})")
     png = service["png_bytes"]
     if png["measured"]:
         print(f"PNG: {png['measured']:,} bytes (random partnerships: {png['random_min'] or 0:,} to "
@@ -1095,7 +1112,8 @@ async def main_async(args: argparse.Namespace, errors: ErrorLimit) -> int:
     profile = service["status_sql"]
     print(f"\nSQL of one /status service call ({args.profile_runs} runs on #{measured}): "
           f"{profile['sql_ms_per_run']:.2f} ms of {profile['total_ms_per_run']:.2f} ms in the driver "
-          f"({profile['sql_share']:.0%}), the rest is SQLAlchemy/ORM and Python")  # fmt: skip
+          f"({profile['sql_share']:.0%}; the rest is SQLAlchemy, the ORM and Python; the timing hooks "
+          "add some overhead)")  # fmt: skip
     for item in profile["statements"]:
         print(f"  {item['ms_per_run']:6.2f} ms  x{item['calls_per_run']:.0f}  {item['sql'][:110]}")
     print(f"SQL of one /chart service call: {service['chart_sql']['sql_ms_per_run']:.2f} ms")

@@ -29,7 +29,9 @@ B. Fan-out. A fresh SQLite file with 2,500 partnerships (distinct group chats), 
           (FakeBotApi.enable_flood_control: 30 messages in any second, 20 per group per
           minute, else 429 with retry_after), which TelegramNotifier honours by waiting;
      on   telegram.ext.ExtBot with AIORateLimiter(max_retries=3), as bot/app.py builds it,
-          against the same flood control.
+          against the same flood control;
+     smooth (only when asked for) an AIORateLimiter without bursts, 29 requests per second
+          evenly spaced (overall_max_rate=1, overall_time_period=1/29), for comparison.
    Rate = sendMessage calls the fake accepted per second, from the first tick to the last
    accepted call. Every chat must get exactly one check-in, every delivery must end "sent"
    with its round remembering the message, and the fake must report no spec violation.
@@ -38,7 +40,7 @@ Run from the project root::
 
     .venv/bin/python -m benchmarks.bench_scheduler                  # about 5 minutes
     .venv/bin/python -m benchmarks.bench_scheduler --skip-fanout --repeat 3
-    .venv/bin/python -m benchmarks.bench_scheduler --skip-ticks --fanout 300 --modes raw,on
+    .venv/bin/python -m benchmarks.bench_scheduler --skip-ticks --fanout 300 --modes raw,on,smooth
 """
 
 from __future__ import annotations
@@ -102,11 +104,13 @@ QUESTIONS = (
 ALWAYS = SendingRules(
     skip_weekends=False, skip_holidays=False, quiet_from=clock_time(0, 0), quiet_until=clock_time(0, 0)
 )
-MODES = {
-    "raw": ("limiter off, no flood control", False, False),
-    "off": ("limiter off, flood control", False, True),
-    "on": ("AIORateLimiter, flood control", True, True),
+MODES = {  # label, rate limiter, flood control
+    "raw": ("limiter off, no flood control", "", False),
+    "off": ("limiter off, flood control", "", True),
+    "on": ("AIORateLimiter, flood control", "app", True),
+    "smooth": ("AIORateLimiter without burst, flood control", "smooth", True),
 }
+DEFAULT_MODES = ["raw", "off", "on"]
 
 log = logging.getLogger("bench_scheduler")
 
@@ -317,31 +321,37 @@ async def idle_tick(db: Database, rules: SendingRules) -> float:
     return elapsed
 
 
-def explain(path: Path, statements: list[tuple[str, Any]]) -> list[dict[str, Any]]:
-    """EXPLAIN QUERY PLAN and raw sqlite3 time of the SELECTs the scheduler ran."""
-    out = []
+def explain(path: Path, statement: str, parameters: Any) -> dict[str, Any]:
+    """EXPLAIN QUERY PLAN of a captured SELECT, and its time and row count in raw sqlite3."""
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        for statement, parameters in statements:
-            if not statement.lstrip().upper().startswith("SELECT"):
-                continue
-            plan = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
-            started = time.perf_counter()
-            conn.execute(statement, parameters).fetchall()
-            elapsed = time.perf_counter() - started
-            out.append({"sql": " ".join(statement.split()), "parameters": list(parameters),
-                        "plan": plan, "ms": elapsed * 1000})  # fmt: skip
-    return out
+        plan = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+        started = time.perf_counter()
+        rows = conn.execute(statement, parameters).fetchall()
+        elapsed = time.perf_counter() - started
+    return {"sql": " ".join(statement.split()), "parameters": list(parameters), "plan": plan,
+            "rows": len(rows), "ms": elapsed * 1000}  # fmt: skip
 
 
 async def captured_queries(
     db: Database, path: Path, due_ids: list[int], rules: SendingRules
 ) -> list[dict[str, Any]]:
-    """One untimed materialise + claim (also a warm-up) with their SQL kept for the plans."""
-    statements: list[tuple[str, Any]] = []
+    """The due-schedules and due-deliveries SELECTs, with their plans.
+
+    They are captured from one untimed materialise + claim (which also warm up the connection
+    and the caches), then run again with sqlite3: the first with the D schedules due, the
+    second with their D deliveries pending, as a tick finds them.
+    """
+    markers = {
+        "schedules": "FROM schedule JOIN partnership",
+        "deliveries": "SELECT delivery.id FROM delivery",
+    }
+    statements: dict[str, tuple[str, Any]] = {}
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and len(statements) < 2:
-            statements.append((statement, parameters))
+        flat = " ".join(statement.split())
+        for name, marker in markers.items():
+            if marker in flat and name not in statements:
+                statements[name] = (statement, parameters)
 
     now = utcnow()
     await make_due(db, due_ids, now)
@@ -353,7 +363,14 @@ async def captured_queries(
             await scheduling.claim(session, now=now, worker="bench", limit=CLAIM_BATCH)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
-    return explain(path, statements)
+    if len(statements) != len(markers):
+        raise RuntimeError(f"the scheduler's queries were not seen (got {sorted(statements)})")
+    await make_due(db, due_ids, now)  # the same moment: the D schedules are due again
+    plans = [explain(path, *statements["schedules"])]
+    async with db.transaction() as session:
+        await scheduling.materialise(session, now=now, rules=rules)  # now D deliveries are pending
+    plans.append(explain(path, *statements["deliveries"]))
+    return plans
 
 
 async def tick_case(
@@ -407,7 +424,8 @@ async def run_ticks(args: argparse.Namespace) -> tuple[list[TickCase], dict[str,
         db, active, seeding = await seed_schedules(path, n, args.seed)
         info["seeding"][str(n)] = {**seeding, "bytes": path.stat().st_size}
         try:
-            info["queries"][str(n)] = await captured_queries(db, path, active[:max(dues)], SendingRules())
+            explain_ids = random.Random(args.seed).sample(active, min(dues))
+            info["queries"][str(n)] = await captured_queries(db, path, explain_ids, SendingRules())
             for d in dues:
                 print(f"ticks: N={n:,}, D={d:,}, {args.repeat} repeats...", flush=True)
                 case, found = await tick_case(n, d, db, active, repeat=args.repeat,
@@ -457,11 +475,11 @@ def print_ticks(cases: list[TickCase], info: dict[str, Any], repeat: int) -> Non
                       f"materialise + claim x{work:.2f} "
                       f"for x{first.due / second.due:.0f} due")  # fmt: skip
     for n, plans in info["queries"].items():
-        print(f"\nqueries with N={int(n):,} (EXPLAIN QUERY PLAN; raw sqlite3 time):")
+        print(f"\nqueries with N={int(n):,} (EXPLAIN QUERY PLAN; time and rows in raw sqlite3):")
         for query in plans:
-            print(f"  {query['ms']:7.2f} ms  {query['sql'][:150]}...")
+            print(f"  {query['ms']:7.2f} ms {query['rows']:5d} rows  {query['sql'][:140]}...")
             for step in query["plan"]:
-                print(f"             {step}")
+                print(f"                         {step}")
 
 
 # --------------------------------------------------------------------------- B. fan-out
@@ -556,13 +574,22 @@ async def seed_fanout(path: Path, chats: int) -> tuple[Database, dict[int, int]]
     return db, {chat_id_of(i): pid for i, pid in enumerate(ids)}
 
 
-def make_bot(fake: FakeBotApi, *, limiter: bool, pool_size: int) -> Bot:
-    """A plain Bot, or an ExtBot with the AIORateLimiter bot/app.py uses."""
+def make_bot(fake: FakeBotApi, *, limiter: str, pool_size: int) -> Bot:
+    """A plain Bot, or an ExtBot with a rate limiter.
+
+    "app" is the AIORateLimiter bot/app.py uses (a leaky bucket holding 30: a burst of 30, then
+    30 per second); "smooth" is one whose bucket holds a single request, 29 per second evenly
+    spaced (not what the bot uses; shown for comparison).
+    """
     request = HTTPXRequest(connection_pool_size=pool_size)
-    if limiter:
-        return ExtBot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url,
-                      request=request, rate_limiter=AIORateLimiter(max_retries=3))  # fmt: skip
-    return Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request)
+    if not limiter:
+        return Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request)
+    if limiter == "smooth":
+        rate_limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=3)
+    else:
+        rate_limiter = AIORateLimiter(max_retries=3)
+    return ExtBot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request,
+                  rate_limiter=rate_limiter)  # fmt: skip
 
 
 async def check_fanout_database(db: Database, chats: int) -> list[str]:
@@ -749,8 +776,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tick-repeat", type=int, default=3,
                         help="of which with the full Dispatcher.tick (default 3)")
     parser.add_argument("--fanout", type=int, default=2_500, help="check-ins to fan out (default 2500)")
-    parser.add_argument("--modes", type=lambda s: s.split(","), default=list(MODES),
-                        help="fan-out modes: raw, off, on (default all three)")
+    parser.add_argument("--modes", type=lambda s: s.split(","), default=DEFAULT_MODES,
+                        help="fan-out modes: raw, off, on, smooth (default raw,off,on)")
     parser.add_argument("--batch", type=int, default=50, help="Dispatcher batch (default 50, as the bot)")
     parser.add_argument("--pool-size", type=int, default=32, help="HTTPXRequest connection pool (default 32)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per fan-out run (default 900)")
