@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -215,8 +216,13 @@ async def chart_command(update: Update, context: Context) -> None:
         chart.Series(group_label(req, groups[gid]), points.get(gid or 0, []), targets.get(gid or 0, []))
         for gid in ids
     ]
-    picture = chart.render(
-        series, title=partnership.name, trained_label=req._("trained"), target_label=req._("target")
+    # Drawing takes ~140 ms of CPU: do it in a worker thread so other updates are not held up.
+    picture = await asyncio.to_thread(
+        chart.render,
+        series,
+        title=partnership.name,
+        trained_label=req._("trained"),
+        target_label=req._("target"),
     )
     try:
         await req.services.notifier.send_file(

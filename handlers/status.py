@@ -10,7 +10,7 @@ from bot.access import Action
 from bot.db import utcnow
 from bot.i18n import format_local
 from bot.models import Partnership
-from bot.services import duties
+from bot.services import duties, plan
 from bot.services.status import CommunicationStatus, communication_status
 from handlers.common import Context, Request, begin, esc, reply, scope_for
 
@@ -77,22 +77,15 @@ async def status(update: Update, context: Context) -> None:
         return
     partnership = scope.partnership
     assert partnership.id is not None
+    now, zone = utcnow(), ZoneInfo(partnership.timezone)
+    # One read-only transaction for everything /status shows.
     async with req.services.db.transaction() as session:
-        report = await communication_status(
-            session,
-            partnership_id=partnership.id,
-            now=utcnow(),
-            zone=ZoneInfo(partnership.timezone),
-        )
-    from handlers.plan import plan_lines, plan_report
+        report = await communication_status(session, partnership_id=partnership.id, now=now, zone=zone)
+        progress = await plan.report(session, partnership_id=partnership.id, now=now, zone=zone)
+        late = await duties.overdue(session, partnership_id=partnership.id, today=now.astimezone(zone).date())
+    from handlers.plan import plan_lines
 
-    lines = plan_lines(req, await plan_report(req, partnership), partnership)
-    async with req.services.db.transaction() as session:
-        late = await duties.overdue(
-            session,
-            partnership_id=partnership.id,
-            today=utcnow().astimezone(ZoneInfo(partnership.timezone)).date(),
-        )
+    lines = plan_lines(req, progress, partnership)
     if late:
         lines += ["", req._("<b>Overdue tasks</b>")]
         lines += [
