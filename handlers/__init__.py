@@ -78,6 +78,8 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(general.use_chosen, pattern=r"^use:"),
         # Typed answers to a guided flow's question (last, so commands win).
         MessageHandler(filters.TEXT & ~filters.COMMAND, registry.flow_text),
+        # Anything else that looks like a command, privately (in groups it may be for another bot).
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, general.unknown_command),
     ]
 
 

@@ -238,3 +238,9 @@ async def _fallback_request(update: Update, context: Context, locale: str) -> Re
         where=where_of(update),
         person=person_of(update),
     )
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not know, typed in a private chat."""
+    req = await begin(update, context)
+    await reply(req, req._("I don't know that command. Type /help to see what I can do."))

@@ -415,14 +415,16 @@ async def flow_text(update: Update, context: Context) -> None:
     req = await begin(update, context)
     if req.person is None:
         return
-    if message.chat.type != "private":
-        async with req.services.db.transaction() as session:
-            has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
-        if not has_draft:
+    async with req.services.db.transaction() as session:
+        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+    if not has_draft:
+        if message.chat.type != "private":
             from handlers.checkins import reply_to_round
 
             await reply_to_round(req, message)
-            return
+        else:
+            await reply(req, req._("I only understand commands here. Type /help to see them."))
+        return
     await _accept_text(req, message.text)
 
 

@@ -179,3 +179,15 @@ async def test_handler_error_apologises_and_bot_keeps_running(
     monkeypatch.undo()
     await running_bot.deliver(tg.message(chat, MEMBER_PL, "/status"))
     assert "<b>Partnerstwo Czarne</b>" in running_bot.fake.sent_texts(GROUP_ID)[-1]
+
+
+async def test_private_chatter_and_unknown_commands_get_a_hint(running_bot: BotUnderTest) -> None:
+    private = tg.private_chat(MEMBER_EN)
+    await running_bot.deliver(tg.message(private, MEMBER_EN, "hello?"))
+    assert "I only understand commands here. Type /help" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
+    await running_bot.deliver(tg.message(private, MEMBER_EN, "/frobnicate"))
+    assert "I don't know that command" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
+    chat = await register_group(running_bot)
+    before = len(running_bot.fake.sent_texts(GROUP_ID))
+    await running_bot.deliver(tg.message(chat, MEMBER_EN, "/otherbot_command"))
+    assert len(running_bot.fake.sent_texts(GROUP_ID)) == before  # not ours: silence in the group
