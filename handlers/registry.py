@@ -415,6 +415,13 @@ async def flow_text(update: Update, context: Context) -> None:
     req = await begin(update, context)
     if req.person is None:
         return
+    if update.edited_message is not None:
+        # An edited reply to a check-in updates the answer; edits are never answers to a form.
+        if message.chat.type != "private":
+            from handlers.checkins import reply_to_round
+
+            await reply_to_round(req, message)
+        return
     async with req.services.db.transaction() as session:
         has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
     if not has_draft:

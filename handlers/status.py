@@ -10,7 +10,7 @@ from bot.access import Action
 from bot.db import utcnow
 from bot.i18n import format_local
 from bot.models import Partnership
-from bot.services import duties, plan
+from bot.services import checkins, duties, plan
 from bot.services.status import CommunicationStatus, communication_status
 from handlers.common import Context, Request, begin, esc, reply, scope_for
 
@@ -83,9 +83,17 @@ async def status(update: Update, context: Context) -> None:
         report = await communication_status(session, partnership_id=partnership.id, now=now, zone=zone)
         progress = await plan.report(session, partnership_id=partnership.id, now=now, zone=zone)
         late = await duties.overdue(session, partnership_id=partnership.id, today=now.astimezone(zone).date())
+        answered = await checkins.participation(session, partnership_id=partnership.id)
     from handlers.plan import plan_lines
 
     lines = plan_lines(req, progress, partnership)
+    if answered:
+        lines += [
+            "",
+            req._("Check-in answers (answered / asked): {people}").format(
+                people=", ".join(f"{esc(name)} {n}/{asked}" for name, (n, asked) in sorted(answered.items()))
+            ),
+        ]
     if late:
         lines += ["", req._("<b>Overdue tasks</b>")]
         lines += [

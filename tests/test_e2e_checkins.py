@@ -114,6 +114,15 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
     running_bot.fake.clear_calls()
     await running_bot.dispatcher.tick()
     assert running_bot.fake.calls("sendMessage") == []  # restart-safe: nothing is sent twice
+    # An edited comment updates the answer; participation shows in /status.
+    comment = tg.message(chat, REPS[1], "Plakaty w szkole wiszą", reply_to=checkin_message)
+    await running_bot.deliver(comment)
+    await running_bot.deliver(tg.edited_message(comment, "Plakaty wiszą w szkole i w bibliotece"))
+    async with database.transaction() as session:
+        piotr = (await session.exec(select(CheckinAnswer).where(CheckinAnswer.name == "Piotr"))).one()
+    assert piotr.text == "Plakaty wiszą w szkole i w bibliotece" and piotr.late
+    await running_bot.deliver(tg.message(chat, REPS[2], "/status"))
+    assert "Ola 1/1, Piotr 1/1, Zosia 0/1" in last_text(running_bot, GROUP_ID)
 
 
 async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, database: Database) -> None:
