@@ -65,3 +65,40 @@ def test_settings_validation_names_the_variable() -> None:
     )
     assert settings.api_base_url == "http://127.0.0.1:9/bot"
     assert settings.api_base_file_url == "http://127.0.0.1:9/file/bot"
+
+
+def test_partnerbot_run_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The real command against the fake Bot API server: migrate, poll, answer, stop cleanly."""
+    import signal
+
+    from tests.fakebot import FakeBotApi
+    from tests.fakebot import updates as tg
+
+    with FakeBotApi() as fake:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+            "POLLING_TIMEOUT": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            anna = tg.user(5001, "Anna", language_code="pl")
+            update_id = fake.push_update(tg.message(tg.private_chat(anna), anna, "/start"))
+            fake.wait_until_confirmed(update_id, timeout=30)
+            assert fake.sent_texts(5001)[-1].startswith("Dzień dobry!")
+            assert fake.calls("setMyCommands")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        fake.assert_clean()
