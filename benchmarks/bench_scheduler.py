@@ -28,10 +28,10 @@ B. Fan-out. A fresh SQLite file with 2,500 partnerships (distinct group chats), 
      off  plain Bot, no rate limiter, the fake with Telegram-like flood control
           (FakeBotApi.enable_flood_control: 30 messages in any second, 20 per group per
           minute, else 429 with retry_after), which TelegramNotifier honours by waiting;
-     on   telegram.ext.ExtBot with AIORateLimiter(max_retries=3), as bot/app.py builds it,
-          against the same flood control;
-     smooth (only when asked for) an AIORateLimiter without bursts, 29 requests per second
-          evenly spaced (overall_max_rate=1, overall_time_period=1/29), for comparison.
+     on   telegram.ext.ExtBot with the bot's own limiter (bot.app.telegram_pace: 29 per
+          second overall and one every 3.1 s per group, evenly spaced), same flood control;
+     smooth (only when asked for) an AIORateLimiter paced overall only, for comparison;
+     burst (only when asked for) PTB's default AIORateLimiter, which allows bursts.
    Rate = sendMessage calls the fake accepted per second, from the first tick to the last
    accepted call. Every chat must get exactly one check-in, every delivery must end "sent"
    with its round remembering the message, and the fake must report no spec violation.
@@ -76,6 +76,7 @@ from benchmarks.common import (
     setup_logging,
     write_json,
 )
+from bot.app import telegram_pace
 from bot.db import Database, utcnow
 from bot.migrate import upgrade_database
 from bot.models import CheckinRound, Delivery, DeliveryKind, DeliveryStatus, Schedule
@@ -107,8 +108,9 @@ ALWAYS = SendingRules(
 MODES = {  # label, rate limiter, flood control
     "raw": ("limiter off, no flood control", "", False),
     "off": ("limiter off, flood control", "", True),
-    "on": ("AIORateLimiter, flood control", "app", True),
+    "on": ("the bot's rate limiter (bot.app.telegram_pace), flood control", "app", True),
     "smooth": ("AIORateLimiter without burst, flood control", "smooth", True),
+    "burst": ("PTB's default AIORateLimiter (bursts), flood control", "burst", True),
 }
 DEFAULT_MODES = ["raw", "off", "on"]
 
@@ -577,17 +579,19 @@ async def seed_fanout(path: Path, chats: int) -> tuple[Database, dict[int, int]]
 def make_bot(fake: FakeBotApi, *, limiter: str, pool_size: int) -> Bot:
     """A plain Bot, or an ExtBot with a rate limiter.
 
-    "app" is the AIORateLimiter bot/app.py uses (a leaky bucket holding 30: a burst of 30, then
-    30 per second); "smooth" is one whose bucket holds a single request, 29 per second evenly
-    spaced (not what the bot uses; shown for comparison).
+    "app" is the limiter bot/app.py builds (bot.app.telegram_pace: evenly paced, 29 per second
+    overall, one every 3.1 s per group); "smooth" paces only the overall rate (for comparison),
+    and "burst" is PTB's default bucket (a burst of 30, then 30 per second).
     """
     request = HTTPXRequest(connection_pool_size=pool_size)
     if not limiter:
         return Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request)
     if limiter == "smooth":
         rate_limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=3)
-    else:
+    elif limiter == "burst":
         rate_limiter = AIORateLimiter(max_retries=3)
+    else:
+        rate_limiter = telegram_pace()
     return ExtBot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request,
                   rate_limiter=rate_limiter)  # fmt: skip
 

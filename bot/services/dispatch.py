@@ -98,8 +98,14 @@ class Dispatcher:
         result = TickResult()
         started = utcnow()
         try:
-            async with self.db.transaction() as session:
-                result.materialised = await scheduling.materialise(session, now=now, rules=self.rules)
+            while True:  # a large backlog of due schedules is materialised in several batches
+                async with self.db.transaction() as session:
+                    made = await scheduling.materialise(
+                        session, now=now, rules=self.rules, limit=scheduling.MATERIALISE_BATCH
+                    )
+                result.materialised += made
+                if made < scheduling.MATERIALISE_BATCH or utcnow() - started > budget:
+                    break
         except SQLAlchemyError:
             log.exception("scheduler tick could not reach the database; next tick tries again")
             return result

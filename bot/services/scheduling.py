@@ -25,6 +25,7 @@ from bot.timing import Recurrence, RecurrenceSpec, SendingRules, next_fire
 LEASE = timedelta(minutes=2)
 GRACE = timedelta(hours=2)
 MAX_ATTEMPTS = 5
+MATERIALISE_BATCH = 500
 CATCH_UP_LIMIT = 20  # missed occurrences recorded per schedule after a long downtime
 
 
