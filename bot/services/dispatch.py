@@ -87,6 +87,9 @@ class Dispatcher:
         self.grace = grace
         self.lease = lease
         self.batch = batch
+        # SQLite has one writer at a time: sending concurrently only makes transactions queue
+        # for its lock. PostgreSQL takes a few at once; the rate limiter paces the sends anyway.
+        self.concurrency = asyncio.Semaphore(1 if db.dialect == "sqlite" else 8)
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
@@ -121,8 +124,19 @@ class Dispatcher:
             if not claimed:
                 break
             # Sending may make more due now (a check that queues a nudge): loop until none is left.
-            await asyncio.gather(*(self._process(due, now, result) for due in claimed))
+            await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
         return result
+
+    async def _guarded(self, due: Due, now: datetime, result: TickResult) -> None:
+        """Process one delivery; a database failure leaves it claimed, so it is retried after its lease."""
+        async with self.concurrency:
+            try:
+                await self._process(due, now, result)
+            except SQLAlchemyError:
+                log.exception(
+                    "delivery %s could not be recorded; it is retried when its lease expires", due.id
+                )
+                result.retried += 1
 
     async def _process(self, due: Due, now: datetime, result: TickResult) -> None:
         """Send one claimed delivery and record how it went."""
