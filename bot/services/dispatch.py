@@ -87,9 +87,9 @@ class Dispatcher:
         self.grace = grace
         self.lease = lease
         self.batch = batch
-        # SQLite has one writer at a time: sending concurrently only makes transactions queue
-        # for its lock. PostgreSQL takes a few at once; the rate limiter paces the sends anyway.
-        self.concurrency = asyncio.Semaphore(1 if db.dialect == "sqlite" else 8)
+        # A few deliveries at a time, so sends overlap with the next one's database work; many
+        # more would only make SQLite's single writer lock the queue.
+        self.concurrency = asyncio.Semaphore(4 if db.dialect == "sqlite" else 8)
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
