@@ -102,11 +102,6 @@ def parse_moment(text: str, *, zone: ZoneInfo, today: date) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)
 
 
-def days_between(start: date, end: date) -> int:
-    """Whole days from start to end, inclusive of both."""
-    return (end - start).days + 1
-
-
 def local_today(now: datetime, zone: ZoneInfo) -> date:
     """Today's date where the partnership is."""
     return now.astimezone(zone).date()

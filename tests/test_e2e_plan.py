@@ -239,7 +239,21 @@ async def test_export_workbook_cell_by_cell_and_csv(running_bot: BotUnderTest, d
     await running_bot.deliver(tg.message(tg.private_chat(COORD), COORD, "/export"))
     xlsx_call, csv_call = running_bot.fake.calls("sendDocument")
     book = load_workbook(io.BytesIO(xlsx_call.files["document"]))
-    assert book.sheetnames == ["Partners", "Resources", "Plan", "Sessions", "Recruitment", "Log"]
+    assert book.sheetnames == [
+        "Partners",
+        "Resources",
+        "Plan",
+        "Target changes",
+        "Sessions",
+        "Recruitment",
+        "Log",
+    ]
+    changes = [[c.value for c in row] for row in book["Target changes"].iter_rows()]
+    assert changes[0] == ["Time", "Period", "Target group", "Before", "After", "Changed by", "Why"]
+    assert [row[2:5] for row in changes[1:]] == [
+        ["seniors", None, 60],
+        ["parents using the school e-register", None, 30],
+    ]
     partners = [[c.value for c in row] for row in book["Partners"].iter_rows()]
     assert partners[0][:3] == ["Name", "Kind", "Status"]
     assert partners[1][:3] == ["Biblioteka Publiczna", "library", "active"]

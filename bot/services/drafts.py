@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
@@ -95,11 +95,6 @@ async def drop(session: AsyncSession, *, user_id: int, chat_id: int) -> bool:
     await session.delete(existing)
     await session.flush()
     return True
-
-
-async def drop_all_for(session: AsyncSession, *, partnership_id: int) -> None:
-    """Forget every draft of a partnership (e.g. after a hand-over)."""
-    await session.exec(delete(Draft).where(col(Draft.partnership_id) == partnership_id))
 
 
 async def context_for(session: AsyncSession, *, partnership: Partnership) -> Data:

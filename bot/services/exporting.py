@@ -15,10 +15,12 @@ from bot.i18n import N_
 from bot.models import (
     LogEntry,
     Partnership,
+    Person,
     PlanPeriod,
     RecruitmentSource,
     Target,
     TargetGroup,
+    TargetRevision,
     TrainedCount,
     TrainingSession,
 )
@@ -132,6 +134,44 @@ async def sheets(
             ]
         )
 
+    changes = Sheet(
+        _(N_("Target changes")),
+        [
+            _(N_("Time")),
+            _(N_("Period")),
+            _(N_("Target group")),
+            _(N_("Before")),
+            _(N_("After")),
+            _(N_("Changed by")),
+            _(N_("Why")),
+        ],
+    )
+    revision_rows = await session.exec(
+        select(TargetRevision, Target, PlanPeriod, Person)
+        .join(Target, col(Target.id) == col(TargetRevision.target_id))
+        .join(PlanPeriod, col(PlanPeriod.id) == col(Target.period_id))
+        .join(Person, col(Person.user_id) == col(TargetRevision.changed_by_user_id), isouter=True)
+        .where(PlanPeriod.partnership_id == pid)
+        .order_by(col(TargetRevision.changed_at), col(TargetRevision.id))
+    )
+    for revision, target, period, person in revision_rows:
+        who = (
+            " ".join(x for x in (person.first_name, person.last_name) if x)
+            if person
+            else str(revision.changed_by_user_id)
+        )
+        changes.rows.append(
+            [
+                local(revision.changed_at),
+                period.name,
+                group_label(groups[target.target_group_id]),
+                revision.old_count,
+                revision.new_count,
+                who,
+                revision.reason,
+            ]
+        )
+
     places = {r.id: (r, p) for r, p in await registry.resources_of(session, partnership_id=pid)}
     session_sheet = Sheet(
         _(N_("Sessions")),
@@ -208,4 +248,4 @@ async def sheets(
                 e.text or "",
             ]
         )
-    return [partner_sheet, resource_sheet, plan_sheet, session_sheet, recruitment_sheet, log_sheet]
+    return [partner_sheet, resource_sheet, plan_sheet, changes, session_sheet, recruitment_sheet, log_sheet]

@@ -186,17 +186,6 @@ async def set_target(
     return found
 
 
-async def revisions(session: AsyncSession, *, target_id: int) -> list[TargetRevision]:
-    """A target's history, oldest first."""
-    return list(
-        await session.exec(
-            select(TargetRevision)
-            .where(TargetRevision.target_id == target_id)
-            .order_by(col(TargetRevision.id))
-        )
-    )
-
-
 async def add_session(
     session: AsyncSession,
     *,
