@@ -9,11 +9,11 @@ from telegram import Message, Update
 from bot.access import Action, Role
 from bot.dates import DateFormatError, local_today, parse_date
 from bot.db import utcnow
-from bot.flows import RECURRENCE_LABELS, TARGET_GROUP_LABELS, WEEKDAY_LABELS
-from bot.i18n import N_, format_local, translations
+from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
+from bot.i18n import N_, format_local
 from bot.models import CheckinRound, DeliveryKind, Schedule, Task
 from bot.notifier import Button
-from bot.services import checkins, duties, nudges, plan, registry, scheduling
+from bot.services import checkins, duties, nudges, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
 from bot.timing import SendingRules
@@ -298,25 +298,9 @@ async def nudge_command(update: Update, context: Context) -> None:
     scope = await scope_for(req, Action.MANAGE_SCHEDULES)
     if scope is None or scope.partnership.id is None:
         return
-    now = utcnow()
     async with req.services.db.transaction() as session:
-        report = await plan.report(
-            session, partnership_id=scope.partnership.id, now=now, zone=ZoneInfo(scope.partnership.timezone)
-        )
-        behind = nudges.lagging(report.groups)
-        previews = []
-        for g in behind:
-            labels = [
-                translations(code).gettext(TARGET_GROUP_LABELS.get(g.group.key, "")) for code in ("pl", "en")
-            ]
-            nudge = await nudges.compose(
-                session, partnership=scope.partnership, group_progress=g, now=now, labels=labels
-            )
-            people = {
-                p.id: await registry.representatives_of(session, partner_id=p.id or 0)
-                for p, _r in nudge.partners
-            }
-            previews.append(nudge_text(req.tr, nudge, scope.partnership, people, req.locale))
+        due = await nudges.prepare(session, partnership=scope.partnership, now=utcnow())
+    previews = [nudge_text(req.tr, nudge, scope.partnership, req.locale) for nudge in due]
     if not previews:
         await reply(
             req, req._("No target group is behind its pro-rata target; there is nothing to nudge about.")

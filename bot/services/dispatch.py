@@ -304,7 +304,7 @@ class Dispatcher:
         if not waiting:
             return
         tr = translations(locale)
-        mentions = ", ".join(f'<a href="tg://user?id={m.user_id}">{html.escape(m.name)}</a>' for m in waiting)
+        mentions = ", ".join(mention(m.user_id, m.name) for m in waiting)
         await self.notifier.send(
             partnership.chat_id,
             tr.gettext("Reminder: {people}, please answer the check-in: “{question}”").format(
@@ -371,7 +371,7 @@ class Dispatcher:
             people = await registry.representatives_of(session, partner_id=task.partner_id)
             locale = await self._locale(session, partnership)
         tr = translations(locale)
-        mentions = ", ".join(f'<a href="tg://user?id={uid}">{html.escape(name)}</a>' for uid, name in people)
+        mentions = ", ".join(mention(uid, name) for uid, name in people)
         template = (
             tr.gettext("New task for “{partner}”{people}: {text}. Due: {due}.")
             if due.kind == DeliveryKind.TASK_ASSIGNED
@@ -464,28 +464,15 @@ class Dispatcher:
             if partnership is None or partnership.id is None:
                 return
             locale = await self._locale(session, partnership)
-            tr = translations(locale)
-            report = await plan.report(
-                session, partnership_id=partnership.id, now=now, zone=ZoneInfo(partnership.timezone)
+            found = await nudges.prepare(
+                session, partnership=partnership, now=now, group_id=int(due.payload.get("group_id", 0))
             )
-            wanted = int(due.payload.get("group_id", 0))
-            found = next((g for g in nudges.lagging(report.groups) if g.group.id == wanted), None)
-            if found is None:
-                return  # caught up meanwhile: nothing to ask for
-            labels = [
-                translations(code).gettext(flows.TARGET_GROUP_LABELS.get(found.group.key, ""))
-                for code in ("pl", "en")
-            ]
-            nudge = await nudges.compose(
-                session, partnership=partnership, group_progress=found, now=now, labels=labels
-            )
-            people = {
-                p.id: await registry.representatives_of(session, partner_id=p.id or 0)
-                for p, _r in nudge.partners
-            }
-        text = nudge_text(tr, nudge, partnership, people, locale)
+        if not found:
+            return  # caught up meanwhile: nothing to ask for
+        (nudge,) = found
+        text = nudge_text(translations(locale), nudge, partnership, locale)
         await self.notifier.send(partnership.chat_id, text)
-        for reps in people.values():
+        for reps in nudge.people.values():
             for uid, _name in reps:
                 try:
                     await self.notifier.send(uid, text)
@@ -573,19 +560,18 @@ class Dispatcher:
         await self.notifier.send(int(p["to"]), text)
 
 
+def mention(user_id: int, name: str) -> str:
+    """A clickable mention of a person (HTML)."""
+    return f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>'
+
+
 def group_name(tr: NullTranslations, group: TargetGroup) -> str:
     """A target group's name in a catalog's language."""
     label = flows.TARGET_GROUP_LABELS.get(group.key)
     return tr.gettext(label) if label else group.name
 
 
-def nudge_text(
-    tr: NullTranslations,
-    nudge: nudges.Nudge,
-    partnership: Partnership,
-    people: dict[int | None, list[tuple[int, str]]],
-    locale: str,
-) -> str:
+def nudge_text(tr: NullTranslations, nudge: nudges.Nudge, partnership: Partnership, locale: str) -> str:
     """The words of a recruitment nudge."""
     p = nudge.progress.period
     assert p is not None
@@ -610,10 +596,7 @@ def nudge_text(
         ]
     lines.append(tr.gettext("Please spread the word through your channels:"))
     for partner, channels in nudge.partners:
-        mentions = ", ".join(
-            f'<a href="tg://user?id={uid}">{html.escape(name)}</a>'
-            for uid, name in people.get(partner.id, [])
-        )
+        mentions = ", ".join(mention(uid, name) for uid, name in nudge.people.get(partner.id, []))
         names = ", ".join(html.escape(r.description) for r in channels) or tr.gettext("word of mouth")
         lines.append(
             "• {partner}{people}: {channels}".format(

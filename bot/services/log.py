@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import utcnow
+from bot.db import insert_ignoring_duplicates, utcnow
 from bot.models import (
     Channel,
     EntryKind,
@@ -117,15 +115,6 @@ def parse_contact_command(args: str) -> ContactCommand:
     return ContactCommand(channel=channel, text=text)
 
 
-def _insert_ignoring_duplicates(dialect: str):  # type: ignore[no-untyped-def]
-    """An INSERT that skips rows already logged (a redelivered update)."""
-    if dialect == "postgresql":
-        return pg_insert(LogEntry).on_conflict_do_nothing(constraint="uq_log_entry_chat_message")
-    if dialect == "sqlite":
-        return sqlite_insert(LogEntry).on_conflict_do_nothing()
-    return insert(LogEntry)
-
-
 async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMessage]) -> int:
     """Log a batch of group messages and edits in registered chats; returns rows written."""
     if not messages:
@@ -162,7 +151,7 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
     written = 0
     if new_rows:
         connection = await session.connection()
-        statement = _insert_ignoring_duplicates(connection.dialect.name).returning(LogEntry.id)
+        statement = insert_ignoring_duplicates(LogEntry, connection.dialect.name).returning(col(LogEntry.id))
         written += len((await connection.execute(statement, new_rows)).all())
     edits = [m for m in messages if m.edited_at is not None and m.chat_id in partnership_of]
     if edits:

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import flows
+from bot.config import SUPPORTED_LOCALES
+from bot.i18n import translations
 from bot.models import (
     PROMOTION_CHANNELS,
     DeliveryKind,
@@ -21,7 +24,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.progress import Pace
-from bot.services import plan
+from bot.services import plan, registry
 from bot.services.plan import GroupProgress
 from bot.services.scheduling import delivery_row, enqueue
 from bot.text import fold
@@ -40,6 +43,7 @@ class Nudge:
     progress: GroupProgress
     sessions: list[tuple[TrainingSession, int]]
     partners: list[tuple[Partner, list[Resource]]]
+    people: dict[int | None, list[tuple[int, str]]]  # partner id -> its representatives (id, name)
 
 
 def lagging(groups: list[GroupProgress], *, threshold: float = THRESHOLD) -> list[GroupProgress]:
@@ -112,7 +116,29 @@ async def compose(
         )
     )
     seats = [(s, max(0, s.seats - (s.registered or 0))) for s in upcoming]
-    return Nudge(group, group_progress, [(s, n) for s, n in seats if n > 0], by_partner)
+    people = {p.id: await registry.representatives_of(session, partner_id=p.id or 0) for p in chosen}
+    return Nudge(group, group_progress, [(s, n) for s, n in seats if n > 0], by_partner, people)
+
+
+async def prepare(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, group_id: int | None = None
+) -> list[Nudge]:
+    """The nudges due now (for every lagging group, or one), with fresh numbers."""
+    assert partnership.id is not None
+    report = await plan.report(
+        session, partnership_id=partnership.id, now=now, zone=ZoneInfo(partnership.timezone)
+    )
+    result = []
+    for found in lagging(report.groups):
+        if group_id is not None and found.group.id != group_id:
+            continue
+        # Partners write their target groups in either language: match both names.
+        label = flows.TARGET_GROUP_LABELS.get(found.group.key, "")
+        labels = [translations(code).gettext(label) for code in SUPPORTED_LOCALES] if label else []
+        result.append(
+            await compose(session, partnership=partnership, group_progress=found, now=now, labels=labels)
+        )
+    return result
 
 
 async def due_nudges(

@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Role
-from bot.db import utcnow
+from bot.db import as_utc, utcnow
 from bot.models import (
     AppointedRole,
     Appointment,
@@ -582,14 +582,7 @@ async def last_activity_by_partner(session: AsyncSession, *, partnership_id: int
         .where(LogEntry.partnership_id == partnership_id, col(LogEntry.partner_id).is_not(None))
         .group_by(col(LogEntry.partner_id))
     )
-    return {pid: _aware(at) for pid, at in result if pid is not None and at is not None}
-
-
-def _aware(moment: datetime) -> datetime:
-    """Aggregates bypass the column type on SQLite; re-attach UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return {pid: as_utc(at) for pid, at in result if pid is not None and at is not None}
 
 
 async def overview(session: AsyncSession, *, partnership_id: int) -> list[PartnerSummary]:

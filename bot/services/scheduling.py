@@ -14,11 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import as_utc, insert_ignoring_duplicates
 from bot.models import Delivery, DeliveryKind, DeliveryStatus, Partnership, Schedule
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules, next_fire
 
@@ -95,19 +94,13 @@ async def add_schedule(
     return schedule
 
 
-def _insert_ignore(dialect: str):  # type: ignore[no-untyped-def]
-    """INSERT that skips an occurrence already materialised (same dedupe key)."""
-    if dialect == "postgresql":
-        return pg_insert(Delivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return sqlite_insert(Delivery).on_conflict_do_nothing()
-
-
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert due deliveries, ignoring ones that exist already; returns how many are new."""
     if not rows:
         return 0
     connection = await session.connection()
-    result = await connection.execute(_insert_ignore(connection.dialect.name).returning(Delivery.id), rows)
+    statement = insert_ignoring_duplicates(Delivery, connection.dialect.name).returning(col(Delivery.id))
+    result = await connection.execute(statement, rows)
     return len(result.all())
 
 
@@ -213,14 +206,9 @@ async def claim(
         )
     )
     claimed = [
-        Due(r[0] or 0, r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), _aware(r[6]), r[7]) for r in result
+        Due(r[0] or 0, r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), as_utc(r[6]), r[7]) for r in result
     ]
     return sorted(claimed, key=lambda d: d.due_at)
-
-
-def _aware(moment: datetime) -> datetime:
-    """RETURNING bypasses the column type on SQLite; re-attach UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
 async def finish(

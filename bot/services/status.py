@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import as_utc
 from bot.models import EntryKind, LogEntry
 
 ACTIVE_PEOPLE_SHOWN = 10
@@ -80,8 +81,8 @@ async def communication_status(
         select(func.max(occurred)).where(LogEntry.partnership_id == partnership_id, talk)
     )
     last_activity_at = last.first()
-    if last_activity_at is not None and last_activity_at.tzinfo is None:
-        last_activity_at = last_activity_at.replace(tzinfo=UTC)  # aggregate bypasses the column type
+    if last_activity_at is not None:
+        last_activity_at = as_utc(last_activity_at)
 
     people = await session.exec(
         select(col(LogEntry.author_user_id), func.max(LogEntry.author_name), func.count())

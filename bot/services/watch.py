@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import as_utc
 from bot.models import (
     AppointedRole,
     Appointment,
@@ -208,7 +209,7 @@ async def watch(session: AsyncSession, *, partnership: Partnership, now: datetim
             )
         )
     ).first()
-    since = _aware(last_own) if last_own else partnership.created_at
+    since = as_utc(last_own) if last_own else partnership.created_at
     idle = (now - since).days
     if idle >= COORDINATOR_IDLE_DAYS:
         supervisors = await session.exec(
@@ -241,8 +242,3 @@ def _alert(
         key=key,
         payload={**payload, "to": recipient},
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """Aggregates bypass the column type on SQLite; re-attach UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
