@@ -11,13 +11,13 @@ from bot.dates import DateFormatError, local_today, parse_date
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
 from bot.i18n import N_, format_local
-from bot.models import CheckinRound, DeliveryKind, Schedule, Task
+from bot.models import DeliveryKind, Schedule, Task
 from bot.notifier import Button
 from bot.services import checkins, duties, nudges, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
 from bot.timing import SendingRules
-from handlers.common import Context, Request, begin, button_target, command_args, esc, reply, scope_for
+from handlers.common import Context, Request, begin, button_press, command_args, esc, reply, scope_for
 from handlers.registry import _flow_command
 
 schedule_add_command = _flow_command("schedule")
@@ -27,24 +27,21 @@ DEFAULT_QUESTION = N_("How is it going? Anything the partnership should know or 
 async def answer_button(update: Update, context: Context) -> None:
     """An answer button under a check-in question."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    req = await begin(update, context)
-    target = button_target(query.data)
-    if target is None:
-        await query.answer()
+    assert query is not None
+    press = await button_press(update, context, Action.ANSWER_CHECKIN)
+    if press is None:
         return
-    round_id, choice = target
-    scope = await scope_for(req, Action.ANSWER_CHECKIN)
-    if scope is None or req.person is None:
-        await query.answer()
-        return
+    req = press.req
     try:
         async with req.services.db.transaction() as session:
-            round_ = await session.get(CheckinRound, round_id)
-            if round_ is None or round_.partnership_id != scope.partnership.id:
-                raise RegistryError("round_unknown")
             _round, given = await checkins.answer(
-                session, round_id=round_id, person=req.person, choice=choice, text=None, now=utcnow()
+                session,
+                partnership_id=press.scope.partnership.id or 0,
+                round_id=press.target_id,
+                person=press.person,
+                choice=press.choice,
+                text=None,
+                now=utcnow(),
             )
     except RegistryError:
         await query.answer(req._("That check-in is not from this partnership."))
@@ -67,7 +64,13 @@ async def reply_to_round(req: Request, message: Message) -> bool:
         if round_ is None or round_.id is None:
             return False
         await checkins.answer(
-            session, round_id=round_.id, person=req.person, choice=None, text=message.text, now=utcnow()
+            session,
+            partnership_id=round_.partnership_id,
+            round_id=round_.id,
+            person=req.person,
+            choice=None,
+            text=message.text,
+            now=utcnow(),
         )
     return True
 
@@ -152,16 +155,12 @@ async def schedule_command(update: Update, context: Context) -> None:
 async def schedule_button(update: Update, context: Context) -> None:
     """Pause, resume or delete a schedule."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    req = await begin(update, context)
+    assert query is not None
+    press = await button_press(update, context, Action.MANAGE_SCHEDULES)
+    if press is None:
+        return
     await query.answer()
-    target = button_target(query.data)
-    if target is None:
-        return
-    schedule_id, action = target
-    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
-    if scope is None:
-        return
+    req, scope, schedule_id, action = press.req, press.scope, press.target_id, press.choice
     async with req.services.db.transaction() as session:
         schedule = await session.get(Schedule, schedule_id)
         if schedule is None or schedule.partnership_id != scope.partnership.id:
@@ -265,31 +264,24 @@ async def task_done_button(update: Update, context: Context) -> None:
 async def rsvp_button(update: Update, context: Context) -> None:
     """An RSVP button under a meeting invitation."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    req = await begin(update, context)
-    target = button_target(query.data)
-    if target is None:
-        await query.answer()
-        return
-    meeting_id, answer = target
-    scope = await scope_for(req, Action.ANSWER_CHECKIN)
-    if scope is None or req.person is None or scope.partnership.id is None:
-        await query.answer()
+    assert query is not None
+    press = await button_press(update, context, Action.ANSWER_CHECKIN)
+    if press is None:
         return
     try:
-        async with req.services.db.transaction() as session:
+        async with press.req.services.db.transaction() as session:
             await duties.reply_to_meeting(
                 session,
-                meeting_id=meeting_id,
-                partnership_id=scope.partnership.id,
-                person=req.person,
-                answer=answer,
+                meeting_id=press.target_id,
+                partnership_id=press.scope.partnership.id or 0,
+                person=press.person,
+                answer=press.choice,
                 now=utcnow(),
             )
     except RegistryError:
         await query.answer()
         return
-    await query.answer(req._("Thank you, noted."))
+    await query.answer(press.req._("Thank you, noted."))
 
 
 async def nudge_command(update: Update, context: Context) -> None:

@@ -215,3 +215,27 @@ def button_target(data: str) -> tuple[int, str] | None:
     if len(parts) != 3 or not parts[1].isdigit():
         return None
     return int(parts[1]), parts[2]
+
+
+@dataclass
+class ButtonPress:
+    """A pressed '<kind>:<id>:<choice>' button, by someone allowed to press it."""
+
+    req: Request
+    scope: Scope
+    person: PersonInfo
+    target_id: int
+    choice: str
+
+
+async def button_press(update: Update, context: Context, action: Action) -> ButtonPress | None:
+    """Parse a button and check the presser may do the action; None after answering the query."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    req = await begin(update, context)
+    target = button_target(query.data)
+    scope = await scope_for(req, action) if target is not None else None
+    if target is None or scope is None or req.person is None or scope.partnership.id is None:
+        await query.answer()
+        return None
+    return ButtonPress(req, scope, req.person, target[0], target[1])

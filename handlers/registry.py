@@ -23,7 +23,7 @@ from handlers.common import (
     Request,
     Scope,
     begin,
-    button_target,
+    button_press,
     command_args,
     esc,
     reply,
@@ -441,17 +441,15 @@ async def flow_text(update: Update, context: Context) -> None:
 async def join_decision(update: Update, context: Context) -> None:
     """The coordinator's Approve / Reject button on a join request."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    req = await begin(update, context)
-    target = button_target(query.data)
-    if target is None:
-        await query.answer()
+    assert query is not None
+    press = await button_press(update, context, Action.MANAGE_REGISTRY)
+    if press is None:
         return
-    request_id, verdict = target
-    scope = await scope_for(req, Action.MANAGE_REGISTRY)
     await query.answer()
-    if scope is None or req.person is None or query.message is None:
+    if query.message is None:
         return
+    req, scope, request_id, verdict = press.req, press.scope, press.target_id, press.choice
+    assert req.person is not None
     try:
         async with req.services.db.transaction() as session:
             request, partner = await registry.decide_join(

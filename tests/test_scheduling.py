@@ -109,6 +109,7 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
     async with database.transaction() as session:
         await checkins.answer(
             session,
+            partnership_id=p.id or 0,
             round_id=round_id,
             person=PersonInfo(100, "Rep 0"),
             choice="done",
@@ -135,6 +136,7 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
     async with database.transaction() as session:
         _round, late = await checkins.answer(
             session,
+            partnership_id=p.id or 0,
             round_id=round_id,
             person=PersonInfo(101, "Rep 1"),
             choice="help",

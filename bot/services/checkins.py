@@ -142,15 +142,16 @@ async def waiting_for(session: AsyncSession, *, round_: CheckinRound, today: dat
 async def answer(
     session: AsyncSession,
     *,
+    partnership_id: int,
     round_id: int,
     person: PersonInfo,
     choice: str | None,
     text: str | None,
     now: datetime,
 ) -> tuple[CheckinRound, CheckinAnswer]:
-    """Record or update an answer; a late one still updates the round and is marked late."""
+    """Record or update an answer to a round of this partnership; a late one is marked late."""
     round_ = await session.get(CheckinRound, round_id)
-    if round_ is None:
+    if round_ is None or round_.partnership_id != partnership_id:
         raise RegistryError("round_unknown")
     if choice is not None and choice not in ANSWERS:
         raise RegistryError("round_unknown")
