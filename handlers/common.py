@@ -83,13 +83,13 @@ def where_of(update: Update) -> Where:
 
 
 async def begin(update: Update, context: Context) -> Request:
-    """Resolve the user's language (chosen, else Telegram's, else the default)."""
+    """Remember who is asking and resolve their language (chosen, else Telegram's, else the default)."""
     services = services_of(context.bot_data)
     person = person_of(update)
     chosen = None
     if person is not None:
         async with services.db.transaction() as session:
-            chosen = await people.chosen_locale(session, user_id=person.user_id)
+            chosen = (await people.remember_person(session, info=person)).locale
     locale = resolve_locale(
         chosen,
         person.language_code if person else None,
@@ -150,7 +150,6 @@ async def scope_for(req: Request, action: Action, *, partnership_id: int | None 
         return None
     _ = req._
     async with req.services.db.transaction() as session:
-        await people.remember_person(session, info=req.person)
         if req.where is Where.GROUP:
             found = await partnerships.by_chat(session, chat_id=req.chat_id)
             if found is not None and partnership_id is not None and found.id != partnership_id:

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from bot.access import Action, Role, Verdict, decide
 from bot.db import utcnow
 from bot.membership import MembershipChange, membership_change, reads_all_messages
-from bot.services import partnerships, people, watch
+from bot.services import partnerships, watch
 from bot.services.partnerships import InvalidName
 from bot.timing import SendingRules
 from handlers.common import Context, Request, begin, command_args, esc, refusal, reply
@@ -158,7 +158,6 @@ async def setup(update: Update, context: Context) -> None:
         privacy_mode_off=bool(context.bot.can_read_all_group_messages), status=bot_status
     )
     async with req.services.db.transaction() as session:
-        await people.remember_person(session, info=req.person)
         result = await partnerships.register(
             session,
             chat_id=chat.id,

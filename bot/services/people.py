@@ -28,17 +28,22 @@ class PersonInfo:
 
 
 async def remember_person(session: AsyncSession, *, info: PersonInfo) -> Person:
-    """Create or refresh the person's record and return it."""
+    """Create or refresh the person's record and return it; an unchanged person is not written."""
     person = await session.get(Person, info.user_id)
     if person is None:
         person = Person(user_id=info.user_id)
         session.add(person)
-    person.first_name = info.first_name[:200]
-    person.last_name = info.last_name[:200] if info.last_name else None
-    person.username = info.username
-    person.language_code = info.language_code
-    person.updated_at = utcnow()
-    await session.flush()
+    fresh = {
+        "first_name": info.first_name[:200],
+        "last_name": info.last_name[:200] if info.last_name else None,
+        "username": info.username,
+        "language_code": info.language_code,
+    }
+    if any(getattr(person, key) != value for key, value in fresh.items()):
+        for key, value in fresh.items():
+            setattr(person, key, value)
+        person.updated_at = utcnow()
+        await session.flush()
     return person
 
 
@@ -50,12 +55,6 @@ async def set_locale(session: AsyncSession, *, info: PersonInfo, locale: str) ->
     person.locale = locale
     await session.flush()
     return person
-
-
-async def chosen_locale(session: AsyncSession, *, user_id: int) -> str | None:
-    """The language a person chose, if any."""
-    person = await session.get(Person, user_id)
-    return person.locale if person else None
 
 
 async def current_partnership_id(session: AsyncSession, *, user_id: int) -> int | None:
