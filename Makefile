@@ -1,29 +1,34 @@
-# The two commands of the README: `make run` and `make test`. Both set up .venv first.
+# The two commands of the README: `make run` and `make test`. Each installs into .venv once
+# (a stamp newer than pyproject.toml) and works offline afterwards.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test setup setup-dev lint catalogs
+.PHONY: run test lint catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-setup: $(BIN)/python
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	touch $@
 
-setup-dev: $(BIN)/python
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(RUN_STAMP)
 
-run: setup
+run: $(RUN_STAMP)
 	$(BIN)/partnerbot run
 
-lint: setup-dev
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot handlers scheduler tests benchmarks
 
 test: lint
 	$(BIN)/pytest
 
-catalogs: setup
+catalogs: $(RUN_STAMP)
 	$(BIN)/python -m bot.catalog

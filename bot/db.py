@@ -16,6 +16,8 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and always returns them aware (SQLite forgets tzinfo)."""
@@ -52,8 +54,8 @@ def insert_ignoring_duplicates(table: Any, dialect: str) -> Insert:
 
 
 def utcnow() -> datetime:
-    """Current time, aware, in UTC."""
-    return datetime.now(UTC)
+    """Current time, aware, in UTC, by the bot's clock (see bot.clock)."""
+    return clock.now()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,4 +1,4 @@
-"""Translations (gettext catalogs under locales/) and locale-aware formatting via Babel."""
+"""Translations (gettext catalogs under bot/locales/) and locale-aware formatting via Babel."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from babel.support import NullTranslations, Translations
 
 from bot.config import SUPPORTED_LOCALES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
 
 

@@ -1,8 +1,8 @@
 """Telegram Bot API spec (api.json) loading and validation of calls and objects.
 
-The spec is the machine-readable Bot API 10.0 description kept in
-``shared/telegram-bot-api/api.json`` next to the repository.  It is compiled once into
-small lookup structures; validation then walks values against the declared types.
+The spec is the machine-readable Bot API 10.0 description kept in the repository at
+``tests/fakebot/botapi/api.json`` (see the README beside it). It is compiled once into small
+lookup structures; validation then walks values against the declared types.
 
 Besides the declared types, a few limits that the documentation states only in prose are
 extracted from the field descriptions ("1-4096 characters after entities parsing",
@@ -175,12 +175,11 @@ class ApiSpec:
 
 
 def spec_path() -> Path:
-    """Path of api.json: $TELEGRAM_API_SPEC, else <repo>/../shared/telegram-bot-api/api.json."""
+    """Path of api.json: $TELEGRAM_API_SPEC, else the copy kept beside this module."""
     env = os.environ.get(SPEC_ENV_VAR)
     if env:
         return Path(env)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "telegram-bot-api" / "api.json"
+    return Path(__file__).resolve().parent / "botapi" / "api.json"
 
 
 def _limit_for(types: tuple[TypeRef, ...], description: str) -> Limit | None:
@@ -279,8 +278,8 @@ def load_spec_from(path: Path) -> ApiSpec:
     """Load and compile an api.json file (uncached); SpecNotFoundError if it is missing."""
     if not path.is_file():
         raise SpecNotFoundError(
-            f"Telegram Bot API spec not found at {path}. Put the 'shared' folder next to the "
-            f"repository root (shared/telegram-bot-api/api.json) or set {SPEC_ENV_VAR}."
+            f"Telegram Bot API spec not found at {path}: it ships in tests/fakebot/botapi/api.json; "
+            f"{SPEC_ENV_VAR} may point elsewhere."
         )
     with path.open(encoding="utf-8") as fh:
         return compile_spec(json.load(fh))

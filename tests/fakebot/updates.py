@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from typing import Any
+
+from bot import clock
 
 from .spec import TypeRef, load_spec
 
@@ -41,8 +42,8 @@ _query_counter = itertools.count(1)
 
 
 def now() -> int:
-    """Current Unix time as Telegram sends it."""
-    return int(time.time())
+    """Current Unix time as Telegram sends it, by the bot's clock (tests set it)."""
+    return int(clock.now().timestamp())
 
 
 def next_message_id(chat_id: int) -> int:
