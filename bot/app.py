@@ -13,12 +13,12 @@ import handlers
 from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db import Database
-from bot.i18n import translations
-from bot.migrate import upgrade_database
+from bot.i18n import check_catalogs, translations
 from bot.polling import ConfirmingPoller
 from bot.runtime import SERVICES_KEY, Services, services_of
 from bot.services import partnerships
 from bot.services.dispatch import Dispatcher, bot_removed
+from bot.startup import migrate_or_explain, until_reachable
 from bot.telegram_notifier import TelegramNotifier
 from scheduler import jobs
 
@@ -105,6 +105,11 @@ async def publish_commands(app: Application, settings: Settings) -> None:  # typ
 async def start_application(app: Application) -> None:  # type: ignore[type-arg]
     """Initialise, run post_init (PTB only calls it from run_polling) and start."""
     await app.initialize()
+    await finish_start(app)
+
+
+async def finish_start(app: Application) -> None:  # type: ignore[type-arg]
+    """Run post_init and start an initialised application."""
     if app.post_init is not None:
         await app.post_init(app)
     await app.start()
@@ -121,13 +126,18 @@ async def stop_application(app: Application) -> None:  # type: ignore[type-arg]
 
 async def run_bot(settings: Settings) -> None:
     """Migrate the database, start the application and poll until a signal arrives."""
-    await upgrade_database(settings.database_url)
+    check_catalogs()
+    await migrate_or_explain(settings.database_url)
     app = build_application(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await start_application(app)
+    # Telegram unreachable at start is retried with backoff; a rejected token ends the bot.
+    if not await until_reachable(app.initialize, stop):
+        await app.shutdown()
+        return
+    await finish_start(app)
     try:
         log.info("partnerbot is polling as @%s", app.bot.username)
         poller = ConfirmingPoller(app, services_of(app.bot_data).db, timeout=settings.polling_timeout)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from bot import __version__
 from bot.config import Settings, SettingsError, load_settings
+from bot.startup import ExitCode, StartupError, configure_logging, explain, mask_secrets, migrate_or_explain
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,29 +29,34 @@ def _settings(*, require_token: bool) -> Settings:
         return load_settings(require_token=require_token)
     except SettingsError as exc:
         print(f"partnerbot: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(int(ExitCode.SETTINGS)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `partnerbot` command."""
     args = _parser().parse_args(argv)
     if args.command == "db":
-        from bot.migrate import upgrade_database
-
         settings = _settings(require_token=False)
-        asyncio.run(upgrade_database(settings.database_url))
+        try:
+            asyncio.run(migrate_or_explain(settings.database_url))
+        except StartupError as problem:
+            print(f"partnerbot: error: {problem}", file=sys.stderr)
+            return int(problem.code)
         print("partnerbot: database is up to date")
         return 0
     settings = _settings(require_token=True)
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.telegram_bot_token)
     from bot.app import run_bot
 
-    asyncio.run(run_bot(settings))
-    return 0
+    try:
+        asyncio.run(run_bot(settings))
+    except Exception as exc:
+        known = explain(exc, settings.database_url)
+        if known is None:
+            raise
+        print(f"partnerbot: error: {mask_secrets(str(known), settings.telegram_bot_token)}", file=sys.stderr)
+        return int(known.code)
+    return int(ExitCode.OK)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,16 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
 
 
+class CatalogMissing(FileNotFoundError):
+    """A supported language's catalog is not installed."""
+
+
+def check_catalogs() -> None:
+    """Load every supported catalog now, so a broken installation fails at start-up."""
+    for locale in SUPPORTED_LOCALES:
+        translations(locale)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message
@@ -29,7 +39,8 @@ def translations(locale: str) -> NullTranslations:
     """The catalog for a locale, compiled in memory from its .po file."""
     po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.exists():
-        return NullTranslations()
+        # A missing catalog is a broken installation, never a silent fallback to English.
+        raise CatalogMissing(f"the {locale!r} catalog is missing at {po_path}: reinstall partnerbot")
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     buffer = io.BytesIO()

@@ -181,8 +181,7 @@ class ConfirmingPoller:
                 fetch.result()
                 delay = self.backoff
             except (Conflict, InvalidToken):
-                log.error("another instance is polling this token, or the token is wrong")
-                raise
+                raise  # the command line explains it in one line and exits
             except RetryAfter as exc:
                 await self._pause(stop, retry_seconds(exc))
             except TimedOut:
