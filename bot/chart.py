@@ -16,6 +16,8 @@ from matplotlib.dates import num2date as _num2date
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from bot.progress import elapsed_share
+
 TRAINED_COLOUR = "#1f5fa8"
 PLAN_COLOUR = "#8a8a8a"
 TARGET_COLOUR = "#c0392b"
@@ -147,7 +149,7 @@ def _draw_panel(
         axes.axvline(today, color=TODAY_COLOUR, linewidth=1.2, label=labels.today)
         if panel.target:
             # Where the plan expects the group to be today, as /status says it.
-            expected = panel.target * ((data.today - data.start).days + 1) / ((data.end - data.start).days + 1)
+            expected = panel.target * elapsed_share(data.start, data.end, data.today)
             axes.plot([today], [expected], "o", color=PLAN_COLOUR, markersize=5)
             axes.annotate(
                 f"{round(expected)}",

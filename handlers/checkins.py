@@ -10,7 +10,7 @@ from bot.access import Action, Role
 from bot.dates import DateFormatError, local_today, parse_date
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
-from bot.i18n import N_, format_local
+from bot.i18n import N_, format_day, format_local
 from bot.models import DeliveryKind, Schedule, Task
 from bot.notifier import Button
 from bot.services import checkins, duties, nudges, registry, scheduling
@@ -208,7 +208,7 @@ async def pause_reminders_command(update: Update, context: Context) -> None:
     await reply(
         req,
         req._("No check-in reminders for you until {date}. Have a good rest!").format(
-            date=until.strftime("%d.%m.%Y")
+            date=format_day(until, locale=req.locale)
         ),
     )
 

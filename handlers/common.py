@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -39,6 +39,7 @@ class Request:
     chat_id: int
     where: Where
     person: PersonInfo | None
+    bot: Bot | None = None  # for the few calls beyond sending (command menus)
 
     def _(self, message: str) -> str:
         """Translate a message into the user's language."""
@@ -103,6 +104,7 @@ async def begin(update: Update, context: Context) -> Request:
         chat_id=chat.id if chat else (person.user_id if person else 0),
         where=where_of(update),
         person=person,
+        bot=context.bot,
     )
 
 

@@ -12,11 +12,20 @@ from bot.i18n import translations
 from bot.notifier import Button
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
-from handlers.common import Context, Request, begin, esc, refusal, reply, where_of
+from handlers.common import Context, Request, begin, command_args, esc, refusal, reply, where_of
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
+# What people type after /language: codes and names, in both languages.
+LANGUAGE_WORDS = {
+    "pl": "pl",
+    "polski": "pl",
+    "polish": "pl",
+    "en": "en",
+    "english": "en",
+    "angielski": "en",
+}
 
 
 def privacy_text(req: Request) -> str:
@@ -144,8 +153,12 @@ async def privacy(update: Update, context: Context) -> None:
 
 
 async def language(update: Update, context: Context) -> None:
-    """Offer the languages as buttons."""
+    """/language pl|en switches at once; without a known language, offer them as buttons."""
     req = await begin(update, context)
+    wanted = LANGUAGE_WORDS.get(command_args(update).strip().lower())
+    if wanted is not None and req.person is not None:
+        await switch_language(req, wanted)
+        return
     buttons = [[Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED_LOCALES]]
     await reply(req, req._("Choose your language:"), buttons=buttons)
 
@@ -159,10 +172,16 @@ async def language_chosen(update: Update, context: Context) -> None:
     if code not in SUPPORTED_LOCALES or req.person is None:
         await query.answer(req._("Unknown language. Type /language to choose again."))
         return
+    await query.answer()
+    await switch_language(req, code)
+
+
+async def switch_language(req: Request, code: str) -> None:
+    """Remember a person's language and confirm in it."""
+    assert req.person is not None
     async with req.services.db.transaction() as session:
         await people.set_locale(session, info=req.person, locale=code)
     req.locale, req.tr = code, translations(code)
-    await query.answer()
     await reply(req, req._("Language set: English. I will speak to you in English."))
 
 

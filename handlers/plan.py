@@ -11,10 +11,10 @@ from telegram import Update
 from bot import chart, export
 from bot.access import Action
 from bot.db import utcnow
-from bot.i18n import N_, format_day, format_local, format_percent, format_tick
+from bot.i18n import N_, format_day, format_local, format_number, format_percent, format_tick
 from bot.models import Partnership
 from bot.notifier import ChatUnreachable
-from bot.progress import Pace
+from bot.progress import Pace, Progress
 from bot.services import charting, exporting, plan
 from bot.services.plan import PlanReport
 from bot.services.registry import RegistryError
@@ -51,9 +51,7 @@ def residents(req: Request, n: int) -> str:
 
 def req_number(req: Request, n: int) -> str:
     """A number formatted for the user's locale (1 000 in Polish, 1,000 in English)."""
-    from babel.numbers import format_decimal
-
-    return str(format_decimal(n, locale=req.locale))
+    return format_number(n, locale=req.locale)
 
 
 def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> list[str]:
@@ -80,11 +78,10 @@ def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> li
         if g.period is not None:
             p = g.period
             lines.append(
-                "{mark} {label}: {trained} / {target} ({pace}{short})".format(
+                "{mark} {label}: {numbers} · {pace}{short}".format(
                     mark=PACE_MARKS[p.pace],
                     label=label,
-                    trained=req_number(req, p.trained),
-                    target=req_number(req, p.target),
+                    numbers=progress_numbers(req, p),
                     pace=_(PACE_LABELS[p.pace]),
                     short=", " + _("{n} behind pro rata").format(n=req_number(req, p.shortfall))
                     if p.shortfall
@@ -133,11 +130,21 @@ def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> li
     return lines
 
 
-def format_local_date(req: Request, day: object) -> str:
-    """A calendar date in the user's locale."""
-    from babel.dates import format_date
+def progress_numbers(req: Request, p: Progress) -> str:
+    """'9 of 100 (9%), expected by today 91': the share of the target and the pro-rata expectation."""
+    text = req._("{trained} of {target} ({percent})").format(
+        trained=req_number(req, p.trained),
+        target=req_number(req, p.target),
+        percent=format_percent(p.trained / p.target if p.target else 0, locale=req.locale),
+    )
+    if p.target and p.pace not in (Pace.NOT_STARTED, Pace.DONE):
+        text += ", " + req._("expected by today {n}").format(n=req_number(req, round(p.expected_now)))
+    return text
 
-    return str(format_date(day, format="medium", locale=req.locale))  # type: ignore[arg-type]
+
+def format_local_date(req: Request, day: date) -> str:
+    """A calendar date in the user's locale."""
+    return format_day(day, locale=req.locale)
 
 
 async def plan_report(req: Request, partnership: Partnership) -> PlanReport:
@@ -250,11 +257,8 @@ def chart_data(
     _ = req._
     title = partnership.name
     if source.period is not None:
-        title += " · {name} ({start} – {end})".format(
-            name=source.period.name,
-            start=format_day(source.start, locale=req.locale),
-            end=format_day(source.end, locale=req.locale),
-        )
+        start, end = format_day(source.start, locale=req.locale), format_day(source.end, locale=req.locale)
+        title += f" · {source.period.name} ({start} – {end})"
     panels = []
     for item in source.groups:
         trained = sum(n for _d, n in item.trained)

@@ -29,6 +29,7 @@ from handlers.common import (
     reply,
     scope_for,
 )
+from handlers.menus import give_coordinator_menus, take_coordinator_menus
 
 log = logging.getLogger(__name__)
 
@@ -383,6 +384,15 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         await _send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
         )
+        if req.bot is not None and req.person is not None:
+            chat_id = scope.partnership.chat_id
+            await take_coordinator_menus(req.bot, chat_id=chat_id, user_id=req.person.user_id)
+            await give_coordinator_menus(
+                req.bot,
+                chat_id=chat_id,
+                user_id=applied.new_coordinator.user_id,
+                default_locale=req.services.settings.default_locale,
+            )
 
 
 async def _accept_text(req: Request, text: str) -> None:
