@@ -217,8 +217,8 @@ async def chart_command(update: Update, context: Context) -> None:
     if source is None:
         await reply(
             req,
-            req._("There is no plan period called „{name}”. Periods: {names}.").format(
-                name=esc(wanted), names=", ".join(f"„{esc(n)}”" for n in names)
+            req._("There is no plan period called “{name}”. Periods: {names}.").format(
+                name=esc(wanted), names=", ".join(req._("“{name}”").format(name=esc(n)) for n in names)
             ),
         )
         return

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import flows
 from bot.access import Action
 from bot.db import utcnow
 from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
-from bot.i18n import N_, format_local
+from bot.i18n import N_, format_local, translations
 from bot.models import Partner, Partnership, TargetGroup
 from bot.notifier import Button, ChatUnreachable, Keyboard
-from bot.services import drafts, registry
+from bot.services import drafts, people, registry
+from bot.services.dispatch import mention
 from bot.services.drafts import Applied
 from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
 from handlers.common import (
@@ -268,7 +270,7 @@ async def cancel_command(update: Update, context: Context) -> None:
     )
 
 
-async def _load_flow(req: Request) -> tuple[Any, Data, Scope] | None:
+async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[Any, Data, Scope] | None:
     """The caller's draft in this chat, re-authorised against its partnership."""
     assert req.person is not None
     async with req.services.db.transaction() as session:
@@ -277,7 +279,10 @@ async def _load_flow(req: Request) -> tuple[Any, Data, Scope] | None:
         return None
     draft, data = found
     scope = await scope_for(
-        req, FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY), partnership_id=draft.partnership_id
+        req,
+        FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY),
+        partnership_id=draft.partnership_id,
+        query=query,
     )
     if scope is None:
         async with req.services.db.transaction() as session:
@@ -293,10 +298,14 @@ async def flow_button(update: Update, context: Context) -> None:
     req = await begin(update, context)
     if req.person is None or query.message is None:
         return
-    loaded = await _load_flow(req)
-    if loaded is None:
+    async with req.services.db.transaction() as session:
+        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+    if not has_draft:
         await query.answer(req._("This form has ended. Start again with the command."))
         return
+    loaded = await _load_flow(req, query)
+    if loaded is None:
+        return  # the presser was told why, in an alert only they see
     await query.answer()
     draft, data, scope = loaded
     value = query.data.removeprefix("f:")
@@ -368,8 +377,12 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         assert req.person is not None
         await reply(
             req,
-            req._("{person} asks to represent “{partner}”. Coordinator, do you approve?").format(
-                person=esc(req.person.display_name), partner=esc(partner_name)
+            req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?").format(
+                person=esc(req.person.display_name),
+                partner=esc(partner_name),
+                coordinator=mention(
+                    scope.partnership.coordinator_user_id, scope.partnership.coordinator_name
+                ),
             ),
             buttons=[
                 [
@@ -720,8 +733,13 @@ async def _send_brief(req: Request, partnership: Partnership, user_id: int, name
         fresh = await session.get(Partnership, partnership.id)
         assert fresh is not None
         brief = await registry.brief(session, partnership=fresh)
+        locale = await people.locale_of(
+            session, user_id=user_id, default=req.services.settings.default_locale
+        )
+    # The brief is for the new coordinator: in their language, not the sender's.
+    theirs = dataclasses.replace(req, locale=locale, tr=translations(locale))
     try:
-        await req.services.notifier.send(user_id, brief_text(req, brief))
+        await req.services.notifier.send(user_id, brief_text(theirs, brief))
     except ChatUnreachable:
         await reply(
             req,

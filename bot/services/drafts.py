@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
@@ -17,15 +16,12 @@ from bot.flows import FLOWS, Data
 from bot.i18n import N_
 from bot.models import (
     AppointedRole,
-    Appointment,
     Draft,
     JoinForm,
-    LogEntry,
     Partner,
     PartnerKind,
     Partnership,
     PartnerStatus,
-    Representative,
     ResourceKind,
     Stage,
     TargetGroup,
@@ -101,30 +97,7 @@ async def context_for(session: AsyncSession, *, partnership: Partnership) -> Dat
     """What the flows' pickers need: partners, and people who could take over."""
     assert partnership.id is not None
     partners = await registry.partners_of(session, partnership_id=partnership.id)
-    people: dict[int, str] = {}
-    rows = await session.exec(
-        select(Representative.user_id, Representative.name)
-        .join(Partner)
-        .where(Partner.partnership_id == partnership.id)
-    )
-    people.update({uid: name for uid, name in rows})
-    rows = await session.exec(
-        select(Appointment.user_id, Appointment.name).where(Appointment.partnership_id == partnership.id)
-    )
-    people.update({uid: name for uid, name in rows})
-    authors = await session.exec(
-        select(LogEntry.author_user_id, LogEntry.author_name)
-        .where(
-            LogEntry.partnership_id == partnership.id,
-            col(LogEntry.author_user_id).is_not(None),
-            LogEntry.kind == "message",
-        )
-        .order_by(col(LogEntry.id).desc())
-        .limit(200)
-    )
-    for uid, name in authors:
-        if uid is not None and uid > 0:
-            people.setdefault(uid, name)
+    people = await registry.successors(session, partnership_id=partnership.id)
     people.pop(partnership.coordinator_user_id, None)
     return {
         "_partners": [[p.id, p.name, p.status] for p in partners],
