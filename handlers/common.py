@@ -152,7 +152,7 @@ async def not_a_member_text(req: Request) -> str:
         return refusal(req, Verdict.NOT_A_MEMBER)
     last = handed[0]
     return req._(
-        "You handed the coordinator role of „{name}” over to {coordinator} on {date}, so I show "
+        "You handed the coordinator role of “{name}” over to {coordinator} on {date}, so I show "
         "you nothing of it here any more. In its group chat you can still use /status, /history, "
         "/partners and /plan like every member. To take part again, ask {coordinator} for an "
         "invitation."

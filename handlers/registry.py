@@ -102,7 +102,9 @@ def not_found_text(req: Request, name: str, close: list[str]) -> str:
     """'No such partner' with 'did you mean' suggestions."""
     text = req._("There is no partner called “{name}”.").format(name=esc(name))
     if close:
-        text += " " + req._("Did you mean: {names}?").format(names=", ".join(f"“{esc(n)}”" for n in close))
+        text += " " + req._("Did you mean: {names}?").format(
+            names=", ".join(req._("“{name}”").format(name=esc(n)) for n in close)
+        )
     return text + " " + req._("Type /partners to see them all.")
 
 
@@ -358,11 +360,23 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
     values = {k: esc(str(v)) for k, v in applied.values.items()}
     if applied.first_run_at is not None:
         values["when"] = format_local(
-            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone)
+            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone), fmt="weekday"
         )
     if "status" in applied.values:
         values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
     text = req._(applied.message).format(**values)
+    if applied.asked_run_at is not None:
+        text += " " + req._(
+            "It was moved from {asked}: I send nothing between 20:00 and 8:00, at weekends or on "
+            "public holidays."
+        ).format(
+            asked=format_local(
+                applied.asked_run_at,
+                locale=req.locale,
+                zone=ZoneInfo(scope.partnership.timezone),
+                fmt="weekday",
+            )
+        )
     if applied.invitation_token:
         username = req.services.bot_username
         text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"

@@ -29,7 +29,7 @@ from bot.models import (
 )
 from bot.services import duties, nudges, plan, registry, scheduling
 from bot.services.people import PersonInfo
-from bot.timing import Recurrence, RecurrenceSpec, SendingRules
+from bot.timing import Recurrence, RecurrenceSpec, SendingRules, next_fire
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Applied:
     join_request_id: int | None = None
     new_coordinator: PersonInfo | None = None
     first_run_at: datetime | None = None
+    asked_run_at: datetime | None = None  # the time asked for, when quiet hours moved the first run
     task_id: int | None = None
     meeting_id: int | None = None
 
@@ -163,19 +164,22 @@ async def apply(
             day=int(data.get("day", 1)),
             cron=str(data.get("cron", "")),
         )
+        now = utcnow()
         schedule = await scheduling.add_schedule(
             session,
             partnership=partnership,
             spec=spec,
             question=data["question"],
             by_user_id=by,
-            now=utcnow(),
+            now=now,
             rules=SendingRules(),
         )
+        asked = next_fire(spec, after=now, zone=ZoneInfo(partnership.timezone))
         return Applied(
             N_("Check-in scheduled. The first one: {when}."),
             {"when": schedule.next_run_at.isoformat()},
             first_run_at=schedule.next_run_at,
+            asked_run_at=asked if asked != schedule.next_run_at else None,
         )
     partner = await _partner(session, partnership, data.get("partner"))
     if flow == "partner":
