@@ -173,10 +173,16 @@ async def tell(req: Request, text: str, query: CallbackQuery | None = None) -> N
     if query is None:
         await reply(req, text)
         return
+    private = req.where is Where.PRIVATE  # a private chat is the presser's own: a message fits better
     try:
-        await query.answer(text[:ALERT_MAX], show_alert=True)
+        if private:
+            await query.answer()
+        else:
+            await query.answer(text[:ALERT_MAX], show_alert=True)
     except TelegramError as exc:  # the press is too old to answer: nothing to tell
         log.info("could not answer a button press: %s", exc)
+    if private:
+        await reply(req, text)
 
 
 async def scope_for(
