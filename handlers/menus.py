@@ -7,7 +7,8 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeChatMember
 from telegram.error import TelegramError
 
-from bot.commands import COORDINATOR_GROUP_COMMANDS, COORDINATOR_PRIVATE_COMMANDS
+from bot.access import Role, Where
+from bot.commands import COORDINATOR_GROUP_COMMANDS, COORDINATOR_PRIVATE_COMMANDS, menu
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
 
@@ -49,3 +50,19 @@ async def take_coordinator_menus(bot: Bot, *, chat_id: int, user_id: int) -> Non
             except TelegramError as exc:
                 log.info("could not remove the coordinator's menu (%s): %s", scope.type, exc)
                 break
+
+
+async def give_supervisor_menu(bot: Bot, *, user_id: int, default_locale: str) -> None:
+    """A supervisor's private menu adds what only they and the coordinator may use (/export)."""
+    commands = menu(Where.PRIVATE, Role.SUPERVISOR)
+    for code in (None, *SUPPORTED_LOCALES):
+        tr = translations(code or default_locale)
+        try:
+            await bot.set_my_commands(
+                [BotCommand(name, tr.gettext(text)) for name, text in commands],
+                scope=BotCommandScopeChat(user_id),
+                language_code=code,
+            )
+        except TelegramError as exc:
+            log.info("could not set the supervisor's menu: %s", exc)
+            return

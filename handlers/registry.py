@@ -31,7 +31,7 @@ from handlers.common import (
     reply,
     scope_for,
 )
-from handlers.menus import give_coordinator_menus, take_coordinator_menus
+from handlers.menus import give_coordinator_menus, give_supervisor_menu, take_coordinator_menus
 
 log = logging.getLogger(__name__)
 
@@ -536,6 +536,10 @@ async def redeem(update: Update, context: Context, token: str) -> None:
             role=role, name=esc(redeemed.partnership.name)
         )
     await reply(req, text + "\n" + req._("Type /partners or /status to see the partnership."))
+    if redeemed.role == "supervisor" and req.bot is not None:
+        await give_supervisor_menu(
+            req.bot, user_id=req.person.user_id, default_locale=req.services.settings.default_locale
+        )
 
 
 # --------------------------------------------------------------------------- views

@@ -596,3 +596,28 @@ async def test_the_coordinator_gets_a_menu_of_their_own(running_bot: BotUnderTes
     assert commands["handover"] == say_lang(
         lang, "Przekaż rolę koordynatora", "Hand the coordinator role over"
     )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_supervisor_gets_export_in_their_private_menu(running_bot: BotUnderTest, lang: str) -> None:
+    import re
+
+    people = cast(lang)
+    chat = await register_group(running_bot, coordinator=people.coord)
+    await running_bot.deliver(tg.message(chat, people.coord, "/invite"))
+    role = say_lang(lang, "opiekun (widzi, nie zmienia)", "a supervisor (sees, does not change)")
+    await press_data(running_bot, people.coord, GROUP_ID, buttons(running_bot, GROUP_ID)[role])
+    save = next(v for k, v in buttons(running_bot, GROUP_ID).items() if k.startswith("✔"))
+    await press_data(running_bot, people.coord, GROUP_ID, save)
+    token = re.search(r"start=([A-Za-z0-9_-]+)", last_text(running_bot, GROUP_ID))
+    assert token
+    supervisor = tg.user(6040, "Sam", language_code=lang)
+    await running_bot.deliver(tg.message(tg.private_chat(supervisor), supervisor, f"/start {token.group(1)}"))
+    menus = [
+        c
+        for c in running_bot.fake.calls("setMyCommands")
+        if c.params["scope"] == {"type": "chat", "chat_id": 6040} and c.params.get("language_code") == lang
+    ]
+    (call,) = menus
+    names = {x["command"] for x in call.params["commands"]}
+    assert "export" in names and "handover" not in names and "addpartner" not in names
