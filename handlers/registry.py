@@ -146,7 +146,14 @@ def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keybo
     if next_step.multi:
         rows.append([Button(_("Done"), "f:" + DONE)])
     rows.append([cancel])
-    if not buttons:
+    if not buttons and flow.name == "handover":
+        lines.append(
+            _(
+                "Nobody can take over yet: the new coordinator must first represent a partner. "
+                "Send them an invitation with /invite, then type /handover again."
+            )
+        )
+    elif not buttons:
         lines.append(_("There is nothing to choose from yet. Type /addpartner to add a partner first."))
     return "\n".join(lines), rows, False
 

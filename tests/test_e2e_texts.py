@@ -63,12 +63,12 @@ async def press_data(bot: BotUnderTest, who: dict[str, Any], chat_id: int, data:
     return bot.fake.calls("answerCallbackQuery")[-1].params
 
 
-async def with_partners(database: Database, people: Cast, *, statuses: int = 3) -> list[int]:
+async def with_partners(database: Database, people: Cast, *, count: int = 3) -> list[int]:
     """One organisation per representative ("Biblioteka", "OSP", "Parafia"), active, linked."""
     partnership = await _partnership(database)
     ids = []
     async with database.transaction() as session:
-        for rep, name in zip(people.reps[:statuses], ["Biblioteka", "OSP", "Parafia"], strict=False):
+        for rep, name in zip(people.reps[:count], ["Biblioteka", "OSP", "Parafia"], strict=False):
             partner = await registry.add_partner(
                 session,
                 partnership=partnership,
@@ -102,7 +102,7 @@ async def test_refused_button_is_an_alert_to_the_presser_only(
 ) -> None:
     people = cast(lang)
     chat = await register_group(running_bot, coordinator=people.coord)
-    await with_partners(database, people, statuses=1)
+    await with_partners(database, people, count=1)
     await running_bot.deliver(tg.message(chat, people.other, "/join"))
     await press_data(running_bot, people.other, GROUP_ID, buttons(running_bot, GROUP_ID)["Biblioteka"])
     save = next(v for k, v in buttons(running_bot, GROUP_ID).items() if k.startswith("✔"))
@@ -621,3 +621,17 @@ async def test_a_supervisor_gets_export_in_their_private_menu(running_bot: BotUn
     (call,) = menus
     names = {x["command"] for x in call.params["commands"]}
     assert "export" in names and "handover" not in names and "addpartner" not in names
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_handover_with_nobody_eligible_says_how_to_get_someone(
+    running_bot: BotUnderTest, database: Database, lang: str
+) -> None:
+    people = cast(lang)
+    chat = await register_group(running_bot, coordinator=people.coord)
+    await running_bot.deliver(tg.message(chat, people.other, "Dzień dobry"))  # a member, not a representative
+    await running_bot.deliver(tg.message(chat, people.coord, "/handover"))
+    assert say_lang(
+        lang, "Nikt nie może jeszcze przejąć roli", "Nobody can take over yet"
+    ) in last_text(running_bot, GROUP_ID)
+    assert {k for k in buttons(running_bot, GROUP_ID) if not k.startswith("✖")} == set()
