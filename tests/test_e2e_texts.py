@@ -173,6 +173,11 @@ async def test_checkin_round_from_question_to_summary_and_late_answer(
     await press_data(running_bot, ola, GROUP_ID, need_help)
     manual_clock.advance(timedelta(hours=24))
     await running_bot.dispatcher.tick()  # the reminder
+    reminder = last_text(running_bot, GROUP_ID)
+    assert "Piotr" in reminder and "Zosia" not in reminder and "Ola" not in reminder
+    assert say_lang(lang, "Odpowiedzi do: środa, 9 grudnia, 10:00.", "Answers until: Wednesday, 9 December, 10:00.") in (
+        reminder
+    )
     manual_clock.advance(timedelta(hours=24, minutes=1))
     await running_bot.dispatcher.tick()  # the close
     summary = last_text(running_bot, people.coord["id"])

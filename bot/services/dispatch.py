@@ -311,10 +311,16 @@ class Dispatcher:
             return
         tr = translations(locale)
         mentions = ", ".join(mention(m.user_id, m.name) for m in waiting)
+        zone = ZoneInfo(partnership.timezone)
+        closes = format_local(round_.closes_at, locale=locale, zone=zone, fmt="weekday")
         await self.notifier.send(
             partnership.chat_id,
             tr.gettext("Reminder: {people}, please answer the check-in: “{question}”").format(
                 people=mentions, question=html.escape(round_.question)
+            )
+            + "\n"
+            + tr.gettext("Answers until: {when}.").format(
+                when=closes
             ),
         )
         for member in waiting:

@@ -183,11 +183,15 @@ async def watch(session: AsyncSession, *, partnership: Partnership, now: datetim
     zone = ZoneInfo(partnership.timezone)
     today = now.astimezone(zone).date()
     rows = []
-    for summary in await registry.overview(session, partnership_id=partnership.id):
+    summaries = await registry.overview(session, partnership_id=partnership.id)
+    ids = [s.partner.id for s in summaries if s.partner.id]
+    joined = await registry.member_since(session, partner_ids=ids)
+    for summary in summaries:
         partner = summary.partner
         if partner.status not in (PartnerStatus.JOINED, PartnerStatus.ACTIVE):
             continue
-        since = summary.last_activity_at or partner.created_at
+        # Silent since the last word, or since joining: a candidate's months before do not count.
+        since = summary.last_activity_at or joined.get(partner.id or 0) or partner.created_at
         silent_days = (now - since).days
         if silent_days >= SILENT_AFTER_DAYS:
             rows.append(
