@@ -175,9 +175,9 @@ async def test_checkin_round_from_question_to_summary_and_late_answer(
     await running_bot.dispatcher.tick()  # the reminder
     reminder = last_text(running_bot, GROUP_ID)
     assert "Piotr" in reminder and "Zosia" not in reminder and "Ola" not in reminder
-    assert say_lang(lang, "Odpowiedzi do: środa, 9 grudnia, 10:00.", "Answers until: Wednesday, 9 December, 10:00.") in (
-        reminder
-    )
+    assert say_lang(
+        lang, "Odpowiedzi do: środa, 9 grudnia, 10:00.", "Answers until: Wednesday, 9 December, 10:00."
+    ) in reminder
     manual_clock.advance(timedelta(hours=24, minutes=1))
     await running_bot.dispatcher.tick()  # the close
     summary = last_text(running_bot, people.coord["id"])
@@ -636,7 +636,7 @@ async def test_handover_with_nobody_eligible_says_how_to_get_someone(
     chat = await register_group(running_bot, coordinator=people.coord)
     await running_bot.deliver(tg.message(chat, people.other, "Dzień dobry"))  # a member, not a representative
     await running_bot.deliver(tg.message(chat, people.coord, "/handover"))
-    assert say_lang(
-        lang, "Nikt nie może jeszcze przejąć roli", "Nobody can take over yet"
-    ) in last_text(running_bot, GROUP_ID)
+    assert say_lang(lang, "Nikt nie może jeszcze przejąć roli", "Nobody can take over yet") in last_text(
+        running_bot, GROUP_ID
+    )
     assert {k for k in buttons(running_bot, GROUP_ID) if not k.startswith("✖")} == set()
