@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.access import Action
+from bot.access import Action, Where
 from bot.db import utcnow
 from bot.i18n import format_day, format_local
 from bot.models import Partnership
@@ -87,7 +87,7 @@ async def status(update: Update, context: Context) -> None:
     from handlers.plan import plan_lines
 
     lines = plan_lines(req, progress, partnership)
-    if answered:
+    if answered and req.where is Where.PRIVATE:  # who did not answer is never shown in the group
         lines += [
             "",
             req._("Check-in answers (answered / asked): {people}").format(

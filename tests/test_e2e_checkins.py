@@ -123,7 +123,9 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
         piotr = (await session.exec(select(CheckinAnswer).where(CheckinAnswer.name == "Piotr"))).one()
     assert piotr.text == "Plakaty wiszą w szkole i w bibliotece" and piotr.late
     await running_bot.deliver(tg.message(chat, REPS[2], "/status"))
-    assert "Ola 1/1, Piotr 1/1, Zosia 0/1" in last_text(running_bot, GROUP_ID)
+    assert "Zosia 0/1" not in last_text(running_bot, GROUP_ID)  # never who did not answer, in the group
+    await running_bot.deliver(tg.message(tg.private_chat(COORD), COORD, "/status"))
+    assert "Ola 1/1, Piotr 1/1, Zosia 0/1" in last_text(running_bot, COORD["id"])
 
 
 async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, database: Database) -> None:

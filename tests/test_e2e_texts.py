@@ -242,6 +242,9 @@ async def test_non_responders_are_never_named_in_the_group(
         else:
             assert after == []  # asked once only
         manual_clock.advance(timedelta(days=1))
+    await running_bot.deliver(tg.message(chat, people.other, "/status"))
+    status = last_text(running_bot, GROUP_ID)
+    assert all(rep["first_name"] not in status for rep in people.reps)  # no "Piotr 0/2" in the group
 
 
 # --------------------------------------------------------------------------- hand-over and brief

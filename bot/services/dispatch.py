@@ -319,9 +319,7 @@ class Dispatcher:
                 people=mentions, question=html.escape(round_.question)
             )
             + "\n"
-            + tr.gettext("Answers until: {when}.").format(
-                when=closes
-            ),
+            + tr.gettext("Answers until: {when}.").format(when=closes),
         )
         for member in waiting:
             try:
@@ -377,9 +375,9 @@ class Dispatcher:
         await self.notifier.send(
             partnership.chat_id,
             tr.gettext(
-                "{coordinator}, I cannot write to you privately, so I keep the check-in summaries "
-                "(who answered what) for you. Open a private chat with me and press Start; from then "
-                "on they come to you there. /status shows the answers meanwhile."
+                "{coordinator}, I cannot write to you privately, so I could not send you the "
+                "check-in summary (who answered what). Open a private chat with me and press Start; "
+                "the next summaries will come to you there."
             ).format(coordinator=mention(partnership.coordinator_user_id, partnership.coordinator_name)),
         )
 
