@@ -71,8 +71,11 @@ _DATE_PATTERNS: dict[str, dict[str, str]] = {
 
 
 def _pattern(table: dict[str, dict[str, str]], fmt: str, locale: str) -> str:
-    """The pattern for a format name in a locale (English patterns for unknown locales)."""
-    by_locale = table.get(fmt, table["short"])
+    """The pattern for a format name in a locale (English patterns for unknown locales); anything
+    else is taken as a Babel pattern of its own."""
+    by_locale = table.get(fmt)
+    if by_locale is None:
+        return fmt
     return by_locale.get(locale.split("_")[0], by_locale["en"])
 
 
