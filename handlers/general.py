@@ -13,6 +13,7 @@ from bot.notifier import Button
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
 from handlers.common import Context, Request, begin, command_args, esc, refusal, reply, where_of
+from handlers.menus import give_coordinator_menus
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +138,36 @@ async def start(update: Update, context: Context) -> None:
         "Hello! I keep the bookkeeping of local partnerships for digital education, "
         "so the coordinator has time for people."
     )
-    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=await _is_coordinator(req)))
+    coordinator = await _is_coordinator(req)
+    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=coordinator))
+    if coordinator:
+        await _coordinator_menus(req)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """Context-aware help."""
     req = await begin(update, context)
-    await reply(req, help_text(req, is_coordinator=await _is_coordinator(req)))
+    coordinator = await _is_coordinator(req)
+    await reply(req, help_text(req, is_coordinator=coordinator))
+    if coordinator:
+        await _coordinator_menus(req)
+
+
+async def _coordinator_menus(req: Request) -> None:
+    """(Re)set the coordinator's own menus: partnerships registered before menus existed get them too."""
+    if req.person is None or req.bot is None:
+        return
+    async with req.services.db.transaction() as session:
+        mine = await partnerships.coordinated_by(session, user_id=req.person.user_id)
+    for partnership in mine:
+        if req.where is Where.GROUP and partnership.chat_id != req.chat_id:
+            continue
+        await give_coordinator_menus(
+            req.bot,
+            chat_id=partnership.chat_id,
+            user_id=req.person.user_id,
+            default_locale=req.services.settings.default_locale,
+        )
 
 
 async def privacy(update: Update, context: Context) -> None:

@@ -175,9 +175,12 @@ async def test_checkin_round_from_question_to_summary_and_late_answer(
     await running_bot.dispatcher.tick()  # the reminder
     reminder = last_text(running_bot, GROUP_ID)
     assert "Piotr" in reminder and "Zosia" not in reminder and "Ola" not in reminder
-    assert say_lang(
-        lang, "Odpowiedzi do: środa, 9 grudnia, 10:00.", "Answers until: Wednesday, 9 December, 10:00."
-    ) in reminder
+    assert (
+        say_lang(
+            lang, "Odpowiedzi do: środa, 9 grudnia, 10:00.", "Answers until: Wednesday, 9 December, 10:00."
+        )
+        in reminder
+    )
     manual_clock.advance(timedelta(hours=24, minutes=1))
     await running_bot.dispatcher.tick()  # the close
     summary = last_text(running_bot, people.coord["id"])
@@ -643,3 +646,17 @@ async def test_handover_with_nobody_eligible_says_how_to_get_someone(
         running_bot, GROUP_ID
     )
     assert {k for k in buttons(running_bot, GROUP_ID) if not k.startswith("✖")} == set()
+
+
+async def test_help_gives_an_existing_coordinator_their_menu(running_bot: BotUnderTest) -> None:
+    people = cast("en")
+    chat = await register_group(running_bot, coordinator=people.coord)
+    running_bot.fake.clear_calls()
+    await running_bot.deliver(tg.message(chat, people.other, "/help"))  # a member: no menu of their own
+    assert running_bot.fake.calls("setMyCommands") == []
+    await running_bot.deliver(tg.message(chat, people.coord, "/help"))
+    scopes = {
+        (c.params["scope"]["type"], c.params.get("language_code"))
+        for c in running_bot.fake.calls("setMyCommands")
+    }
+    assert ("chat_member", "en") in scopes and ("chat", "pl") in scopes
