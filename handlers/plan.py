@@ -78,14 +78,14 @@ def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> li
         if g.period is not None:
             p = g.period
             lines.append(
-                "{mark} {label}: {numbers} · {pace}{short}".format(
+                "{mark} {label}: {numbers} · {pace}".format(
                     mark=PACE_MARKS[p.pace],
                     label=label,
                     numbers=progress_numbers(req, p),
-                    pace=_(PACE_LABELS[p.pace]),
-                    short=", " + _("{n} behind pro rata").format(n=req_number(req, p.shortfall))
-                    if p.shortfall
-                    else "",
+                    # Behind: say by how much (the word "behind" would only repeat the 🔴).
+                    pace=_("{n} behind pro rata").format(n=req_number(req, p.shortfall))
+                    if p.shortfall and p.pace is Pace.BEHIND
+                    else _(PACE_LABELS[p.pace]),
                 )
             )
         lines.append(
