@@ -19,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot import flows
 from bot.db import Database, utcnow
-from bot.i18n import N_, format_day, format_local, resolve_locale, translations
+from bot.i18n import N_, format_day, format_local, format_number, resolve_locale, translations
 from bot.ics import meeting_ics
 from bot.models import (
     CheckinRound,
@@ -654,7 +654,12 @@ def nudge_text(tr: NullTranslations, nudge: nudges.Nudge, partnership: Partnersh
         ),
         tr.gettext(
             "Trained {trained} of {expected} expected by now (target {target}); {short} short."
-        ).format(trained=p.trained, expected=round(p.expected_now), target=p.target, short=p.shortfall),
+        ).format(
+            trained=format_number(p.trained, locale=locale),
+            expected=format_number(round(p.expected_now), locale=locale),
+            target=format_number(p.target, locale=locale),
+            short=format_number(p.shortfall, locale=locale),
+        ),
     ]
     zone = ZoneInfo(partnership.timezone)
     if nudge.sessions:
