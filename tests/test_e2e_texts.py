@@ -161,6 +161,7 @@ async def test_checkin_round_from_question_to_summary_and_late_answer(
     ola, piotr, zosia = people.reps
     # Zosia is on holiday: she says so privately.
     await running_bot.deliver(tg.message(tg.private_chat(zosia), zosia, "/pausereminders 20.12.2026"))
+    assert say_lang(lang, "Do 20.12.2026 ", "until 20 Dec 2026.") in last_text(running_bot, zosia["id"])
     done, _progress, need_help = await open_checkin(running_bot, chat, people, "Jak idzie promocja?")
     question_message = running_bot.fake.last_message(GROUP_ID)
     question = last_text(running_bot, GROUP_ID)
@@ -660,3 +661,22 @@ async def test_help_gives_an_existing_coordinator_their_menu(running_bot: BotUnd
         for c in running_bot.fake.calls("setMyCommands")
     }
     assert ("chat_member", "en") in scopes and ("chat", "pl") in scopes
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_task_due_date_in_the_readers_style(
+    running_bot: BotUnderTest, database: Database, lang: str
+) -> None:
+    people = cast(lang)
+    await register_group(running_bot, coordinator=people.coord)
+    await with_partners(database, people, count=1)
+    private = tg.private_chat(people.coord)
+    me = people.coord["id"]
+    await running_bot.deliver(tg.message(private, people.coord, "/task"))
+    await press_data(running_bot, people.coord, me, buttons(running_bot, me)["Biblioteka"])
+    for answer in ("Plakaty w szkole", "10.12.2026"):
+        await running_bot.deliver(tg.message(private, people.coord, answer))
+    save = next(v for k, v in buttons(running_bot, me).items() if k.startswith("✔"))
+    await press_data(running_bot, people.coord, me, save)
+    announcement = next(t for t in running_bot.fake.sent_texts(GROUP_ID) if "Plakaty w szkole" in t)
+    assert say_lang(lang, "Termin: 10.12.2026.", "Due: 10 Dec 2026.") in announcement
