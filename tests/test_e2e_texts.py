@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, delete
+from sqlmodel import col, delete, select
 
 from bot import clock
 from bot.db import Database
@@ -680,3 +680,37 @@ async def test_task_due_date_in_the_readers_style(
     await press_data(running_bot, people.coord, me, save)
     announcement = next(t for t in running_bot.fake.sent_texts(GROUP_ID) if "Plakaty w szkole" in t)
     assert say_lang(lang, "Termin: 10.12.2026.", "Due: 10 Dec 2026.") in announcement
+
+
+async def test_a_digest_the_coordinator_cannot_receive_pauses_nothing(
+    running_bot: BotUnderTest, database: Database, manual_clock: clock.ManualClock
+) -> None:
+    from datetime import time
+
+    from bot.models import Schedule
+    from bot.services import scheduling
+    from bot.timing import Recurrence, RecurrenceSpec, SendingRules
+
+    people = cast("en")
+    await register_group(running_bot, coordinator=people.coord)
+    partnership = await _partnership(database)
+    async with database.transaction() as session:
+        await scheduling.add_schedule(
+            session,
+            partnership=partnership,
+            spec=RecurrenceSpec(Recurrence.WEEKLY, at=time(9, 0), weekday=0),
+            question="Jak idzie?",
+            by_user_id=people.coord["id"],
+            now=START,
+            rules=SendingRules(),
+        )
+    manual_clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))  # the digest is due, the check-in not yet
+    running_bot.fake.fail_next(
+        "sendMessage", error_code=403, description="Forbidden: bot can't initiate conversation with a user"
+    )
+    await running_bot.dispatcher.tick()
+    async with database.transaction() as session:
+        failed = [d.kind for d in await session.exec(select(Delivery).where(Delivery.status == "failed"))]
+        schedule = (await session.exec(select(Schedule))).one()
+    assert failed == ["digest"]
+    assert not schedule.is_paused  # the coordinator's private chat, not the group, was unreachable

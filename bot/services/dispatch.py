@@ -203,13 +203,13 @@ class Dispatcher:
     async def _unreachable(self, due: Due, exc: ChatUnreachable) -> None:
         """The group is gone or the bot was removed: pause the schedules and tell the coordinator."""
         async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or exc.chat_id != partnership.chat_id:
+                return  # one person's private chat (a digest, an alert): the group is fine
             await scheduling.pause_partnership(
                 session, partnership_id=due.partnership_id, reason="bot_removed"
             )
-            partnership = await session.get(Partnership, due.partnership_id)
             locale = await self._locale(session, partnership)
-        if partnership is None or exc.chat_id != partnership.chat_id:
-            return
         tr = translations(locale)
         text = tr.gettext(
             "I could not write to the group of “{name}” (I was probably removed), so I stopped "
