@@ -18,7 +18,7 @@
    a new one.
 2. Service level, on the measured partnership (default #500, a bulk one) and once on each of
    100 random ones: (a) /status: communication_status + plan.report in one db.transaction();
-   (b) /chart: plan.target_groups + trained_series + cumulative_targets in one transaction,
+   (b) /chart: charting.chart_source (periods, targets, trained per day) in one transaction,
    then bot.chart.render to PNG bytes as handlers/plan.py does. The SQL they run is captured,
    timed per statement and shown with SQLite's query plans.
 3. End to end: the real Application (rate_limit=False, scheduler off, as tests/harness.py)
@@ -94,7 +94,7 @@ from bot.models import (
     TargetGroupKey,
 )
 from bot.runtime import services_of
-from bot.services import partnerships, plan, registry
+from bot.services import charting, partnerships, plan, registry
 from bot.services.status import communication_status
 from bot.text import fold
 from tests.fakebot import Call, FakeBotApi, message, supergroup, user
@@ -763,16 +763,15 @@ async def status_work(db: Database, partnership_id: int) -> StatusSample:
 async def chart_work(db: Database, partnership_id: int, title: str) -> ChartSample:
     """What chart_command does before sending: the queries, the series, the PNG."""
     t0 = time.perf_counter()
+    today = utcnow().astimezone(ZONE).date()
     async with db.transaction() as session:
-        groups = {g.id: g for g in await plan.target_groups(session, partnership_id=partnership_id)}
-        points = await plan.trained_series(session, partnership_id=partnership_id, zone=ZONE)
-        targets = await plan.cumulative_targets(session, partnership_id=partnership_id)
+        source = await charting.chart_source(session, partnership_id=partnership_id, zone=ZONE, today=today)
     t1 = time.perf_counter()
-    wanted = [gid for gid in groups if gid in points or gid in targets]
-    series = [
-        chart.Series(groups[gid].key, points.get(gid or 0, []), targets.get(gid or 0, [])) for gid in wanted
-    ]
-    picture = chart.render(series, title=title, trained_label="trained", target_label="target")
+    assert source is not None
+    panels = [chart.Panel(g.group.key, g.trained, g.target) for g in source.groups]
+    data = chart.ChartData(title=title, start=source.start, end=source.end, today=today, panels=panels)
+    labels = chart.Labels("trained", "plan", "target", "today", "no data")
+    picture = chart.render(data, labels, day_label=lambda day: day.isoformat())
     t2 = time.perf_counter()
     if not picture.startswith(b"\x89PNG\r\n\x1a\n"):
         raise RuntimeError("chart.render did not return a PNG")

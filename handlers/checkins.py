@@ -10,10 +10,10 @@ from bot.access import Action, Role
 from bot.dates import DateFormatError, local_today, parse_date
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
-from bot.i18n import N_, format_local
-from bot.models import DeliveryKind, Schedule, Task
-from bot.notifier import Button
-from bot.services import checkins, duties, nudges, registry, scheduling
+from bot.i18n import N_, format_day, format_local, translations
+from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, Partnership, Schedule, Task
+from bot.notifier import Button, ChatUnreachable
+from bot.services import checkins, duties, nudges, people, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
 from bot.timing import SendingRules
@@ -50,6 +50,29 @@ async def answer_button(update: Update, context: Context) -> None:
     if given.late:
         note += " " + req._("(after the round closed, but it still counts)")
     await query.answer(note)
+    if given.late:
+        await report_late(req, press.scope.partnership, _round, given)
+
+
+async def report_late(
+    req: Request, partnership: Partnership, round_: CheckinRound, given: CheckinAnswer
+) -> None:
+    """An answer after the close goes to the coordinator privately (never to the group)."""
+    async with req.services.db.transaction() as session:
+        default = req.services.settings.default_locale
+        locale = await people.locale_of(session, user_id=partnership.coordinator_user_id, default=default)
+        organisation = await checkins.partner_name(session, partner_id=given.partner_id)
+    tr = translations(locale)
+    who = esc(given.name) + (f" ({esc(organisation)})" if organisation else "")
+    text = tr.gettext("Late answer to the check-in “{question}”: {who}: {answer}").format(
+        question=esc(round_.question), who=who, answer=tr.gettext(ANSWER_WORDS[given.answer])
+    )
+    if given.text:
+        text += " — " + esc(given.text)
+    try:
+        await req.services.notifier.send(partnership.coordinator_user_id, text)
+    except ChatUnreachable:
+        return  # the coordinator has no private chat with the bot; the summary asked for one
 
 
 async def reply_to_round(req: Request, message: Message) -> bool:
@@ -63,7 +86,7 @@ async def reply_to_round(req: Request, message: Message) -> bool:
         )
         if round_ is None or round_.id is None:
             return False
-        await checkins.answer(
+        _round, given = await checkins.answer(
             session,
             partnership_id=round_.partnership_id,
             round_id=round_.id,
@@ -72,6 +95,9 @@ async def reply_to_round(req: Request, message: Message) -> bool:
             text=message.text,
             now=utcnow(),
         )
+        partnership = await session.get(Partnership, round_.partnership_id)
+    if given.late and partnership is not None:
+        await report_late(req, partnership, round_, given)
     return True
 
 
@@ -119,7 +145,7 @@ def schedule_line(req: Request, schedule: Schedule, zone: ZoneInfo) -> str:
         if schedule.is_paused
         else _("next: {when}").format(when=format_local(schedule.next_run_at, locale=req.locale, zone=zone))
     )
-    return f"• {rhythm} · {state}\n  “{esc(schedule.question)}”"
+    return f"• {rhythm} · {state}\n  " + _("“{question}”").format(question=esc(schedule.question))
 
 
 async def schedule_command(update: Update, context: Context) -> None:
@@ -208,7 +234,7 @@ async def pause_reminders_command(update: Update, context: Context) -> None:
     await reply(
         req,
         req._("No check-in reminders for you until {date}. Have a good rest!").format(
-            date=until.strftime("%d.%m.%Y")
+            date=format_day(until, locale=req.locale)
         ),
     )
 
@@ -227,9 +253,8 @@ async def task_done_button(update: Update, context: Context) -> None:
     except ValueError:
         await query.answer()
         return
-    scope = await scope_for(req, Action.ANSWER_CHECKIN)
+    scope = await scope_for(req, Action.ANSWER_CHECKIN, query=query)
     if scope is None or req.person is None or scope.partnership.id is None:
-        await query.answer()
         return
     try:
         async with req.services.db.transaction() as session:
@@ -241,7 +266,8 @@ async def task_done_button(update: Update, context: Context) -> None:
             }
             if req.person.user_id not in people and scope.role is not Role.COORDINATOR:
                 await query.answer(
-                    req._("Only the partner's representatives or the coordinator can do this.")
+                    req._("Only the partner's representatives or the coordinator can do this."),
+                    show_alert=True,
                 )
                 return
             await duties.mark_done(
@@ -310,10 +336,10 @@ async def nudge_send_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     req = await begin(update, context)
-    await query.answer()
-    scope = await scope_for(req, Action.MANAGE_SCHEDULES)
+    scope = await scope_for(req, Action.MANAGE_SCHEDULES, query=query)
     if scope is None:
         return
+    await query.answer()
     async with req.services.db.transaction() as session:
         queued = await nudges.due_nudges(session, partnership=scope.partnership, now=utcnow(), manual=True)
     if not queued:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
-from telegram import Update
+from telegram import Bot, CallbackQuery, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import Action, Role, Verdict, Where, decide, effective_role
-from bot.i18n import resolve_locale, translations
+from bot.i18n import format_day, resolve_locale, translations
 from bot.models import Partnership
 from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
 from bot.runtime import Services, services_of
@@ -22,6 +23,7 @@ from bot.services.people import PersonInfo
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
+ALERT_MAX = 200  # Telegram's limit for the text of a callback answer
 
 
 def esc(text: str) -> str:
@@ -39,6 +41,7 @@ class Request:
     chat_id: int
     where: Where
     person: PersonInfo | None
+    bot: Bot | None = None  # for the few calls beyond sending (command menus)
 
     def _(self, message: str) -> str:
         """Translate a message into the user's language."""
@@ -103,6 +106,7 @@ async def begin(update: Update, context: Context) -> Request:
         chat_id=chat.id if chat else (person.user_id if person else 0),
         where=where_of(update),
         person=person,
+        bot=context.bot,
     )
 
 
@@ -139,13 +143,59 @@ def refusal(req: Request, verdict: Verdict) -> str:
     return texts.get(verdict, _("You cannot do this here."))
 
 
+async def not_a_member_text(req: Request) -> str:
+    """Why a private command shows nothing: never in a partnership, or handed the role over."""
+    assert req.person is not None
+    async with req.services.db.transaction() as session:
+        handed = await registry.handed_over_by(session, user_id=req.person.user_id)
+    if not handed:
+        return refusal(req, Verdict.NOT_A_MEMBER)
+    last = handed[0]
+    return req._(
+        "You handed the coordinator role of “{name}” over to {coordinator} on {date}, so I show "
+        "you nothing of it here any more. In its group chat you can still use /status, /history, "
+        "/partners and /plan like every member. To take part again, ask {coordinator} for an "
+        "invitation."
+    ).format(
+        name=esc(last.partnership.name),
+        coordinator=esc(last.partnership.coordinator_name),
+        date=format_day(last.at.astimezone(ZoneInfo(last.partnership.timezone)).date(), locale=req.locale),
+    )
+
+
 def pick_partnership_keyboard(candidates: list[Partnership]) -> Keyboard:
     """One button per partnership, to choose which one private commands are about."""
     return [[Button(p.name[:60], f"use:{p.id}")] for p in candidates]
 
 
-async def scope_for(req: Request, action: Action, *, partnership_id: int | None = None) -> Scope | None:
-    """The partnership and role for an action, or None after telling the user why not."""
+async def tell(req: Request, text: str, query: CallbackQuery | None = None) -> None:
+    """A refusal: to a button press only its presser sees it (an alert), else a reply in the chat."""
+    if query is None:
+        await reply(req, text)
+        return
+    private = req.where is Where.PRIVATE  # a private chat is the presser's own: a message fits better
+    try:
+        if private:
+            await query.answer()
+        else:
+            await query.answer(text[:ALERT_MAX], show_alert=True)
+    except TelegramError as exc:  # the press is too old to answer: nothing to tell
+        log.info("could not answer a button press: %s", exc)
+    if private:
+        await reply(req, text)
+
+
+async def scope_for(
+    req: Request,
+    action: Action,
+    *,
+    partnership_id: int | None = None,
+    query: CallbackQuery | None = None,
+) -> Scope | None:
+    """The partnership and role for an action, or None after telling the user why not.
+
+    For a button press (query given) the reason goes only to the presser, never to the group.
+    """
     if req.person is None:
         return None
     _ = req._
@@ -153,7 +203,11 @@ async def scope_for(req: Request, action: Action, *, partnership_id: int | None 
         if req.where is Where.GROUP:
             found = await partnerships.by_chat(session, chat_id=req.chat_id)
             if found is not None and partnership_id is not None and found.id != partnership_id:
-                found = None  # a button from another partnership: never show its data here
+                # A button from another partnership: never show its data here, and say so.
+                await tell(
+                    req, _("This button belongs to another partnership's chat; it does nothing here."), query
+                )
+                return None
             candidates = [found] if found else []
         elif partnership_id is not None:
             found = await partnerships.by_id(session, partnership_id=partnership_id)
@@ -170,16 +224,17 @@ async def scope_for(req: Request, action: Action, *, partnership_id: int | None 
         )
     if not candidates:
         if req.where is Where.GROUP:
-            await reply(
+            await tell(
                 req,
                 _(
                     "This group is not registered as a partnership yet. "
                     "A group administrator can type /setup followed by the partnership's name, "
                     "for example: /setup Partnerstwo Czarne"
                 ),
+                query,
             )
         else:
-            await reply(req, refusal(req, Verdict.NOT_A_MEMBER))
+            await tell(req, await not_a_member_text(req), query)
         return None
     if len(candidates) > 1:
         await reply(
@@ -195,7 +250,7 @@ async def scope_for(req: Request, action: Action, *, partnership_id: int | None 
     role = effective_role(roles, where=req.where)
     verdict = decide(action, role=role, where=req.where)
     if verdict is not Verdict.ALLOWED:
-        await reply(req, refusal(req, verdict))
+        await tell(req, refusal(req, verdict), query)
         return None
     return Scope(partnership=partnership, role=role)
 
@@ -233,8 +288,10 @@ async def button_press(update: Update, context: Context, action: Action) -> Butt
     assert query is not None and query.data is not None
     req = await begin(update, context)
     target = button_target(query.data)
-    scope = await scope_for(req, action) if target is not None else None
-    if target is None or scope is None or req.person is None or scope.partnership.id is None:
+    if target is None:
         await query.answer()
+        return None
+    scope = await scope_for(req, action, query=query)  # a refusal answers the press itself
+    if scope is None or req.person is None or scope.partnership.id is None:
         return None
     return ButtonPress(req, scope, req.person, target[0], target[1])

@@ -12,11 +12,21 @@ from bot.i18n import translations
 from bot.notifier import Button
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
-from handlers.common import Context, Request, begin, esc, refusal, reply, where_of
+from handlers.common import Context, Request, begin, command_args, esc, refusal, reply, where_of
+from handlers.menus import give_coordinator_menus
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English"}
+# What people type after /language: codes and names, in both languages.
+LANGUAGE_WORDS = {
+    "pl": "pl",
+    "polski": "pl",
+    "polish": "pl",
+    "en": "en",
+    "english": "en",
+    "angielski": "en",
+}
 
 
 def privacy_text(req: Request) -> str:
@@ -128,13 +138,36 @@ async def start(update: Update, context: Context) -> None:
         "Hello! I keep the bookkeeping of local partnerships for digital education, "
         "so the coordinator has time for people."
     )
-    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=await _is_coordinator(req)))
+    coordinator = await _is_coordinator(req)
+    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=coordinator))
+    if coordinator:
+        await _coordinator_menus(req)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """Context-aware help."""
     req = await begin(update, context)
-    await reply(req, help_text(req, is_coordinator=await _is_coordinator(req)))
+    coordinator = await _is_coordinator(req)
+    await reply(req, help_text(req, is_coordinator=coordinator))
+    if coordinator:
+        await _coordinator_menus(req)
+
+
+async def _coordinator_menus(req: Request) -> None:
+    """(Re)set the coordinator's own menus: partnerships registered before menus existed get them too."""
+    if req.person is None or req.bot is None:
+        return
+    async with req.services.db.transaction() as session:
+        mine = await partnerships.coordinated_by(session, user_id=req.person.user_id)
+    for partnership in mine:
+        if req.where is Where.GROUP and partnership.chat_id != req.chat_id:
+            continue
+        await give_coordinator_menus(
+            req.bot,
+            chat_id=partnership.chat_id,
+            user_id=req.person.user_id,
+            default_locale=req.services.settings.default_locale,
+        )
 
 
 async def privacy(update: Update, context: Context) -> None:
@@ -144,8 +177,12 @@ async def privacy(update: Update, context: Context) -> None:
 
 
 async def language(update: Update, context: Context) -> None:
-    """Offer the languages as buttons."""
+    """/language pl|en switches at once; without a known language, offer them as buttons."""
     req = await begin(update, context)
+    wanted = LANGUAGE_WORDS.get(command_args(update).strip().lower())
+    if wanted is not None and req.person is not None:
+        await switch_language(req, wanted)
+        return
     buttons = [[Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED_LOCALES]]
     await reply(req, req._("Choose your language:"), buttons=buttons)
 
@@ -159,10 +196,16 @@ async def language_chosen(update: Update, context: Context) -> None:
     if code not in SUPPORTED_LOCALES or req.person is None:
         await query.answer(req._("Unknown language. Type /language to choose again."))
         return
+    await query.answer()
+    await switch_language(req, code)
+
+
+async def switch_language(req: Request, code: str) -> None:
+    """Remember a person's language and confirm in it."""
+    assert req.person is not None
     async with req.services.db.transaction() as session:
         await people.set_locale(session, info=req.person, locale=code)
     req.locale, req.tr = code, translations(code)
-    await query.answer()
     await reply(req, req._("Language set: English. I will speak to you in English."))
 
 

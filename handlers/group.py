@@ -16,6 +16,7 @@ from bot.services.partnerships import InvalidName
 from bot.timing import SendingRules
 from handlers.common import Context, Request, begin, command_args, esc, refusal, reply
 from handlers.general import privacy_text
+from handlers.menus import give_coordinator_menus
 
 log = logging.getLogger(__name__)
 
@@ -188,4 +189,10 @@ async def setup(update: Update, context: Context) -> None:
             "From now on I keep this group's communication log. "
             "Type /status to see activity, /help for more."
         ).format(name=esc(p.name), coordinator=esc(p.coordinator_name)),
+    )
+    await give_coordinator_menus(
+        context.bot,
+        chat_id=chat.id,
+        user_id=req.person.user_id,
+        default_locale=req.services.settings.default_locale,
     )

@@ -176,9 +176,11 @@ async def history_page(update: Update, context: Context) -> None:
     except ValueError:
         await query.answer()
         return
-    scope = await scope_for(req, Action.VIEW_HISTORY, partnership_id=partnership_id)
+    scope = await scope_for(req, Action.VIEW_HISTORY, partnership_id=partnership_id, query=query)
+    if scope is None:
+        return  # the presser was told why, in an alert only they see
     await query.answer()
-    if scope is None or query.message is None:
+    if query.message is None:
         return
     page = await _load_page(req, partnership_id, page_no)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -10,11 +11,11 @@ from telegram import Update
 from bot import chart, export
 from bot.access import Action
 from bot.db import utcnow
-from bot.i18n import N_, format_local
+from bot.i18n import N_, format_day, format_local, format_number, format_percent, format_tick
 from bot.models import Partnership
 from bot.notifier import ChatUnreachable
-from bot.progress import Pace
-from bot.services import exporting, plan
+from bot.progress import Pace, Progress
+from bot.services import charting, exporting, plan
 from bot.services.plan import PlanReport
 from bot.services.registry import RegistryError
 from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
@@ -50,9 +51,7 @@ def residents(req: Request, n: int) -> str:
 
 def req_number(req: Request, n: int) -> str:
     """A number formatted for the user's locale (1 000 in Polish, 1,000 in English)."""
-    from babel.numbers import format_decimal
-
-    return str(format_decimal(n, locale=req.locale))
+    return format_number(n, locale=req.locale)
 
 
 def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> list[str]:
@@ -79,15 +78,14 @@ def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> li
         if g.period is not None:
             p = g.period
             lines.append(
-                "{mark} {label}: {trained} / {target} ({pace}{short})".format(
+                "{mark} {label}: {numbers} · {pace}".format(
                     mark=PACE_MARKS[p.pace],
                     label=label,
-                    trained=req_number(req, p.trained),
-                    target=req_number(req, p.target),
-                    pace=_(PACE_LABELS[p.pace]),
-                    short=", " + _("{n} behind pro rata").format(n=req_number(req, p.shortfall))
-                    if p.shortfall
-                    else "",
+                    numbers=progress_numbers(req, p),
+                    # Behind: say by how much (the word "behind" would only repeat the 🔴).
+                    pace=_("{n} behind pro rata").format(n=req_number(req, p.shortfall))
+                    if p.shortfall and p.pace is Pace.BEHIND
+                    else _(PACE_LABELS[p.pace]),
                 )
             )
         lines.append(
@@ -132,11 +130,21 @@ def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> li
     return lines
 
 
-def format_local_date(req: Request, day: object) -> str:
-    """A calendar date in the user's locale."""
-    from babel.dates import format_date
+def progress_numbers(req: Request, p: Progress) -> str:
+    """'9 of 100 (9%), expected by today 91': the share of the target and the pro-rata expectation."""
+    text = req._("{trained} of {target} ({percent})").format(
+        trained=req_number(req, p.trained),
+        target=req_number(req, p.target),
+        percent=format_percent(p.trained / p.target if p.target else 0, locale=req.locale),
+    )
+    if p.target and p.pace not in (Pace.NOT_STARTED, Pace.DONE):
+        text += ", " + req._("expected by today {n}").format(n=req_number(req, round(p.expected_now)))
+    return text
 
-    return str(format_date(day, format="medium", locale=req.locale))  # type: ignore[arg-type]
+
+def format_local_date(req: Request, day: date) -> str:
+    """A calendar date in the user's locale."""
+    return format_day(day, locale=req.locale)
 
 
 async def plan_report(req: Request, partnership: Partnership) -> PlanReport:
@@ -191,7 +199,7 @@ async def add_group_command(update: Update, context: Context) -> None:
 
 
 async def chart_command(update: Update, context: Context) -> None:
-    """/chart: trained against target over time, per target group, as a picture."""
+    """/chart [period]: the current period (or the one named) as one small chart per target group."""
     req = await begin(update, context)
     scope = await scope_for(req, Action.VIEW_STATUS)
     if scope is None:
@@ -199,41 +207,71 @@ async def chart_command(update: Update, context: Context) -> None:
     partnership = scope.partnership
     assert partnership.id is not None
     zone = ZoneInfo(partnership.timezone)
+    today = utcnow().astimezone(zone).date()
+    wanted = command_args(update).strip()
     async with req.services.db.transaction() as session:
-        groups = {g.id: g for g in await plan.target_groups(session, partnership_id=partnership.id)}
-        points = await plan.trained_series(session, partnership_id=partnership.id, zone=zone)
-        targets = await plan.cumulative_targets(session, partnership_id=partnership.id)
-    ids = [gid for gid in groups if gid in points or gid in targets]
-    if not ids:
+        source = await charting.chart_source(
+            session, partnership_id=partnership.id, zone=zone, today=today, wanted=wanted
+        )
+        names = [p.name for p in await plan.periods(session, partnership_id=partnership.id)]
+    if source is None:
         await reply(
             req,
-            req._(
-                "There is nothing to draw yet: set targets with /target and record sessions with /trained."
+            req._("There is no plan period called “{name}”. Periods: {names}.").format(
+                name=esc(wanted), names=", ".join(req._("“{name}”").format(name=esc(n)) for n in names)
             ),
         )
         return
-    series = [
-        chart.Series(group_label(req, groups[gid]), points.get(gid or 0, []), targets.get(gid or 0, []))
-        for gid in ids
-    ]
-    # Drawing takes ~140 ms of CPU: do it in a worker thread so other updates are not held up.
-    picture = await asyncio.to_thread(
-        chart.render,
-        series,
-        title=partnership.name,
-        trained_label=req._("trained"),
-        target_label=req._("target"),
+    data = chart_data(req, partnership, source, today)
+    _ = req._
+    labels = chart.Labels(
+        trained=_("trained so far"),
+        plan=_("plan pro rata"),
+        target=_("target"),
+        today=_("today"),
+        no_data=_("No data yet"),
+        hint=_("Set a period with /period and targets with /target; record sessions with /trained."),
     )
+    # Drawing takes ~200 ms of CPU: do it in a worker thread so other updates are not held up.
+    picture = await asyncio.to_thread(
+        chart.render, data, labels, day_label=lambda day: format_tick(day, locale=req.locale)
+    )
+    caption = _("Trained residents against the targets: {name}").format(name=esc(partnership.name))
+    others = [n for n in names if source.period is None or n != source.period.name]
+    if others:
+        caption += "\n" + _("Other periods: {command}").format(
+            command=", ".join(f"/chart {esc(n)}" for n in others[:5])
+        )
     try:
         await req.services.notifier.send_file(
-            req.chat_id,
-            picture,
-            filename="progress.png",
-            photo=True,
-            caption=req._("Trained residents against the targets: {name}").format(name=esc(partnership.name)),
+            req.chat_id, picture, filename="progress.png", photo=True, caption=caption
         )
     except ChatUnreachable:
         return
+
+
+def chart_data(
+    req: Request, partnership: Partnership, source: charting.ChartSource, today: date
+) -> chart.ChartData:
+    """The chart's panels with their titles in the reader's language."""
+    _ = req._
+    title = partnership.name
+    if source.period is not None:
+        start, end = format_day(source.start, locale=req.locale), format_day(source.end, locale=req.locale)
+        title += f" · {source.period.name} ({start} – {end})"
+    panels = []
+    for item in source.groups:
+        trained = sum(n for _d, n in item.trained)
+        if item.target:
+            detail = _("{trained} of {target} ({percent})").format(
+                trained=req_number(req, trained),
+                target=req_number(req, item.target),
+                percent=format_percent(trained / item.target, locale=req.locale),
+            )
+        else:
+            detail = residents(req, trained)
+        panels.append(chart.Panel(f"{group_label(req, item.group)}: {detail}", item.trained, item.target))
+    return chart.ChartData(title=title, start=source.start, end=source.end, today=today, panels=panels)
 
 
 async def export_command(update: Update, context: Context) -> None:

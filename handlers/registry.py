@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import flows
 from bot.access import Action
 from bot.db import utcnow
 from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
-from bot.i18n import N_, format_local
+from bot.i18n import N_, format_local, translations
 from bot.models import Partner, Partnership, TargetGroup
 from bot.notifier import Button, ChatUnreachable, Keyboard
-from bot.services import drafts, registry
+from bot.services import drafts, people, registry
+from bot.services.dispatch import mention
 from bot.services.drafts import Applied
 from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
 from handlers.common import (
@@ -29,6 +31,7 @@ from handlers.common import (
     reply,
     scope_for,
 )
+from handlers.menus import give_coordinator_menus, give_supervisor_menu, take_coordinator_menus
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,9 @@ def not_found_text(req: Request, name: str, close: list[str]) -> str:
     """'No such partner' with 'did you mean' suggestions."""
     text = req._("There is no partner called “{name}”.").format(name=esc(name))
     if close:
-        text += " " + req._("Did you mean: {names}?").format(names=", ".join(f"“{esc(n)}”" for n in close))
+        text += " " + req._("Did you mean: {names}?").format(
+            names=", ".join(req._("“{name}”").format(name=esc(n)) for n in close)
+        )
     return text + " " + req._("Type /partners to see them all.")
 
 
@@ -141,7 +146,14 @@ def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keybo
     if next_step.multi:
         rows.append([Button(_("Done"), "f:" + DONE)])
     rows.append([cancel])
-    if not buttons:
+    if not buttons and flow.name == "handover":
+        lines.append(
+            _(
+                "Nobody can take over yet: the new coordinator must first represent a partner. "
+                "Send them an invitation with /invite, then type /handover again."
+            )
+        )
+    elif not buttons:
         lines.append(_("There is nothing to choose from yet. Type /addpartner to add a partner first."))
     return "\n".join(lines), rows, False
 
@@ -267,7 +279,7 @@ async def cancel_command(update: Update, context: Context) -> None:
     )
 
 
-async def _load_flow(req: Request) -> tuple[Any, Data, Scope] | None:
+async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[Any, Data, Scope] | None:
     """The caller's draft in this chat, re-authorised against its partnership."""
     assert req.person is not None
     async with req.services.db.transaction() as session:
@@ -276,7 +288,10 @@ async def _load_flow(req: Request) -> tuple[Any, Data, Scope] | None:
         return None
     draft, data = found
     scope = await scope_for(
-        req, FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY), partnership_id=draft.partnership_id
+        req,
+        FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY),
+        partnership_id=draft.partnership_id,
+        query=query,
     )
     if scope is None:
         async with req.services.db.transaction() as session:
@@ -292,10 +307,14 @@ async def flow_button(update: Update, context: Context) -> None:
     req = await begin(update, context)
     if req.person is None or query.message is None:
         return
-    loaded = await _load_flow(req)
-    if loaded is None:
+    async with req.services.db.transaction() as session:
+        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+    if not has_draft:
         await query.answer(req._("This form has ended. Start again with the command."))
         return
+    loaded = await _load_flow(req, query)
+    if loaded is None:
+        return  # the presser was told why, in an alert only they see
     await query.answer()
     draft, data, scope = loaded
     value = query.data.removeprefix("f:")
@@ -348,11 +367,23 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
     values = {k: esc(str(v)) for k, v in applied.values.items()}
     if applied.first_run_at is not None:
         values["when"] = format_local(
-            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone)
+            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone), fmt="weekday"
         )
     if "status" in applied.values:
         values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
     text = req._(applied.message).format(**values)
+    if applied.asked_run_at is not None:
+        text += " " + req._(
+            "It was moved from {asked}: I send nothing between 20:00 and 8:00, at weekends or on "
+            "public holidays."
+        ).format(
+            asked=format_local(
+                applied.asked_run_at,
+                locale=req.locale,
+                zone=ZoneInfo(scope.partnership.timezone),
+                fmt="weekday",
+            )
+        )
     if applied.invitation_token:
         username = req.services.bot_username
         text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
@@ -367,8 +398,12 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         assert req.person is not None
         await reply(
             req,
-            req._("{person} asks to represent “{partner}”. Coordinator, do you approve?").format(
-                person=esc(req.person.display_name), partner=esc(partner_name)
+            req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?").format(
+                person=esc(req.person.display_name),
+                partner=esc(partner_name),
+                coordinator=mention(
+                    scope.partnership.coordinator_user_id, scope.partnership.coordinator_name
+                ),
             ),
             buttons=[
                 [
@@ -383,6 +418,15 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         await _send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
         )
+        if req.bot is not None and req.person is not None:
+            chat_id = scope.partnership.chat_id
+            await take_coordinator_menus(req.bot, chat_id=chat_id, user_id=req.person.user_id)
+            await give_coordinator_menus(
+                req.bot,
+                chat_id=chat_id,
+                user_id=applied.new_coordinator.user_id,
+                default_locale=req.services.settings.default_locale,
+            )
 
 
 async def _accept_text(req: Request, text: str) -> None:
@@ -499,6 +543,10 @@ async def redeem(update: Update, context: Context, token: str) -> None:
             role=role, name=esc(redeemed.partnership.name)
         )
     await reply(req, text + "\n" + req._("Type /partners or /status to see the partnership."))
+    if redeemed.role == "supervisor" and req.bot is not None:
+        await give_supervisor_menu(
+            req.bot, user_id=req.person.user_id, default_locale=req.services.settings.default_locale
+        )
 
 
 # --------------------------------------------------------------------------- views
@@ -710,8 +758,13 @@ async def _send_brief(req: Request, partnership: Partnership, user_id: int, name
         fresh = await session.get(Partnership, partnership.id)
         assert fresh is not None
         brief = await registry.brief(session, partnership=fresh)
+        locale = await people.locale_of(
+            session, user_id=user_id, default=req.services.settings.default_locale
+        )
+    # The brief is for the new coordinator: in their language, not the sender's.
+    theirs = dataclasses.replace(req, locale=locale, tr=translations(locale))
     try:
-        await req.services.notifier.send(user_id, brief_text(req, brief))
+        await req.services.notifier.send(user_id, brief_text(theirs, brief))
     except ChatUnreachable:
         await reply(
             req,

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.access import Action
+from bot.access import Action, Where
 from bot.db import utcnow
-from bot.i18n import format_local
+from bot.i18n import format_day, format_local
 from bot.models import Partnership
 from bot.services import checkins, duties, plan
 from bot.services.status import CommunicationStatus, communication_status
@@ -32,7 +32,7 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
         f"<b>{esc(partnership.name)}</b>",
         _("Coordinator: {name}").format(name=esc(partnership.coordinator_name)),
         _("Registered: {date}").format(
-            date=format_local(partnership.created_at, locale=req.locale, zone=zone, fmt="medium")
+            date=format_day(partnership.created_at.astimezone(zone).date(), locale=req.locale)
         ),
     ]
     if not partnership.is_active:
@@ -87,7 +87,7 @@ async def status(update: Update, context: Context) -> None:
     from handlers.plan import plan_lines
 
     lines = plan_lines(req, progress, partnership)
-    if answered:
+    if answered and req.where is Where.PRIVATE:  # who did not answer is never shown in the group
         lines += [
             "",
             req._("Check-in answers (answered / asked): {people}").format(
@@ -97,9 +97,6 @@ async def status(update: Update, context: Context) -> None:
     if late:
         lines += ["", req._("<b>Overdue tasks</b>")]
         lines += [
-            "• {partner}: {text} ({due})".format(
-                partner=esc(p.name), text=esc(t.text), due=t.due_on.strftime("%d.%m.%Y")
-            )
-            for t, p in late
+            f"• {esc(p.name)}: {esc(t.text)} ({format_day(t.due_on, locale=req.locale)})" for t, p in late
         ]
     await reply(req, status_text(req, partnership, report) + "\n\n" + "\n".join(lines))

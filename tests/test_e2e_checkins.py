@@ -106,8 +106,9 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
     await running_bot.dispatcher.tick()
     summary = last_text(running_bot, COORD["id"])
     assert "Check-in closed: Partnerstwo Czarne" in summary
-    assert "Ola: done" in summary and "Piotr: in progress — Plakaty w szkole wiszą" in summary
-    assert "Did not answer: Zosia" in summary
+    assert "Ola (Partner 0): done" in summary
+    assert "Piotr (Partner 1): in progress — Plakaty w szkole wiszą" in summary
+    assert "Did not answer: Zosia (Partner 2)" in summary
     async with database.transaction() as session:
         answers = {a.name: a.answer for a in await session.exec(select(CheckinAnswer))}
     assert answers == {"Ola": "done", "Piotr": "progress", "Zosia": "none"}
@@ -122,7 +123,9 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
         piotr = (await session.exec(select(CheckinAnswer).where(CheckinAnswer.name == "Piotr"))).one()
     assert piotr.text == "Plakaty wiszą w szkole i w bibliotece" and piotr.late
     await running_bot.deliver(tg.message(chat, REPS[2], "/status"))
-    assert "Ola 1/1, Piotr 1/1, Zosia 0/1" in last_text(running_bot, GROUP_ID)
+    assert "Zosia 0/1" not in last_text(running_bot, GROUP_ID)  # never who did not answer, in the group
+    await running_bot.deliver(tg.message(tg.private_chat(COORD), COORD, "/status"))
+    assert "Ola 1/1, Piotr 1/1, Zosia 0/1" in last_text(running_bot, COORD["id"])
 
 
 async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, database: Database) -> None:
@@ -147,7 +150,8 @@ async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, 
     )
     result = await running_bot.dispatcher.tick()
     assert result.failed == 1
-    assert "check-ins are paused" in last_text(running_bot, COORD["id"])
+    notice = last_text(running_bot, COORD["id"])
+    assert "check-ins, task and meeting announcements and reminders" in notice and "weekly digest" in notice
     async with database.transaction() as session:
         schedule = (await session.exec(select(Schedule))).one()
     partnership = await _partnership(database)

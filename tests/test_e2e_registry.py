@@ -250,8 +250,10 @@ async def test_member_asks_to_join_and_coordinator_approves(
     await press(running_bot, REP, GROUP_ID, buttons(running_bot, GROUP_ID)["✔ Save"])
     assert "asks to represent “OSP Czarne”" in last_text(running_bot, GROUP_ID)
     approve = buttons(running_bot, GROUP_ID)["✔ Approve"]
-    await press(running_bot, OTHER, GROUP_ID, approve)  # not the coordinator: refused
-    assert "Only the partnership's coordinator" in last_text(running_bot, GROUP_ID)
+    await press(running_bot, OTHER, GROUP_ID, approve)  # not the coordinator: refused, to them only
+    refusal = running_bot.fake.calls("answerCallbackQuery")[-1].params
+    assert "Only the partnership's coordinator" in refusal["text"] and refusal["show_alert"]
+    assert "Only the partnership's coordinator" not in last_text(running_bot, GROUP_ID)
     async with database.transaction() as session:
         assert list(await session.exec(select(Representative))) == []
     running_bot.fake.last_message(GROUP_ID)
@@ -298,6 +300,7 @@ async def test_handover_gives_the_role_and_a_private_brief(
     library = await _add(database, "Biblioteka")
     await _add(database, "Parafia")
     await _represent(database, library, REP)
+    await running_bot.deliver(tg.message(tg.private_chat(REP), REP, "/help"))  # the bot knows Rob now
     await say(running_bot, REP, chat, "Dzień dobry")
     await say(running_bot, COORD, chat, "/handover")
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["Rob"])
@@ -318,9 +321,10 @@ async def test_handover_to_someone_who_never_opened_a_private_chat(
     running_bot: BotUnderTest, database: Database
 ) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
+    await _represent(database, await _add(database, "Biblioteka"), REP)
     await say(running_bot, REP, chat, "hello")
     await say(running_bot, COORD, chat, "/handover")
-    await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["Rob Rep"])
+    await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["Rob"])
     running_bot.fake.fail_next(
         "sendMessage", error_code=403, description="Forbidden: bot can't initiate conversation with a user"
     )

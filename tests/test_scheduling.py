@@ -127,7 +127,8 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
     clock.advance(hours=24)  # the window ends: the coordinator gets the summary privately
     await dispatcher.tick()
     summary = notifier.messages[-1]
-    assert summary.chat_id == 1 and "Rep 0: done" in summary.text and "Did not answer: Rep 1" in summary.text
+    assert summary.chat_id == 1 and "Rep 0 (Partner 0): done" in summary.text
+    assert "Did not answer: Rep 1 (Partner 1)" in summary.text
     async with database.transaction() as session:
         answers = {a.name: a.answer for a in await session.exec(select(CheckinAnswer))}
     assert answers == {"Rep 0": "done", "Rep 1": "none"}  # "did not answer" is recorded explicitly
@@ -201,7 +202,7 @@ async def test_unreachable_group_pauses_schedules_and_tells_coordinator(database
     dispatcher = Dispatcher(database, notifier, default_locale="en", clock=clock)
     result = await dispatcher.tick()
     assert result.failed == 1
-    assert notifier.messages[-1].chat_id == 1 and "check-ins are paused" in notifier.messages[-1].text
+    assert notifier.messages[-1].chat_id == 1 and "weekly digest" in notifier.messages[-1].text
     async with database.transaction() as session:
         schedule = (await session.exec(select(Schedule))).one()
     assert schedule.is_paused and schedule.paused_reason == "bot_removed"

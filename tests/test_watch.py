@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import col, select, update
 
 from bot.db import Database
-from bot.models import AppointedRole, Delivery, LogEntry, Partner, PartnerKind, Partnership, PartnerStatus
+from bot.models import (
+    AppointedRole,
+    Delivery,
+    LogEntry,
+    Partner,
+    PartnerKind,
+    Partnership,
+    PartnerStatus,
+    PartnerStatusChange,
+)
 from bot.notifier import RecordingNotifier
 from bot.services import partnerships, plan, registry, watch
 from bot.services.dispatch import Dispatcher
@@ -52,6 +61,9 @@ async def _setup(db: Database) -> Partnership:
         # Everything happened a month ago: the partner and the coordinator have gone quiet since.
         await (await session.connection()).execute(
             update(Partner).values(created_at=NOW - timedelta(days=30))
+        )
+        await (await session.connection()).execute(
+            update(PartnerStatusChange).values(changed_at=NOW - timedelta(days=30))
         )
         await (await session.connection()).execute(
             update(Partnership).values(created_at=NOW - timedelta(days=30))

@@ -253,3 +253,68 @@ async def participation(session: AsyncSession, *, partnership_id: int) -> dict[s
         answered, asked = result.get(name, (0, 0))
         result[name] = (answered + (given != NO_ANSWER), asked + 1)
     return result
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One person in a round's summary, with the organisation they speak for."""
+
+    name: str
+    organisation: str
+    answer: str  # done, progress, help or none
+    text: str
+    late: bool
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """A closed round for the coordinator: answers, who needs follow-up, who was on leave, who was silent."""
+
+    round: CheckinRound
+    answered: list[ReportLine]
+    on_leave: list[ReportLine]
+    silent: list[ReportLine]
+
+    @property
+    def need_help(self) -> list[ReportLine]:
+        """The 🆘 answers the coordinator should follow up."""
+        return [line for line in self.answered if line.answer == "help"]
+
+
+async def round_report(session: AsyncSession, *, summary: RoundSummary, day: date) -> RoundReport:
+    """The summary with organisations named and people on leave (paused reminders) set apart."""
+    everyone = summary.answers + summary.silent
+    ids = {a.partner_id for a in everyone if a.partner_id is not None}
+    names = (
+        {p.id: p.name for p in await session.exec(select(Partner).where(col(Partner.id).in_(ids)))}
+        if ids
+        else {}
+    )
+    paused = (
+        set(
+            await session.exec(
+                select(ReminderPause.user_id).where(
+                    col(ReminderPause.user_id).in_([a.user_id for a in summary.silent]),
+                    col(ReminderPause.until) >= day,
+                )
+            )
+        )
+        if summary.silent
+        else set()
+    )
+
+    def line(a: CheckinAnswer) -> ReportLine:
+        return ReportLine(a.name, names.get(a.partner_id or 0, ""), a.answer, a.text, a.late)
+
+    return RoundReport(
+        summary.round,
+        [line(a) for a in summary.answers],
+        [line(a) for a in summary.silent if a.user_id in paused],
+        [line(a) for a in summary.silent if a.user_id not in paused],
+    )
+
+
+async def partner_name(session: AsyncSession, *, partner_id: int | None) -> str:
+    """The name of the organisation an answer speaks for ('' if none)."""
+    partner = await session.get(Partner, partner_id) if partner_id else None
+    return partner.name if partner else ""

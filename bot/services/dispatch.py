@@ -19,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot import flows
 from bot.db import Database, utcnow
-from bot.i18n import N_, format_local, resolve_locale, translations
+from bot.i18n import N_, format_day, format_local, format_number, resolve_locale, translations
 from bot.ics import meeting_ics
 from bot.models import (
     CheckinRound,
@@ -203,17 +203,19 @@ class Dispatcher:
     async def _unreachable(self, due: Due, exc: ChatUnreachable) -> None:
         """The group is gone or the bot was removed: pause the schedules and tell the coordinator."""
         async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            if partnership is None or exc.chat_id != partnership.chat_id:
+                return  # one person's private chat (a digest, an alert): the group is fine
             await scheduling.pause_partnership(
                 session, partnership_id=due.partnership_id, reason="bot_removed"
             )
-            partnership = await session.get(Partnership, due.partnership_id)
             locale = await self._locale(session, partnership)
-        if partnership is None or exc.chat_id != partnership.chat_id:
-            return
         tr = translations(locale)
         text = tr.gettext(
-            "I could not write to the group of “{name}” (I was probably removed), so its "
-            "check-ins are paused. Add me back and type /schedule to resume them."
+            "I could not write to the group of “{name}” (I was probably removed), so I stopped "
+            "everything I send there: check-ins, task and meeting announcements and reminders, "
+            "recruitment nudges, and your weekly digest. Add me back to the group and type "
+            "/schedule to resume the check-ins."
         )
         try:
             await self.notifier.send(
@@ -277,10 +279,14 @@ class Dispatcher:
                 )
             locale = await self._locale(session, partnership)
         tr = translations(locale)
-        text = "<b>{title}</b>\n{question}\n\n{hint}".format(
+        closes = format_local(
+            round_.closes_at, locale=locale, zone=ZoneInfo(partnership.timezone), fmt="weekday"
+        )
+        text = "<b>{title}</b>\n{question}\n\n{hint}\n{until}".format(
             title=tr.gettext("Check-in"),
             question=html.escape(round_.question),
             hint=tr.gettext("Tap an answer; reply to this message to add a comment."),
+            until=tr.gettext("Answers until: {when}.").format(when=closes),
         )
         buttons = [
             [Button(tr.gettext(label), f"ci:{round_.id}:{key}") for key, label in ANSWER_LABELS.items()]
@@ -305,11 +311,15 @@ class Dispatcher:
             return
         tr = translations(locale)
         mentions = ", ".join(mention(m.user_id, m.name) for m in waiting)
+        zone = ZoneInfo(partnership.timezone)
+        closes = format_local(round_.closes_at, locale=locale, zone=zone, fmt="weekday")
         await self.notifier.send(
             partnership.chat_id,
             tr.gettext("Reminder: {people}, please answer the check-in: “{question}”").format(
                 people=mentions, question=html.escape(round_.question)
-            ),
+            )
+            + "\n"
+            + tr.gettext("Answers until: {when}.").format(when=closes),
         )
         for member in waiting:
             try:
@@ -323,38 +333,53 @@ class Dispatcher:
                 continue  # they never opened a private chat with the bot: the group mention must do
 
     async def _close(self, due: Due, now: datetime) -> None:
-        """Close the round and tell the coordinator, privately, who answered what."""
+        """Close the round and tell the coordinator, privately, who answered what.
+
+        Non-responders are never named in the group: if the coordinator has no private chat
+        with the bot, the group is asked (once) to have them open one.
+        """
         async with self.db.transaction() as session:
             summary = await checkins.close_round(session, round_id=due.ref_id or 0, now=now)
             partnership = await session.get(Partnership, due.partnership_id)
             locale = await self._locale(session, partnership)
-        if summary is None or partnership is None:
+            if summary is None or partnership is None:
+                return
+            day = now.astimezone(ZoneInfo(partnership.timezone)).date()
+            report = await checkins.round_report(session, summary=summary, day=day)
+        tr = translations(locale)
+        try:
+            await self.notifier.send(
+                partnership.coordinator_user_id, round_summary_text(tr, partnership, report)
+            )
+        except ChatUnreachable:
+            await self._ask_for_private_chat(partnership, now)
+
+    async def _ask_for_private_chat(self, partnership: Partnership, now: datetime) -> None:
+        """Once per coordinator: in the group, ask them to open a private chat (naming nobody else)."""
+        assert partnership.id is not None
+        async with self.db.transaction() as session:
+            locale = await self._locale(session, partnership)
+            row = scheduling.delivery_row(
+                partnership_id=partnership.id,
+                kind=DeliveryKind.ALERT,
+                due_at=now,
+                key=f"pm:{partnership.id}:{partnership.coordinator_user_id}",
+                payload={"alert": "open_private_chat"},
+            )
+            # Recorded as already sent: the row only remembers that the group was asked.
+            row.update(status=DeliveryStatus.SENT.value, sent_at=now)
+            first_time = await scheduling.enqueue(session, [row])
+        if not first_time:
             return
         tr = translations(locale)
-        lines = [
-            tr.gettext("<b>Check-in closed: {name}</b>").format(name=html.escape(partnership.name)),
-            html.escape(summary.round.question),
-            "",
-        ]
-        for a in summary.answers:
-            line = f"• {html.escape(a.name)}: {tr.gettext(ANSWER_WORDS[a.answer])}"
-            if a.text:
-                line += " — " + html.escape(a.text)
-            lines.append(line)
-        if summary.silent:
-            lines.append(
-                tr.gettext("Did not answer: {people}").format(
-                    people=", ".join(html.escape(a.name) for a in summary.silent)
-                )
-            )
-        if not summary.answers and not summary.silent:
-            lines.append(
-                tr.gettext("Nobody was expected to answer: the partnership has no representatives yet.")
-            )
-        try:
-            await self.notifier.send(partnership.coordinator_user_id, "\n".join(lines))
-        except ChatUnreachable:
-            await self.notifier.send(partnership.chat_id, "\n".join(lines))
+        await self.notifier.send(
+            partnership.chat_id,
+            tr.gettext(
+                "{coordinator}, I cannot write to you privately, so I could not send you the "
+                "check-in summary (who answered what). Open a private chat with me and press Start; "
+                "the next summaries will come to you there."
+            ).format(coordinator=mention(partnership.coordinator_user_id, partnership.coordinator_name)),
+        )
 
     async def _task(self, due: Due, now: datetime) -> None:
         """Announce a task to its partner, or remind them the day before (unless it is done)."""
@@ -381,7 +406,7 @@ class Dispatcher:
             partner=html.escape(partner.name if partner else "?"),
             people=f" ({mentions})" if mentions else "",
             text=html.escape(task.text),
-            due=task.due_on.strftime("%d.%m.%Y"),
+            due=format_day(task.due_on, locale=locale),
         )
         await self.notifier.send(
             partnership.chat_id, text, buttons=[[Button(tr.gettext("✔ Done"), f"task:{task.id}")]]
@@ -403,7 +428,7 @@ class Dispatcher:
             answers = await duties.replies(session, meeting_id=meeting.id or 0)
             locale = await self._locale(session, partnership)
         tr = translations(locale)
-        when = format_local(meeting.starts_at, locale=locale, zone=ZoneInfo(partnership.timezone), fmt="full")
+        when = format_local(meeting.starts_at, locale=locale, zone=ZoneInfo(partnership.timezone), fmt="long")
         head = (
             tr.gettext("<b>Partnership meeting</b>")
             if due.kind == DeliveryKind.MEETING_INVITE
@@ -506,8 +531,13 @@ class Dispatcher:
                 )
             )
         if summary.tasks_due:
+            today = now.astimezone(zone).date()
             lines.append(tr.gettext("Tasks due:"))
-            lines += [f"• {html.escape(p)}: {html.escape(t)} ({d:%d.%m})" for p, d, t in summary.tasks_due]
+            for p, d, t in summary.tasks_due:
+                due_text = format_day(d, locale=locale, fmt="day")
+                if d < today:
+                    due_text = tr.gettext("⚠️ overdue since {date}").format(date=due_text)
+                lines.append(f"• {html.escape(p)}: {html.escape(t)} ({due_text})")
         if summary.sessions_coming:
             lines.append(tr.gettext("Sessions this week:"))
             lines += [
@@ -571,6 +601,49 @@ def group_name(tr: NullTranslations, group: TargetGroup) -> str:
     return tr.gettext(label) if label else group.name
 
 
+def round_summary_text(tr: NullTranslations, partnership: Partnership, report: checkins.RoundReport) -> str:
+    """The coordinator's private summary of a closed check-in round."""
+
+    def who(line: checkins.ReportLine) -> str:
+        name = html.escape(line.name)
+        return f"{name} ({html.escape(line.organisation)})" if line.organisation else name
+
+    lines = [
+        tr.gettext("<b>Check-in closed: {name}</b>").format(name=html.escape(partnership.name)),
+        tr.gettext("“{question}”").format(question=html.escape(report.round.question)),
+        "",
+    ]
+    for a in report.answered:
+        line = "{mark} {who}: {answer}".format(
+            mark="🆘" if a.answer == "help" else "•", who=who(a), answer=tr.gettext(ANSWER_WORDS[a.answer])
+        )
+        if a.text:
+            line += " — " + html.escape(a.text)
+        lines.append(line)
+    if report.need_help:
+        lines += [
+            "",
+            tr.gettext("🆘 Needs your follow-up: {people}").format(
+                people=", ".join(who(a) for a in report.need_help)
+            ),
+        ]
+    if report.on_leave:
+        lines.append(
+            tr.gettext("On leave (reminders paused): {people}").format(
+                people=", ".join(who(a) for a in report.on_leave)
+            )
+        )
+    if report.silent:
+        lines.append(
+            tr.gettext("Did not answer: {people}").format(people=", ".join(who(a) for a in report.silent))
+        )
+    if not report.answered and not report.on_leave and not report.silent:
+        lines.append(tr.gettext("Nobody was expected to answer: the partnership has no representatives yet."))
+    else:
+        lines.append(tr.gettext("Answers that come after the close are sent to you as they arrive."))
+    return "\n".join(lines)
+
+
 def nudge_text(tr: NullTranslations, nudge: nudges.Nudge, partnership: Partnership, locale: str) -> str:
     """The words of a recruitment nudge."""
     p = nudge.progress.period
@@ -581,7 +654,12 @@ def nudge_text(tr: NullTranslations, nudge: nudges.Nudge, partnership: Partnersh
         ),
         tr.gettext(
             "Trained {trained} of {expected} expected by now (target {target}); {short} short."
-        ).format(trained=p.trained, expected=round(p.expected_now), target=p.target, short=p.shortfall),
+        ).format(
+            trained=format_number(p.trained, locale=locale),
+            expected=format_number(round(p.expected_now), locale=locale),
+            target=format_number(p.target, locale=locale),
+            short=format_number(p.shortfall, locale=locale),
+        ),
     ]
     zone = ZoneInfo(partnership.timezone)
     if nudge.sessions:

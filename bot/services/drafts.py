@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
@@ -17,15 +16,12 @@ from bot.flows import FLOWS, Data
 from bot.i18n import N_
 from bot.models import (
     AppointedRole,
-    Appointment,
     Draft,
     JoinForm,
-    LogEntry,
     Partner,
     PartnerKind,
     Partnership,
     PartnerStatus,
-    Representative,
     ResourceKind,
     Stage,
     TargetGroup,
@@ -33,7 +29,7 @@ from bot.models import (
 )
 from bot.services import duties, nudges, plan, registry, scheduling
 from bot.services.people import PersonInfo
-from bot.timing import Recurrence, RecurrenceSpec, SendingRules
+from bot.timing import Recurrence, RecurrenceSpec, SendingRules, next_fire
 
 
 @dataclass
@@ -46,6 +42,7 @@ class Applied:
     join_request_id: int | None = None
     new_coordinator: PersonInfo | None = None
     first_run_at: datetime | None = None
+    asked_run_at: datetime | None = None  # the time asked for, when quiet hours moved the first run
     task_id: int | None = None
     meeting_id: int | None = None
 
@@ -101,30 +98,7 @@ async def context_for(session: AsyncSession, *, partnership: Partnership) -> Dat
     """What the flows' pickers need: partners, and people who could take over."""
     assert partnership.id is not None
     partners = await registry.partners_of(session, partnership_id=partnership.id)
-    people: dict[int, str] = {}
-    rows = await session.exec(
-        select(Representative.user_id, Representative.name)
-        .join(Partner)
-        .where(Partner.partnership_id == partnership.id)
-    )
-    people.update({uid: name for uid, name in rows})
-    rows = await session.exec(
-        select(Appointment.user_id, Appointment.name).where(Appointment.partnership_id == partnership.id)
-    )
-    people.update({uid: name for uid, name in rows})
-    authors = await session.exec(
-        select(LogEntry.author_user_id, LogEntry.author_name)
-        .where(
-            LogEntry.partnership_id == partnership.id,
-            col(LogEntry.author_user_id).is_not(None),
-            LogEntry.kind == "message",
-        )
-        .order_by(col(LogEntry.id).desc())
-        .limit(200)
-    )
-    for uid, name in authors:
-        if uid is not None and uid > 0:
-            people.setdefault(uid, name)
+    people = await registry.successors(session, partnership_id=partnership.id)
     people.pop(partnership.coordinator_user_id, None)
     return {
         "_partners": [[p.id, p.name, p.status] for p in partners],
@@ -190,19 +164,22 @@ async def apply(
             day=int(data.get("day", 1)),
             cron=str(data.get("cron", "")),
         )
+        now = utcnow()
         schedule = await scheduling.add_schedule(
             session,
             partnership=partnership,
             spec=spec,
             question=data["question"],
             by_user_id=by,
-            now=utcnow(),
+            now=now,
             rules=SendingRules(),
         )
+        asked = next_fire(spec, after=now, zone=ZoneInfo(partnership.timezone))
         return Applied(
             N_("Check-in scheduled. The first one: {when}."),
             {"when": schedule.next_run_at.isoformat()},
             first_run_at=schedule.next_run_at,
+            asked_run_at=asked if asked != schedule.next_run_at else None,
         )
     partner = await _partner(session, partnership, data.get("partner"))
     if flow == "partner":

@@ -61,3 +61,13 @@ async def current_partnership_id(session: AsyncSession, *, user_id: int) -> int 
     """The partnership a person chose for private commands, if any."""
     person = await session.get(Person, user_id)
     return person.current_partnership_id if person else None
+
+
+async def locale_of(session: AsyncSession, *, user_id: int, default: str) -> str:
+    """The language to write to a person in: chosen, else Telegram's if supported, else the default."""
+    from bot.i18n import resolve_locale  # i18n imports config only; kept local to stay light
+
+    person = await session.get(Person, user_id)
+    return resolve_locale(
+        person.locale if person else None, person.language_code if person else None, default
+    )

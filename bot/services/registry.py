@@ -632,6 +632,21 @@ async def card(session: AsyncSession, *, partnership: Partnership, partner: Part
     )
 
 
+async def successors(session: AsyncSession, *, partnership_id: int) -> dict[int, str]:
+    """Who can take the coordinator role: representatives of partners that have not withdrawn.
+
+    Supervisors and ambassadors advise and back the partnership from outside, and a pending join
+    request is not yet a place in it, so neither is offered.
+    """
+    rows = await session.exec(
+        select(Representative.user_id, Representative.name)
+        .join(Partner)
+        .where(Partner.partnership_id == partnership_id, Partner.status != PartnerStatus.WITHDRAWN.value)
+        .order_by(col(Representative.id))
+    )
+    return {uid: name for uid, name in rows}
+
+
 async def hand_over(
     session: AsyncSession, *, partnership: Partnership, to: PersonInfo, by_user_id: int
 ) -> Partnership:
@@ -653,18 +668,42 @@ async def hand_over(
     return partnership
 
 
+async def member_since(session: AsyncSession, *, partner_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each partner first joined (its first change to joined or active)."""
+    if not partner_ids:
+        return {}
+    rows = await session.exec(
+        select(PartnerStatusChange.partner_id, func.min(PartnerStatusChange.changed_at))
+        .where(
+            col(PartnerStatusChange.partner_id).in_(partner_ids),
+            col(PartnerStatusChange.status).in_([PartnerStatus.JOINED.value, PartnerStatus.ACTIVE.value]),
+        )
+        .group_by(col(PartnerStatusChange.partner_id))
+    )
+    return {pid: as_utc(at) for pid, at in rows if at is not None}
+
+
+async def gone_quiet(
+    session: AsyncSession, *, summaries: list[PartnerSummary], now: datetime, after: timedelta
+) -> list[PartnerSummary]:
+    """Joined or active partners silent for `after`: a partner that joined more recently is not silent."""
+    members = [s for s in summaries if s.partner.status in (PartnerStatus.JOINED, PartnerStatus.ACTIVE)]
+    since = await member_since(session, partner_ids=[s.partner.id for s in members if s.partner.id])
+    quiet = []
+    for s in members:
+        heard = s.last_activity_at or since.get(s.partner.id or 0) or as_utc(s.partner.created_at)
+        if now - heard >= after:
+            quiet.append(s)
+    return quiet
+
+
 async def brief(session: AsyncSession, *, partnership: Partnership, now: datetime | None = None) -> Brief:
     """Partners and their state, open matters, recent communication, who has gone quiet."""
     assert partnership.id is not None
     now = now or utcnow()
     partners = await overview(session, partnership_id=partnership.id)
     current = [s for s in partners if s.partner.status != PartnerStatus.WITHDRAWN.value]
-    quiet = [
-        s
-        for s in current
-        if s.partner.status in (PartnerStatus.JOINED, PartnerStatus.ACTIVE)
-        and (s.last_activity_at is None or now - s.last_activity_at > QUIET_AFTER)
-    ]
+    quiet = await gone_quiet(session, summaries=current, now=now, after=QUIET_AFTER)
     without_people = [s.partner for s in current if not s.representatives]
     ids = [s.partner.id for s in partners if s.partner.id is not None]
     pending = await session.exec(
@@ -679,9 +718,14 @@ async def brief(session: AsyncSession, *, partnership: Partnership, now: datetim
             Invitation.expires_at > now,
         )
     )
+    # People's words and recorded contacts; commands typed in the group are not communication.
     recent = await session.exec(
         select(LogEntry)
-        .where(LogEntry.partnership_id == partnership.id, LogEntry.kind != EntryKind.EVENT.value)
+        .where(
+            LogEntry.partnership_id == partnership.id,
+            col(LogEntry.kind).in_([EntryKind.MESSAGE.value, EntryKind.CONTACT.value]),
+            or_(col(LogEntry.text).is_(None), ~col(LogEntry.text).startswith("/")),
+        )
         .order_by(col(LogEntry.occurred_at).desc(), col(LogEntry.id).desc())
         .limit(5)
     )
@@ -698,3 +742,31 @@ async def representatives_of(session: AsyncSession, *, partner_id: int) -> list[
         .order_by(col(Representative.id))
     )
     return [(uid, name) for uid, name in rows]
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """A partnership a person once coordinated and handed over."""
+
+    partnership: Partnership
+    at: datetime
+
+
+async def handed_over_by(session: AsyncSession, *, user_id: int) -> list[HandedOver]:
+    """Partnerships this person handed the coordinator role of over (newest first)."""
+    rows = await session.exec(
+        select(Partnership, LogEntry.occurred_at)
+        .join(LogEntry, col(LogEntry.partnership_id) == col(Partnership.id))
+        .where(
+            LogEntry.kind == EntryKind.EVENT.value,
+            LogEntry.channel == EventKind.HANDOVER.value,
+            LogEntry.author_user_id == user_id,
+            Partnership.coordinator_user_id != user_id,
+        )
+        .order_by(col(LogEntry.occurred_at).desc())
+    )
+    seen: dict[int, HandedOver] = {}
+    for partnership, at in rows:
+        if partnership.id is not None and partnership.id not in seen:
+            seen[partnership.id] = HandedOver(partnership, as_utc(at))
+    return list(seen.values())

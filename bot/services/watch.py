@@ -14,6 +14,8 @@ from bot.db import as_utc
 from bot.models import (
     AppointedRole,
     Appointment,
+    CheckinAnswer,
+    CheckinRound,
     DeliveryKind,
     EntryKind,
     LogEntry,
@@ -124,9 +126,9 @@ async def digest(session: AsyncSession, *, partnership: Partnership, now: dateti
     summaries = await registry.overview(session, partnership_id=partnership.id)
     quiet = [
         s.partner.name
-        for s in summaries
-        if s.partner.status in (PartnerStatus.JOINED, PartnerStatus.ACTIVE)
-        and (s.last_activity_at is None or now - s.last_activity_at > timedelta(days=SILENT_AFTER_DAYS))
+        for s in await registry.gone_quiet(
+            session, summaries=summaries, now=now, after=timedelta(days=SILENT_AFTER_DAYS)
+        )
     ]
     today = now.astimezone(zone).date()
     tasks = await session.exec(
@@ -151,7 +153,7 @@ async def digest(session: AsyncSession, *, partnership: Partnership, now: dateti
     return Digest(
         messages=by_kind.get(EntryKind.MESSAGE.value, 0),
         contacts=by_kind.get(EntryKind.CONTACT.value, 0),
-        checkin_answers=by_kind.get(EntryKind.CHECKIN.value, 0),
+        checkin_answers=await _answers_since(session, partnership_id=partnership.id, since=week_ago),
         sessions_held=len(held),
         trained=sum(trained.values()),
         quiet=quiet,
@@ -160,17 +162,36 @@ async def digest(session: AsyncSession, *, partnership: Partnership, now: dateti
     )
 
 
+async def _answers_since(session: AsyncSession, *, partnership_id: int, since: datetime) -> int:
+    """Check-in answers given since a moment: one per person and round, however many comments."""
+    found = await session.exec(
+        select(func.count())
+        .select_from(CheckinAnswer)
+        .join(CheckinRound, col(CheckinRound.id) == col(CheckinAnswer.round_id))
+        .where(
+            CheckinRound.partnership_id == partnership_id,
+            CheckinAnswer.answer != "none",
+            col(CheckinAnswer.answered_at) >= since,
+        )
+    )
+    return int(found.one())
+
+
 async def watch(session: AsyncSession, *, partnership: Partnership, now: datetime) -> int:
     """Queue alerts for what the watch finds (each at most once); returns how many are new."""
     assert partnership.id is not None
     zone = ZoneInfo(partnership.timezone)
     today = now.astimezone(zone).date()
     rows = []
-    for summary in await registry.overview(session, partnership_id=partnership.id):
+    summaries = await registry.overview(session, partnership_id=partnership.id)
+    ids = [s.partner.id for s in summaries if s.partner.id]
+    joined = await registry.member_since(session, partner_ids=ids)
+    for summary in summaries:
         partner = summary.partner
         if partner.status not in (PartnerStatus.JOINED, PartnerStatus.ACTIVE):
             continue
-        since = summary.last_activity_at or partner.created_at
+        # Silent since the last word, or since joining: a candidate's months before do not count.
+        since = summary.last_activity_at or joined.get(partner.id or 0) or partner.created_at
         silent_days = (now - since).days
         if silent_days >= SILENT_AFTER_DAYS:
             rows.append(
