@@ -13,12 +13,13 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.access import Action, Role, Verdict, Where, decide, effective_role
-from bot.i18n import resolve_locale, translations
+from bot.i18n import N_, resolve_locale, translations
 from bot.models import Partnership
 from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
 from bot.runtime import Services, services_of
 from bot.services import partnerships, people, registry
 from bot.services.people import PersonInfo
+from bot.text import parse_id
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -156,8 +157,9 @@ async def scope_for(req: Request, action: Action, *, partnership_id: int | None 
                 found = None  # a button from another partnership: never show its data here
             candidates = [found] if found else []
         elif partnership_id is not None:
-            found = await partnerships.by_id(session, partnership_id=partnership_id)
-            candidates = [found] if found else []
+            # Only the caller's own partnerships: a forged id never reaches another one's data.
+            mine = await registry.partnerships_of(session, user_id=req.person.user_id)
+            candidates = [p for p in mine if p.id == partnership_id]
         else:
             candidates = await registry.partnerships_of(session, user_id=req.person.user_id)
             candidates = partnerships.pick_current(
@@ -208,12 +210,25 @@ def command_args(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+STALE_BUTTON = N_("This button no longer works.")
+
+
 def button_target(data: str) -> tuple[int, str] | None:
     """'kind:<id>:<choice>' from a button, as (id, choice); None if it is malformed."""
     parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
+    target = parse_id(parts[1]) if len(parts) == 3 else None
+    if target is None or not parts[2]:
         return None
-    return int(parts[1]), parts[2]
+    return target, parts[2]
+
+
+async def answer_stale(update: Update, context: Context) -> None:
+    """Answer a button whose data is malformed, forged or from an older version of the bot."""
+    query = update.callback_query
+    if query is None:
+        return
+    req = await begin(update, context)
+    await query.answer(req._(STALE_BUTTON))
 
 
 @dataclass
@@ -230,11 +245,14 @@ class ButtonPress:
 async def button_press(update: Update, context: Context, action: Action) -> ButtonPress | None:
     """Parse a button and check the presser may do the action; None after answering the query."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     req = await begin(update, context)
-    target = button_target(query.data)
-    scope = await scope_for(req, action) if target is not None else None
-    if target is None or scope is None or req.person is None or scope.partnership.id is None:
+    target = button_target(query.data or "")
+    if target is None:
+        await query.answer(req._(STALE_BUTTON))
+        return None
+    scope = await scope_for(req, action)
+    if scope is None or req.person is None or scope.partnership.id is None:
         await query.answer()
         return None
     return ButtonPress(req, scope, req.person, target[0], target[1])

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.dates import example_date
 from bot.db import utcnow
 from bot.flows import FLOWS, Data
 from bot.i18n import N_
@@ -149,8 +150,13 @@ async def plan_context(
     partners = await registry.partners_of(session, partnership_id=partnership.id)
     past = [s for s in sessions if s.starts_at <= now][-12:]
     names = {g.id: group_label(g) for g in groups}
+    today = now.astimezone(zone).date()
     return {
-        "_today": now.astimezone(zone).date().isoformat(),
+        "_today": today.isoformat(),
+        "_date_example": example_date(today + timedelta(days=7)),
+        "_period_spans": [[p.name, p.starts_on.isoformat(), p.ends_on.isoformat()] for p in periods],
+        "_place_seats": {str(r.id): r.seats for r, _p in places if r.seats},
+        "_session_seats": {str(s.id): s.seats for s in past},
         "_zone": partnership.timezone,
         "_periods": [[p.id, p.name] for p in periods],
         "_group_names": [[g.id, names[g.id]] for g in groups],
