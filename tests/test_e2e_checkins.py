@@ -180,7 +180,7 @@ async def test_pause_reminders_needs_a_date(running_bot: BotUnderTest) -> None:
         assert "15.08.2099" in last_text(running_bot, REPS[0]["id"])
         # A past day is refused; 29 February is the next one there is.
         await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 1.03.2027"))
-        assert "That day has passed" in last_text(running_bot, REPS[0]["id"])
+        assert "Ten dzień już minął" in last_text(running_bot, REPS[0]["id"])
         await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 29 lutego"))
         assert "29.02.2028" in last_text(running_bot, REPS[0]["id"])
 
