@@ -17,7 +17,7 @@ from bot.notifier import Button
 from bot.services import checkins, duties, nudges, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
-from bot.text import parse_id
+from bot.text import parse_id, without_controls
 from bot.timing import SendingRules
 from handlers.common import (
     STALE_BUTTON,
@@ -86,7 +86,7 @@ async def reply_to_round(req: Request, message: Message) -> bool:
             round_id=round_.id,
             person=req.person,
             choice=None,
-            text=message.text,
+            text=without_controls(message.text)[:2000],
             now=utcnow(),
         )
     return True

@@ -19,7 +19,7 @@ from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
 from bot.runtime import Services, services_of
 from bot.services import partnerships, people, registry
 from bot.services.people import PersonInfo
-from bot.text import parse_id
+from bot.text import parse_id, without_controls
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -206,7 +206,7 @@ def command_args(update: Update) -> str:
     """The text after the command word, with its line breaks kept."""
     message = update.effective_message
     text = (message.text or message.caption or "") if message else ""
-    parts = text.split(maxsplit=1)
+    parts = without_controls(text).split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""
 
 
