@@ -617,16 +617,19 @@ def _pairs(text: str, names: list[list[Any]], data: Data) -> dict[str, int]:
                 if names is data.get("_group_names")
                 else data.get("_sources_example", ""),
             )
-        wanted = fold(words[0])
-        matches = sorted(
-            {str(i) for i, name in names if fold(str(name)).startswith(wanted) or wanted == fold(str(name))}
-        )
+        wanted = _name_key(words[0])
+        matches = sorted({str(i) for i, name in names if _name_key(str(name)).startswith(wanted)})
         if len(matches) != 1:
             raise FlowInputError(
                 N_("I can't tell which one “{name}” is. Use more of the name."), name=words[0]
             )
         result[matches[0]] = result.get(matches[0], 0) + number
     return result
+
+
+def _name_key(name: str) -> str:
+    """A name for matching: folded, punctuation ignored ('Parafia św. Józefa' ~ 'parafia sw jozefa')."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(name)).split())
 
 
 def _trained(text: str, data: Data) -> dict[str, int]:

@@ -26,7 +26,7 @@ def suggestions(query: str, names: list[str], *, limit: int = 3) -> list[str]:
 # --------------------------------------------------------------------------- input hygiene
 
 ID_MAX = 2**63 - 1  # Telegram ids and database keys are signed 64-bit
-_ASCII_NUMBER = re.compile(r"[0-9]{1,18}", re.ASCII)
+_ASCII_NUMBER = re.compile(r"[0-9]{1,19}", re.ASCII)
 # C0 and C1 controls except tab and line breaks; they are invisible and break XML and PostgreSQL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Zero-width and direction marks: a name made only of them looks empty.
