@@ -90,7 +90,7 @@ def test_a_moment_in_year_9999_is_refused() -> None:
         parse_moment("31.12.9999 23:59", zone=ZoneInfo("Europe/Warsaw"), today=TODAY)
 
 
-# --------------------------------------------------------------------------- form steps (items 4, 5, 6, 7; issue 12)
+# ------------------------------------------------- form steps (items 4, 5, 6, 7; issue 12)
 
 
 def _data(**extra: object) -> dict:
@@ -269,7 +269,7 @@ def _well_formed(text: str) -> bool:
     return True
 
 
-# --------------------------------------------------------------------------- export (item 1) and .ics (item 2)
+# ------------------------------------------------- export (item 1) and .ics (item 2)
 
 
 def test_export_writes_text_as_text_and_dates_as_dates() -> None:
