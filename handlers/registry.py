@@ -226,7 +226,8 @@ async def start_flow(
         data.update(preset or {})
     flow = FLOWS[flow_name]
     refused: str | None = None
-    if typed.strip():
+    first = flows.current_step(flow, data)
+    if typed.strip() and first is not None and first.parse is not None:
         try:
             data = answer_typed(flow, data, typed)
         except FlowInputError as exc:
@@ -280,11 +281,14 @@ def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: igno
         if scope is None:
             return
         preset: Data | None = {}
+        typed = ""
         if takes_partner:
             preset = await _partner_preset(req, scope, command_args(update))
             if preset is None:
                 return
-        await start_flow(req, scope, flow_name, preset)
+        elif flow_name != "schedule":  # '/schedule add' is the command itself
+            typed = command_args(update)  # '/period Wiosna 2027' answers the first question
+        await start_flow(req, scope, flow_name, preset, typed=typed)
 
     command.__name__ = f"{flow_name}_command"
     command.__doc__ = f"Start the {flow_name} flow."

@@ -438,3 +438,32 @@ async def test_a_refusal_at_save_keeps_the_draft_and_asks_again(
     async with database.transaction() as session:
         names = sorted(p.name for p in await session.exec(select(Partner)))
     assert names == ["PARAFIA", "Parafia św. Anny"]
+
+
+async def test_command_arguments_prefill_the_first_question(running_bot: BotUnderTest) -> None:
+    await register_group(running_bot, coordinator=COORD)
+    await private(running_bot, "/period Wiosna 2027")
+    text = last_text(running_bot, COORD["id"])
+    assert "<i>Wiosna 2027</i>" in text and "First day? (e.g. 17.03.2027)" in text
+
+
+async def test_form_refusals_in_polish(running_bot: BotUnderTest, database: Database) -> None:
+    coordinator = tg.user(5200, "Anna", language_code="pl")
+    chat = await register_group(running_bot, coordinator=coordinator)
+    del chat
+    await seed_plan(database)
+    chat_private = tg.private_chat(coordinator)
+    for text in ("/session", "31.02.2027 17:00"):
+        await running_bot.deliver(tg.message(chat_private, coordinator, text))
+    assert "Data 31.02.2027 nie istnieje w kalendarzu" in last_text(running_bot, coordinator["id"])
+    await running_bot.deliver(tg.message(chat_private, coordinator, "5.03.2028 17:00"))
+    assert "nie należy do żadnego okresu planu: 2027 (1.01.2027–31.12.2027)" in last_text(
+        running_bot, coordinator["id"]
+    )
+    await running_bot.deliver(tg.message(chat_private, coordinator, "/trained"))
+    (label,) = [k for k in buttons(running_bot, coordinator["id"]) if "Bankowość" in k]
+    await press(running_bot, coordinator, coordinator["id"], buttons(running_bot, coordinator["id"])[label])
+    await running_bot.deliver(tg.message(chat_private, coordinator, "1500"))
+    assert "Zajęcia mają 20 miejsc; wpisz najwyżej 40 zapisanych." in last_text(
+        running_bot, coordinator["id"]
+    )
