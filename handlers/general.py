@@ -14,7 +14,7 @@ from bot.i18n import translations
 from bot.notifier import Button
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
-from bot.text import parse_id
+from bot.text import parse_id, without_controls
 from handlers.common import STALE_BUTTON, Context, Request, begin, esc, refusal, reply, where_of
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ async def start(update: Update, context: Context) -> None:
     if context.args and where_of(update) is Where.PRIVATE:
         from handlers.registry import redeem
 
-        await redeem(update, context, context.args[0])
+        await redeem(update, context, without_controls(context.args[0])[:64])
         return
     req = await begin(update, context)
     _ = req._

@@ -468,9 +468,12 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
     if applied.invitation_token:
         username = req.services.bot_username
         text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
-    if message_id is not None:
+    # It is saved: the user must hear so even if the form's message can no longer be edited.
+    try:
+        if message_id is None:
+            raise ChatUnreachable(req.chat_id, "no form message")
         await req.services.notifier.edit(req.chat_id, message_id, text)
-    else:
+    except (ChatUnreachable, TelegramError):
         await reply(req, text)
     if applied.join_request_id is not None:
         partner_name = next(
@@ -490,7 +493,10 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
             ],
         )
     if (applied.task_id or applied.meeting_id) and req.services.dispatcher is not None:
-        await req.services.dispatcher.tick()  # the announcement goes out now, not at the next tick
+        try:
+            await req.services.dispatcher.tick()  # the announcement goes out now, not at the next tick
+        except Exception:  # saved and queued: the scheduler's next run sends it
+            log.exception("sending right after saving failed; the scheduler will send it")
     if applied.new_coordinator is not None:
         await _send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
