@@ -469,11 +469,14 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         username = req.services.bot_username
         text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
     # It is saved: the user must hear so even if the form's message can no longer be edited.
-    try:
-        if message_id is None:
-            raise ChatUnreachable(req.chat_id, "no form message")
-        await req.services.notifier.edit(req.chat_id, message_id, text)
-    except (ChatUnreachable, TelegramError):
+    edited = False
+    if message_id is not None:
+        try:
+            await req.services.notifier.edit(req.chat_id, message_id, text)
+            edited = True
+        except (ChatUnreachable, TelegramError) as exc:
+            log.info("could not edit the form message (%s); saying it in a new one", exc)
+    if not edited:
         await reply(req, text)
     if applied.join_request_id is not None:
         partner_name = next(
