@@ -110,7 +110,7 @@ def split_html(text: str, limit: int = 4096) -> list[str]:
     open at a cut are closed and opened again in the next piece."""
     if len(text) <= limit:
         return [text]
-    tokens = _tokens(text)
+    tokens = _tokens(text)  # mutated: an over-long text token is cut where a piece ends
     pieces: list[str] = []
     stack: list[tuple[str, str]] = []
     start = 0
@@ -121,8 +121,16 @@ def split_html(text: str, limit: int = 4096) -> list[str]:
         while index < len(tokens):
             token = tokens[index]
             after = _after(open_tags, token)
-            if size + len(token) + len(_closing(after)) > limit and index > start:
-                break
+            if size + len(token) + len(_closing(after)) > limit:
+                room = limit - size - len(_closing(open_tags))
+                if index == start and room > 0 and not token.startswith(("<", "&")):
+                    # Text that cannot fit even alone: keep what fits, the rest starts the next piece.
+                    body.append(token[:room])
+                    tokens[index] = token[room:]
+                    line_cut = None
+                    break
+                if index > start:
+                    break
             body.append(token)
             size += len(token)
             open_tags = after

@@ -215,6 +215,9 @@ async def test_chart_is_a_png_of_plausible_size(running_bot: BotUnderTest, datab
     assert "Trained residents against the targets" in call.params["caption"]
 
 
+PARENTS = "parents using the school e-register"
+
+
 async def test_export_workbook_cell_by_cell_and_csv(running_bot: BotUnderTest, database: Database) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _setup_registry(database)
@@ -230,6 +233,7 @@ async def test_export_workbook_cell_by_cell_and_csv(running_bot: BotUnderTest, d
         "Plan",
         "Target changes",
         "Sessions",
+        "Trained per group",
         "Recruitment",
         "Log",
     ]
@@ -249,13 +253,13 @@ async def test_export_workbook_cell_by_cell_and_csv(running_bot: BotUnderTest, d
     assert plan_rows[0] == ["Period", "Start", "End", "Target group", "Target", "Trained"]
     assert sorted(plan_rows[1:]) == sorted(
         [
-            ["2026", "2026-01-01", "2026-12-31", "seniors", 60, 6],
-            ["2026", "2026-01-01", "2026-12-31", "parents using the school e-register", 30, 12],
+            ["2026", datetime(2026, 1, 1), datetime(2026, 12, 31), "seniors", 60, 6],
+            ["2026", datetime(2026, 1, 1), datetime(2026, 12, 31), PARENTS, 30, 12],
         ]
     )
     sessions = [[c.value for c in row] for row in book["Sessions"].iter_rows()]
     assert sessions[1] == [
-        "2026-01-03 16:00",
+        datetime(2026, 1, 3, 16, 0),  # a real date cell, local time
         "Temat 0",
         "parents using the school e-register",
         None,
@@ -266,6 +270,9 @@ async def test_export_workbook_cell_by_cell_and_csv(running_bot: BotUnderTest, d
         1,
     ]
     assert len(sessions) == 4
+    per_group = [[c.value for c in row] for row in book["Trained per group"].iter_rows()]
+    assert per_group[0] == ["Date", "Topic", "Target group", "Trained", "With a disability"]
+    assert per_group[1] == [datetime(2026, 1, 3, 16, 0), "Temat 0", PARENTS, 6, 1]
     log_rows = [[c.value for c in row] for row in book["Log"].iter_rows()]
     assert log_rows[0] == ["Time", "Kind", "Author", "Partner", "Channel", "Text"]
     archive = zipfile.ZipFile(io.BytesIO(csv_call.files["document"]))

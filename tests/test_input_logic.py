@@ -249,7 +249,7 @@ html_text = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(html_text, st.integers(min_value=60, max_value=600))
+@given(html_text, st.integers(min_value=120, max_value=600))
 def test_split_pieces_are_within_the_limit_and_well_formed(raw: str, limit: int) -> None:
     # Make the generated markup balanced first, as the bot's messages are.
     balanced = "".join(split_html(raw, 10**9))
