@@ -92,6 +92,11 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE, general.unknown_command
         ),
+        # Anything else sent privately (a photo, a sticker, a file): say what the bot understands.
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
+            general.not_text,
+        ),
         # Any other button (malformed, forged, or from an older version): answered, never left spinning.
         CallbackQueryHandler(answer_stale),
     ]

@@ -285,3 +285,9 @@ async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not know, typed in a private chat."""
     req = await begin(update, context)
     await reply(req, req._("I don't know that command. Type /help to see what I can do."))
+
+
+async def not_text(update: Update, context: Context) -> None:
+    """A photo, sticker, file or other non-text message in a private chat."""
+    req = await begin(update, context)
+    await reply(req, req._("I only understand text and commands here. Type /help to see them."))

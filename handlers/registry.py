@@ -541,6 +541,10 @@ async def flow_text(update: Update, context: Context) -> None:
             from handlers.checkins import reply_to_round
 
             await reply_to_round(req, message)
+        else:
+            await reply(
+                req, req._("I don't take an edited message as an answer. Send it again as a new one.")
+            )
         return
     async with req.services.db.transaction() as session:
         has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None

@@ -467,3 +467,14 @@ async def test_form_refusals_in_polish(running_bot: BotUnderTest, database: Data
     assert "Zajęcia mają 20 miejsc; wpisz najwyżej 40 zapisanych." in last_text(
         running_bot, coordinator["id"]
     )
+
+
+async def test_media_and_edits_in_a_private_chat_get_an_answer(running_bot: BotUnderTest) -> None:
+    await running_bot.deliver(tg.message(PRIVATE, COORD, media="sticker"))
+    assert "I only understand text and commands here" in last_text(running_bot, COORD["id"])
+    original = tg.message(PRIVATE, COORD, "Wiosna")
+    await running_bot.deliver(original)
+    await running_bot.deliver(tg.edited_message(original, "Lato"))
+    assert "edited message as an answer" in last_text(running_bot, COORD["id"])
+    await running_bot.deliver(tg.edited_message(tg.message(PRIVATE, COORD, "/help"), "/status"))
+    assert "edited commands" in last_text(running_bot, COORD["id"])
