@@ -130,6 +130,15 @@ async def checkin_now(update: Update, context: Context) -> None:
     if status == DeliveryStatus.FAILED.value:
         await reply(req, req._(NOT_IN_GROUP).format(name=esc(scope.partnership.name)))
         return
+    if status == DeliveryStatus.PENDING.value:  # quiet hours, a weekend or a holiday: it waits
+        await reply(
+            req,
+            req._(
+                "The question to “{name}” waits for the next allowed time "
+                "(I send nothing at night, on weekends or on holidays)."
+            ).format(name=esc(scope.partnership.name)),
+        )
+        return
     if req.where.value == "private":
         await reply(req, req._("Asked the group of “{name}”.").format(name=esc(scope.partnership.name)))
 

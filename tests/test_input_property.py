@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -157,10 +157,11 @@ async def world(running_bot: BotUnderTest, database: Database) -> BotUnderTest:
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock() -> Iterator[None]:
-    """The bot's clock on a fixed day."""
-    with clock.using(clock.ManualClock(datetime(2027, 3, 10, 9, 0, tzinfo=UTC))):
-        yield
+def fixed_clock() -> Iterator[clock.ManualClock]:
+    """The bot's clock on a fixed working day."""
+    with clock.using(clock.ManualClock(datetime(2027, 3, 10, 9, 0, tzinfo=UTC))) as manual:
+        assert isinstance(manual, clock.ManualClock)
+        yield manual
 
 
 def assert_healthy(bot: BotUnderTest, caplog: pytest.LogCaptureFixture, what: Any) -> None:
@@ -188,19 +189,32 @@ SETTINGS = settings(
 
 
 @SETTINGS
-@given(command=st.sampled_from(COMMANDS), args=odd_text, in_group=st.booleans())
+@given(
+    command=st.sampled_from(COMMANDS),
+    args=odd_text,
+    in_group=st.booleans(),
+    who=st.sampled_from([COORD, OTHER]),
+)
 async def test_every_command_answers_any_arguments(
-    world: BotUnderTest, caplog: pytest.LogCaptureFixture, command: str, args: str, in_group: bool
+    world: BotUnderTest,
+    fixed_clock: clock.ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+    args: str,
+    in_group: bool,
+    who: dict[str, Any],
 ) -> None:
     caplog.set_level(logging.ERROR)
     caplog.clear()
-    chat, chat_id = (tg.supergroup(GROUP_ID, "Czarne"), GROUP_ID) if in_group else (PRIVATE, COORD["id"])
+    fixed_clock.advance(timedelta(seconds=10))  # each input at its own moment, as in life
+    own_chat = tg.private_chat(who)
+    chat, chat_id = (tg.supergroup(GROUP_ID, "Czarne"), GROUP_ID) if in_group else (own_chat, who["id"])
     if in_group and command == "nosuchcommand":
-        chat, chat_id = PRIVATE, COORD["id"]  # in a group an unknown command may be for another bot
+        chat, chat_id = own_chat, who["id"]  # in a group an unknown command may be for another bot
     before = replies_to(world, chat_id)
-    await world.deliver(tg.message(chat, COORD, f"/{command} {args}"[:4096]))
-    await world.deliver(tg.message(PRIVATE, COORD, "/cancel"))  # leave no form open for the next input
-    assert replies_to(world, chat_id) > before, (command, args)
+    await world.deliver(tg.message(chat, who, f"/{command} {args}"[:4096]))
+    await world.deliver(tg.message(own_chat, who, "/cancel"))  # leave no form open for the next input
+    assert replies_to(world, chat_id) > before, (command, args, who["id"])
     assert_healthy(world, caplog, (command, args))
 
 
