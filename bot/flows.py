@@ -214,13 +214,13 @@ def _free_text(text: str, _data: Data) -> str:
     return _bounded_text(text, TEXT_MAX)
 
 
-def _required(limit: int) -> Callable[[str, Data], str]:
+def _required(limit: int, *, shortest: int = 1) -> Callable[[str, Data], str]:
     """A parser for text that may not be empty, up to `limit` characters."""
 
     def parse(text: str, _data: Data) -> str:
         """Non-empty text within the limit."""
         value = _bounded_text(text, limit)
-        if not visible_text(value):
+        if len(visible_text(value)) < shortest:
             raise FlowInputError(N_("This cannot be empty. Type a few words."))
         return value
 
@@ -733,7 +733,9 @@ FLOWS.update(
                         N_("When? Date and time, e.g. {date_example} 17:30."),
                         parse=_session_moment,
                     ),
-                    Step("topic", N_("Topic? (e.g. “online banking”)"), parse=_required(SHORT_MAX)),
+                    Step(
+                        "topic", N_("Topic? (e.g. “online banking”)"), parse=_required(SHORT_MAX, shortest=2)
+                    ),
                     Step("group", N_("For which target group?"), options=_groups),
                     Step(
                         "place",
