@@ -478,3 +478,30 @@ async def test_media_and_edits_in_a_private_chat_get_an_answer(running_bot: BotU
     assert "edited message as an answer" in last_text(running_bot, COORD["id"])
     await running_bot.deliver(tg.edited_message(tg.message(PRIVATE, COORD, "/help"), "/status"))
     assert "edited commands" in last_text(running_bot, COORD["id"])
+
+
+async def test_export_keeps_the_newest_log_rows_and_is_built_off_the_event_loop(
+    running_bot: BotUnderTest, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from bot import export
+    from bot.services import exporting
+
+    chat = await register_group(running_bot, coordinator=COORD)
+    for n in range(4):
+        await say(running_bot, OTHER, chat, f"wiadomość {n}")
+    monkeypatch.setattr(exporting, "LOG_ROWS_MAX", 2)
+    threads: list[str] = []
+    build = export.workbook
+
+    def recording(sheets: list[export.Sheet]) -> bytes:
+        threads.append(threading.current_thread().name)
+        return build(sheets)
+
+    monkeypatch.setattr(export, "workbook", recording)
+    await private(running_bot, "/export")
+    assert threads and threads[0] != threading.main_thread().name
+    book = load_workbook(io.BytesIO(running_bot.fake.calls("sendDocument")[-2].files["document"]))
+    texts = [row[5].value for row in book["Log"].iter_rows(min_row=2)]
+    assert texts == ["wiadomość 2", "wiadomość 3"]  # the newest, oldest first
