@@ -34,6 +34,7 @@ from bot.models import (
 )
 from bot.services import duties, nudges, plan, registry, scheduling
 from bot.services.people import PersonInfo
+from bot.text import parse_id
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 
 
@@ -427,10 +428,11 @@ async def _apply_plan(
 
 async def _partner(session: AsyncSession, partnership: Partnership, value: object) -> Partner | None:
     """The partner a draft refers to, only if it belongs to this partnership."""
-    if value is None or not str(value).isdigit():
+    partner_id = parse_id(str(value)) if value is not None else None
+    if partner_id is None:
         return None
     assert partnership.id is not None
-    partner = await registry.partner_by_id(session, partnership_id=partnership.id, partner_id=int(str(value)))
+    partner = await registry.partner_by_id(session, partnership_id=partnership.id, partner_id=partner_id)
     if partner is None:
         raise registry.RegistryError("partner_unknown")
     return partner
