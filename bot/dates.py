@@ -30,20 +30,34 @@ for number, names in enumerate(
     for name in names:
         MONTHS[name] = number
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
-_WORDS = re.compile(r"^(\d{1,2})\.?\s+([a-z]+)\.?(?:\s+(\d{4}))?$")
-_WORDS_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
-_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$", re.ASCII)
+_WORDS = re.compile(r"^(\d{1,2})\.?\s+([a-z]+)\.?(?:\s+(\d{4}))?$", re.ASCII)
+_WORDS_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$", re.ASCII)
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$", re.ASCII)
+INPUT_MAX = 60  # no date or time is longer; longer text is not parsed at all
+
+# Dates the bot accepts at all: far enough for any plan, near enough for every calendar and file.
+YEAR_MIN, YEAR_MAX = 2000, 2099
 
 
 class DateFormatError(ValueError):
     """Text that is not a date (or time) in any accepted format."""
 
 
+class NoSuchDay(DateFormatError):
+    """A well-formed date that the calendar does not have (31.02.2026)."""
+
+
+class DateOutOfRange(DateFormatError):
+    """A real date outside the years the bot accepts."""
+
+
 def parse_date(text: str, *, today: date) -> date:
     """2026-03-05, 5.03.2026, 5.03, 5 marca, 5 marca 2026, March 5; a date without a year
     is the next such date from today."""
+    if len(text) > INPUT_MAX:
+        raise DateFormatError(text)
     raw = fold(text).rstrip(".")
     year: int | None
     if match := _ISO.match(raw):
@@ -57,13 +71,28 @@ def parse_date(text: str, *, today: date) -> date:
         month, day, year = _month(match.group(1)), int(match.group(2)), _year(match.group(3))
     else:
         raise DateFormatError(text)
-    try:
-        if year is not None:
-            return date(year, month, day)
-        candidate = date(today.year, month, day)
-        return candidate if candidate >= today else date(today.year + 1, month, day)
-    except ValueError:
-        raise DateFormatError(text) from None
+    if year is not None:
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            raise NoSuchDay(text) from None
+    else:
+        found = _next(month, day, today=today, text=text)
+    if not YEAR_MIN <= found.year <= YEAR_MAX:
+        raise DateOutOfRange(text)
+    return found
+
+
+def _next(month: int, day: int, *, today: date, text: str) -> date:
+    """The next such day from today (29 February: the next leap year's)."""
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    raise NoSuchDay(text)
 
 
 def _month(word: str) -> int:
@@ -77,13 +106,15 @@ def _year(text: str | None) -> int | None:
     """A four-digit year, or a two-digit one in this century."""
     if text is None:
         return None
+    if len(text) not in (2, 4):
+        raise DateFormatError(text)
     value = int(text)
-    return value + 2000 if value < 100 else value
+    return value + 2000 if len(text) == 2 else value
 
 
 def parse_time(text: str) -> time:
     """17:30 or 17.30."""
-    match = _TIME.match(text.strip())
+    match = None if len(text) > INPUT_MAX else _TIME.match(text.strip())
     if not match:
         raise DateFormatError(text)
     hour, minute = int(match.group(1)), int(match.group(2))
@@ -105,3 +136,8 @@ def parse_moment(text: str, *, zone: ZoneInfo, today: date) -> datetime:
 def local_today(now: datetime, zone: ZoneInfo) -> date:
     """Today's date where the partnership is."""
     return now.astimezone(zone).date()
+
+
+def example_date(day: date) -> str:
+    """A date as people type it (5.03.2026), for examples in prompts computed from today."""
+    return f"{day.day}.{day.month:02d}.{day.year}"

@@ -1,4 +1,9 @@
-"""Spreadsheets a coordinator hands to the municipality or the funder instead of forms."""
+"""Spreadsheets a coordinator hands to the municipality or the funder instead of forms.
+
+Every text is written as text: control characters (which XML forbids) are removed, and a text
+that a spreadsheet would read as a formula (=, +, -, @) is kept as a plain string in XLSX and
+prefixed with an apostrophe in CSV. Dates and times are real date cells.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,18 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-Cell = str | int | float | None
+from bot.text import without_controls
+
+Cell = str | int | float | date | datetime | None
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMAT, MOMENT_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 
 
 @dataclass
@@ -23,24 +34,65 @@ class Sheet:
     rows: list[list[Cell]] = field(default_factory=list)
 
 
+def clean(text: str) -> str:
+    """A user's text without the control characters XML (and so XLSX) cannot hold."""
+    return without_controls(text).replace("\r", "")
+
+
+def _shown(value: Cell) -> str:
+    """A cell as text, for measuring column widths and for CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _put(cell: SheetCell, value: Cell) -> None:
+    """Write one cell: texts always as strings (never formulas), dates with a date format."""
+    if isinstance(value, str):
+        cell.value = clean(value)
+        cell.data_type = "s"  # openpyxl would otherwise take '=...' for a formula
+        return
+    cell.value = value
+    if isinstance(value, datetime):
+        cell.number_format = MOMENT_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+
+
 def workbook(sheets: list[Sheet]) -> bytes:
     """An XLSX workbook, one worksheet per table, headers bold and columns sized to fit."""
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for sheet in sheets:
-        ws = book.create_sheet(title=sheet.name[:31])
-        ws.append(sheet.headers)
-        for cell in ws[1]:
+        ws = book.create_sheet(title=clean(sheet.name)[:31])
+        for column, header in enumerate(sheet.headers, start=1):
+            cell = ws.cell(row=1, column=column)
+            _put(cell, header)
             cell.font = Font(bold=True)
-        for row in sheet.rows:
-            ws.append(row)
+        for row_number, row in enumerate(sheet.rows, start=2):
+            for column, value in enumerate(row, start=1):
+                _put(ws.cell(row=row_number, column=column), value)
         for index, header in enumerate(sheet.headers, start=1):
-            longest = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in sheet.rows[:500]])
+            longest = max([len(str(header))] + [len(_shown(r[index - 1])) for r in sheet.rows[:500]])
             ws.column_dimensions[get_column_letter(index)].width = min(60, longest + 2)
         ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def csv_value(value: Cell) -> str | int | float:
+    """A cell for CSV: a text that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        text = clean(value)
+        return "'" + text if text.startswith(FORMULA_START) else text
+    if value is None or isinstance(value, (date, datetime)):
+        return _shown(value)
+    return value
 
 
 def csv_archive(sheets: list[Sheet]) -> bytes:
@@ -50,7 +102,8 @@ def csv_archive(sheets: list[Sheet]) -> bytes:
         for sheet in sheets:
             text = io.StringIO()
             writer = csv.writer(text)
-            writer.writerow(sheet.headers)
-            writer.writerows(["" if c is None else c for c in row] for row in sheet.rows)
-            archive.writestr(f"{sheet.name}.csv", "\ufeff" + text.getvalue())
+            writer.writerow([csv_value(h) for h in sheet.headers])
+            writer.writerows([csv_value(c) for c in row] for row in sheet.rows)
+            name = clean(sheet.name).replace("/", "-")
+            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
     return buffer.getvalue()

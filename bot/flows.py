@@ -6,13 +6,25 @@ the user confirms; cancelling or abandoning the flow saves nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import DateFormatError, parse_date, parse_moment, parse_time
+from bot import clock
+from bot.dates import (
+    YEAR_MAX,
+    YEAR_MIN,
+    DateFormatError,
+    DateOutOfRange,
+    NoSuchDay,
+    example_date,
+    parse_date,
+    parse_moment,
+    parse_time,
+)
 from bot.i18n import N_
 from bot.models import (
     JoinForm,
@@ -22,7 +34,7 @@ from bot.models import (
     Stage,
 )
 from bot.services.registry import RegistryError, clean_partner_name, clean_text, parse_seats
-from bot.text import fold
+from bot.text import fold, parse_count, visible_text, without_controls
 from bot.timing import InvalidRecurrence, cron_trigger
 
 Data = dict[str, Any]
@@ -179,32 +191,59 @@ def _partner_name(text: str, data: Data) -> str:
     return name
 
 
-def _free_text(text: str, _data: Data) -> str:
-    """Free text up to 1000 characters ('-' for nothing)."""
+TEXT_MAX = 1000  # free text: notes, reasons, agendas
+SHORT_MAX = 120  # what becomes a title: a topic, a trainer's name
+PERIOD_NAME_MAX = 80
+CRON_MAX = 64
+
+
+def _bounded_text(text: str, limit: int) -> str:
+    """Free text up to `limit` characters ('-' for nothing), the limit said when it is exceeded."""
     try:
-        return clean_text(text)
+        return clean_text(text, limit=limit)
     except RegistryError:
         raise FlowInputError(
-            N_("That is too long: at most 1000 characters. Type it again, shorter.")
+            N_("That is too long: at most {limit} characters (you typed {length}). Type it again, shorter."),
+            limit=limit,
+            length=len(text.strip()),
         ) from None
 
 
-def _required_text(text: str, data: Data) -> str:
-    """Free text that may not be empty."""
-    value = _free_text(text, data)
-    if not value:
-        raise FlowInputError(N_("This cannot be empty. Type a few words."))
-    return value
+def _free_text(text: str, _data: Data) -> str:
+    """Free text up to TEXT_MAX characters ('-' for nothing)."""
+    return _bounded_text(text, TEXT_MAX)
 
 
-def _seats(text: str, _data: Data) -> int:
-    """A seat count."""
+def _required(limit: int, *, shortest: int = 1) -> Callable[[str, Data], str]:
+    """A parser for text that may not be empty, up to `limit` characters."""
+
+    def parse(text: str, _data: Data) -> str:
+        """Non-empty text within the limit."""
+        value = _bounded_text(text, limit)
+        if len(visible_text(value)) < shortest:
+            raise FlowInputError(N_("This cannot be empty. Type a few words."))
+        return value
+
+    return parse
+
+
+_required_text = _required(TEXT_MAX)
+
+
+def _seats(text: str, data: Data) -> int:
+    """A seat count; for a session in a lab, at most the lab's seats."""
     try:
-        return parse_seats(text)
+        seats = parse_seats(text)
     except RegistryError:
         raise FlowInputError(
             N_("Type the number of seats as a whole number from 1 to 500, e.g. 12.")
         ) from None
+    room = data.get("_place_seats", {}).get(str(data.get("place")))
+    if room and seats > int(room):
+        raise FlowInputError(
+            N_("That room has only {seats} seats. Type a number from 1 to {seats}."), seats=room
+        )
+    return seats
 
 
 def _status_options(data: Data) -> list[Option]:
@@ -445,30 +484,56 @@ TARGET_GROUP_LABELS: dict[str, str] = {
 NO_PLACE = "=none"
 
 
+COUNT_MAX = 100_000
+YEARS_AHEAD = 5  # tasks, meetings and sessions: no further ahead than this
+
+
 def _today(data: Data) -> date:
-    """The partnership's local date when the flow started."""
-    return date.fromisoformat(str(data.get("_today", date.today().isoformat())))
+    """The partnership's local date when the flow started (the bot's clock, see plan_context)."""
+    return date.fromisoformat(str(data.get("_today") or clock.now().date().isoformat()))
+
+
+def _date_error(error: DateFormatError, text: str) -> FlowInputError:
+    """Why a typed date is refused, in words."""
+    if isinstance(error, NoSuchDay):
+        return FlowInputError(
+            N_("{text} does not exist in the calendar. Type a real date."), text=text.strip()
+        )
+    if isinstance(error, DateOutOfRange):
+        return FlowInputError(
+            N_("Dates from {first} to {last} only. Type a date in that range."), first=YEAR_MIN, last=YEAR_MAX
+        )
+    return FlowInputError(N_("I don't understand that date. Type e.g. {date_example}."))
 
 
 def _a_date(text: str, data: Data) -> str:
     """A date in any accepted format, kept as ISO text."""
     try:
         return parse_date(text, today=_today(data)).isoformat()
-    except DateFormatError:
-        raise FlowInputError(
-            N_("I don't understand that date. Type e.g. 2026-03-05, 5.03.2026 or 5 marca.")
-        ) from None
+    except DateFormatError as exc:
+        raise _date_error(exc, text) from None
 
 
 def _end_date(text: str, data: Data) -> str:
-    """A period's last day, after its first."""
+    """A period's last day, after its first and at most three years later."""
     value = _a_date(text, data)
-    if value <= str(data.get("start", "")):
+    start = str(data.get("start", ""))
+    if value <= start:
         raise FlowInputError(
             N_("The end must come after the start ({start}). Type the end date again."),
-            start=data.get("start", ""),
+            start=_shown_date(start),
         )
+    if date.fromisoformat(value) > date.fromisoformat(start) + timedelta(days=3 * 366):
+        raise FlowInputError(N_("A period lasts at most three years. Type an earlier last day."))
     return value
+
+
+def _within_years(day: date, data: Data) -> None:
+    """Refuse a day more than YEARS_AHEAD years after today."""
+    if day > _today(data) + timedelta(days=365 * YEARS_AHEAD):
+        raise FlowInputError(
+            N_("That is more than {years} years ahead. Type a nearer date."), years=YEARS_AHEAD
+        )
 
 
 def _a_moment(text: str, data: Data) -> str:
@@ -477,20 +542,64 @@ def _a_moment(text: str, data: Data) -> str:
         moment = parse_moment(
             text, zone=ZoneInfo(str(data.get("_zone", "Europe/Warsaw"))), today=_today(data)
         )
+    except (NoSuchDay, DateOutOfRange) as exc:
+        raise _date_error(exc, text.strip().rsplit(maxsplit=1)[0]) from None
     except DateFormatError:
-        raise FlowInputError(N_("Type the date and time, e.g. 5.03.2026 17:30 or 5 marca 17:30.")) from None
+        raise FlowInputError(N_("Type the date and time, e.g. {date_example} 17:30.")) from None
+    _within_years(moment.date(), data)
     return moment.isoformat()
+
+
+def _future_moment(text: str, data: Data) -> str:
+    """A meeting's time: not in the past."""
+    value = _a_moment(text, data)
+    if datetime.fromisoformat(value) <= clock.now():
+        raise FlowInputError(N_("That time has passed. Type a later date and time."))
+    return value
+
+
+def _session_moment(text: str, data: Data) -> str:
+    """A session's time: inside one of the plan periods."""
+    value = _a_moment(text, data)
+    day = datetime.fromisoformat(value).date().isoformat()
+    spans = data.get("_period_spans", [])
+    if not any(start <= day <= end for _name, start, end in spans):
+        names = ", ".join(f"{name} ({_shown_date(start)}–{_shown_date(end)})" for name, start, end in spans)
+        raise FlowInputError(
+            N_(
+                "{day} is outside every plan period: {periods}. "
+                "Type a date inside one, or add a period with /period."
+            ),
+            day=_shown_date(day),
+            periods=names or "—",
+        )
+    return value
 
 
 def _a_count(text: str, _data: Data) -> int:
     """A whole number of residents."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise FlowInputError(N_("Type a whole number, e.g. 12.")) from None
-    if not 0 <= value <= 100_000:
-        raise FlowInputError(N_("Type a number from 0 to 100000."))
+    value = parse_count(text, maximum=COUNT_MAX)
+    if value is None:
+        raise FlowInputError(N_("Type a whole number from 0 to {max}, e.g. 12."), max=COUNT_MAX)
     return value
+
+
+def _registered(text: str, data: Data) -> int:
+    """How many registered: not far above the session's seats."""
+    value = _a_count(text, data)
+    seats = data.get("_session_seats", {}).get(str(data.get("session")))
+    if seats and value > registered_limit(int(seats)):
+        raise FlowInputError(
+            N_("The session has {seats} seats; type at most {max} registered."),
+            seats=seats,
+            max=registered_limit(int(seats)),
+        )
+    return value
+
+
+def registered_limit(seats: int) -> int:
+    """The most registrations that are plausible for a session (a waiting list, not a stadium)."""
+    return max(seats * 2, seats + 20)
 
 
 def _pairs(text: str, names: list[list[Any]], data: Data) -> dict[str, int]:
@@ -500,33 +609,51 @@ def _pairs(text: str, names: list[list[Any]], data: Data) -> dict[str, int]:
         if not chunk:
             continue
         words = chunk.rsplit(maxsplit=1)
-        if len(words) != 2 or not words[1].isdigit():
+        number = parse_count(words[1], maximum=COUNT_MAX) if len(words) == 2 else None
+        if number is None:
             raise FlowInputError(
                 N_("Write each as a name and a number, separated by commas, e.g. “{example}”."),
                 example=data.get("_example", "")
                 if names is data.get("_group_names")
                 else data.get("_sources_example", ""),
             )
-        wanted = fold(words[0])
-        matches = [
-            str(i) for i, name in names if fold(str(name)).startswith(wanted) or wanted == fold(str(name))
-        ]
+        wanted = _name_key(words[0])
+        matches = sorted({str(i) for i, name in names if _name_key(str(name)).startswith(wanted)})
         if len(matches) != 1:
             raise FlowInputError(
                 N_("I can't tell which one “{name}” is. Use more of the name."), name=words[0]
             )
-        result[matches[0]] = result.get(matches[0], 0) + int(words[1])
+        result[matches[0]] = result.get(matches[0], 0) + number
     return result
 
 
+def _name_key(name: str) -> str:
+    """A name for matching: folded, punctuation ignored ('Parafia św. Józefa' ~ 'parafia sw jozefa')."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(name)).split())
+
+
 def _trained(text: str, data: Data) -> dict[str, int]:
-    """Trained per group: a number for the session's group, or 'seniors 8, parents 3'."""
-    if text.strip().isdigit():
+    """Trained per group: a number for the session's group, or 'seniors 8, parents 3'; no more
+    than registered, nor than the seats."""
+    if parse_count(text, maximum=COUNT_MAX) is not None:
         own = data.get("_session_groups", {}).get(str(data.get("session")), "")
-        return {str(own): _a_count(text, data)}
-    pairs = _pairs(text, data.get("_group_names", []), data)
+        pairs = {str(own): _a_count(text, data)}
+    else:
+        pairs = _pairs(text, data.get("_group_names", []), data)
     if not pairs:
         raise FlowInputError(N_("Type a whole number, e.g. 12."))
+    total = sum(pairs.values())
+    if total > int(data.get("registered", COUNT_MAX)):
+        raise FlowInputError(
+            N_("More trained ({n}) than registered ({registered})? Type the number again."),
+            n=total,
+            registered=data.get("registered", 0),
+        )
+    seats = data.get("_session_seats", {}).get(str(data.get("session")))
+    if seats and total > int(seats):
+        raise FlowInputError(
+            N_("More trained ({n}) than the {seats} seats? Type the number again."), n=total, seats=seats
+        )
     return pairs
 
 
@@ -542,8 +669,19 @@ def _sources(text: str, data: Data) -> dict[str, int]:
     """Where participants heard of the session: partners by name, 'other' for the rest."""
     if text.strip() == "-":
         return {}
-    names = [*data.get("_partners_named", []), ["=other", data.get("_other_word", "other")]]
-    return _pairs(text, names, data)
+    names = [*data.get("_partners_named", []), *(["=other", word] for word in OTHER_WORDS)]
+    found = _pairs(text, names, data)
+    if sum(found.values()) > int(data.get("registered", COUNT_MAX)):
+        raise FlowInputError(
+            N_("That is more ({n}) than registered ({registered}). Type the numbers again."),
+            n=sum(found.values()),
+            registered=data.get("registered", 0),
+        )
+    return found
+
+
+# Words for "everyone else" where participants heard of a session, in Polish and English.
+OTHER_WORDS = ("inne", "inni", "inna", "inny", "pozostali", "pozostale", "other", "others", "else")
 
 
 def _groups(data: Data) -> list[Option]:
@@ -559,8 +697,12 @@ FLOWS.update(
                 "period",
                 N_("Plan period"),
                 [
-                    Step("name", N_("Name the period (e.g. “2026” or “Spring 2026”)."), parse=_required_text),
-                    Step("start", N_("First day? (e.g. 2026-01-01 or 1.01.2026)"), parse=_a_date),
+                    Step(
+                        "name",
+                        N_("Name the period (e.g. “2026” or “Spring 2026”)."),
+                        parse=_required(PERIOD_NAME_MAX),
+                    ),
+                    Step("start", N_("First day? (e.g. {date_example})"), parse=_a_date),
                     Step("end", N_("Last day?"), parse=_end_date),
                 ],
             ),
@@ -588,10 +730,12 @@ FLOWS.update(
                 [
                     Step(
                         "when",
-                        N_("When? Date and time, e.g. 5.03.2026 17:30 or 5 marca 17:30."),
-                        parse=_a_moment,
+                        N_("When? Date and time, e.g. {date_example} 17:30."),
+                        parse=_session_moment,
                     ),
-                    Step("topic", N_("Topic? (e.g. “online banking”)"), parse=_required_text),
+                    Step(
+                        "topic", N_("Topic? (e.g. “online banking”)"), parse=_required(SHORT_MAX, shortest=2)
+                    ),
                     Step("group", N_("For which target group?"), options=_groups),
                     Step(
                         "place",
@@ -601,7 +745,11 @@ FLOWS.update(
                             + [Option(NO_PLACE, N_("somewhere else"))]
                         ),
                     ),
-                    Step("trainer", N_("Trainer? (type - to skip)"), parse=_free_text),
+                    Step(
+                        "trainer",
+                        N_("Trainer? (type - to skip)"),
+                        parse=lambda t, d: _bounded_text(t, SHORT_MAX),
+                    ),
                     Step("seats", N_("How many seats?"), parse=_seats),
                 ],
             ),
@@ -616,7 +764,7 @@ FLOWS.update(
                             Option(str(i), n, translate=False) for i, n in d.get("_sessions", [])
                         ],
                     ),
-                    Step("registered", N_("How many registered?"), parse=_a_count),
+                    Step("registered", N_("How many registered?"), parse=_registered),
                     Step(
                         "trained",
                         N_("How many were trained? A number, or per group: “{example}”."),
@@ -679,20 +827,35 @@ def _clock(text: str, _data: Data) -> str:
 
 def _month_day(text: str, _data: Data) -> int:
     """A day of the month that every month has."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 28:
+    value = parse_count(text, maximum=28)
+    if value is None or value < 1:
         raise FlowInputError(N_("Type a day of the month from 1 to 28."))
-    return int(text)
+    return value
+
+
+_CRON_CHARS = re.compile(r"[0-9A-Za-z*/,\- ]+", re.ASCII)
 
 
 def _cron(text: str, data: Data) -> str:
-    """A five-field cron expression that really fires."""
+    """A five-field cron expression that really fires (within a year), at most CRON_MAX characters."""
+    expression = " ".join(text.split())
+    if len(expression) > CRON_MAX:
+        raise FlowInputError(N_("A cron expression has at most {limit} characters."), limit=CRON_MAX)
+    example = N_("That is not a cron expression I can use. Example: 0 9 * * 1 (Mondays at 9:00).")
+    if not _CRON_CHARS.fullmatch(expression):
+        raise FlowInputError(example)
+    zone = ZoneInfo(str(data.get("_zone", "Europe/Warsaw")))
     try:
-        cron_trigger(text.strip(), ZoneInfo(str(data.get("_zone", "Europe/Warsaw"))))
-    except InvalidRecurrence:
+        trigger = cron_trigger(expression, zone)
+        now = clock.now().astimezone(zone)
+        first = trigger.get_next_fire_time(None, now)
+    except (InvalidRecurrence, KeyError, ValueError, OverflowError):
+        raise FlowInputError(example) from None
+    if first is None or first > now + timedelta(days=366):
         raise FlowInputError(
-            N_("That is not a cron expression I can use. Example: 0 9 * * 1 (Mondays at 9:00).")
-        ) from None
-    return " ".join(text.split())
+            N_("That cron expression never fires (or not within a year), e.g. 30 February. Type another one.")
+        )
+    return expression
 
 
 FLOWS["schedule"] = Flow(
@@ -737,11 +900,20 @@ FLOWS["schedule"] = Flow(
 
 
 def _future_date(text: str, data: Data) -> str:
-    """A due date, today or later."""
+    """A due date, today or later, within YEARS_AHEAD years."""
     value = _a_date(text, data)
-    if value < str(data.get("_today", "")):
+    if value < _today(data).isoformat():
         raise FlowInputError(N_("That date has passed. Type a date from today on."))
+    _within_years(date.fromisoformat(value), data)
     return value
+
+
+def _shown_date(value: str) -> str:
+    """An ISO date as people write it (5.03.2026)."""
+    try:
+        return example_date(date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 FLOWS["task"] = Flow(
@@ -754,15 +926,25 @@ FLOWS["task"] = Flow(
             options=lambda d: _partners(d, statuses={"joined", "active"}),
         ),
         Step("text", N_("What should they do? (e.g. “posters at the health centre”)"), parse=_required_text),
-        Step("due", N_("By when? (e.g. 28.11.2026 or 28 listopada)"), parse=_future_date),
+        Step("due", N_("By when? (e.g. {date_example})"), parse=_future_date),
     ],
 )
 FLOWS["meeting"] = Flow(
     "meeting",
     N_("Partnership meeting"),
     [
-        Step("when", N_("When? Date and time, e.g. 5.03.2026 17:30 or 5 marca 17:30."), parse=_a_moment),
+        Step("when", N_("When? Date and time, e.g. {date_example} 17:30."), parse=_future_moment),
         Step("place", N_("Where? A place, or the link to the online meeting."), parse=_required_text),
         Step("agenda", N_("What is on the agenda?"), parse=_required_text),
     ],
 )
+
+
+def shown_value(step: Step, value: Any, typed: str) -> str:
+    """How a typed answer is shown in the summary: dates as people write them, the rest as typed."""
+    if step.parse in (_a_date, _end_date, _future_date):
+        return _shown_date(str(value))
+    if step.parse in (_a_moment, _session_moment, _future_moment):
+        moment = datetime.fromisoformat(str(value))
+        return f"{example_date(moment.date())} {moment:%H:%M}"
+    return " ".join(without_controls(typed).split())

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot import clock
+from bot.text import without_controls
+
 
 def _escape(text: str) -> str:
-    """Escape text values as RFC 5545 requires."""
+    """Escape text values as RFC 5545 requires (control characters are not allowed at all)."""
+    text = without_controls(text).replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
@@ -40,6 +44,7 @@ def meeting_ics(
     """A one-event calendar in UTC."""
     fmt = "%Y%m%dT%H%M%SZ"
     start = starts_at.astimezone(UTC)
+    end = start + duration if start <= datetime.max.replace(tzinfo=UTC) - duration else start
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -48,9 +53,9 @@ def meeting_ics(
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{uid}",
-        f"DTSTAMP:{(stamp or datetime.now(UTC)).astimezone(UTC).strftime(fmt)}",
+        f"DTSTAMP:{(stamp or clock.now()).astimezone(UTC).strftime(fmt)}",
         f"DTSTART:{start.strftime(fmt)}",
-        f"DTEND:{(start + duration).strftime(fmt)}",
+        f"DTEND:{end.strftime(fmt)}",
         f"SUMMARY:{_escape(title)}",
         f"LOCATION:{_escape(place)}",
         f"DESCRIPTION:{_escape(agenda)}",

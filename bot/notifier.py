@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.text import split_html
+
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 
@@ -67,27 +69,8 @@ class Notifier(Protocol):
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a long text at line breaks into pieces Telegram accepts."""
-    if len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # a single over-long line: hard cut
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
+    """Cut a long HTML text into pieces Telegram accepts, only at safe points (see bot.text)."""
+    return split_html(text, limit)
 
 
 @dataclass

@@ -66,7 +66,7 @@ class TelegramNotifier:
             last = index == len(pieces) - 1
             reply_markup: InlineKeyboardMarkup | ForceReply | None = None
             if last:
-                reply_markup = ForceReply() if force_reply else markup(buttons)
+                reply_markup = ForceReply(selective=True) if force_reply else markup(buttons)
             message = await self._deliver(chat_id, piece, reply_markup)
             chat_id = message.chat_id  # may have moved to a supergroup
         assert message is not None
@@ -95,7 +95,7 @@ class TelegramNotifier:
         self, chat_id: int, content: bytes, *, filename: str, caption: str = "", photo: bool = False
     ) -> Sent:
         """Upload a photo or a document; captions are cut to Telegram's 1024 characters."""
-        caption = caption[:1024]
+        caption = split_text(caption, 1024)[0]
         if photo:
             message = await self._with_retries(
                 chat_id,

@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 
 from bot.access import Action, Role
-from bot.dates import DateFormatError, local_today, parse_date
+from bot.dates import DateFormatError, NoSuchDay, example_date, local_today, parse_date
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
 from bot.i18n import N_, format_day, format_local, translations
-from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, Partnership, Schedule, Task
+from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, DeliveryStatus, Partnership, Schedule, Task
 from bot.notifier import Button, ChatUnreachable
 from bot.services import checkins, duties, nudges, people, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
+from bot.text import parse_id, without_controls
 from bot.timing import SendingRules
-from handlers.common import Context, Request, begin, button_press, command_args, esc, reply, scope_for
+from handlers.common import (
+    STALE_BUTTON,
+    Context,
+    Request,
+    begin,
+    button_press,
+    command_args,
+    esc,
+    reply,
+    scope_for,
+)
 from handlers.registry import _flow_command
 
 schedule_add_command = _flow_command("schedule")
+QUESTION_MAX = 1000
+NOT_IN_GROUP = N_(
+    "I cannot write to the group of “{name}” (I was probably removed), so nobody was asked. "
+    "Add me back to the group first."
+)
 DEFAULT_QUESTION = N_("How is it going? Anything the partnership should know or help with?")
 
 
@@ -92,7 +109,7 @@ async def reply_to_round(req: Request, message: Message) -> bool:
             round_id=round_.id,
             person=req.person,
             choice=None,
-            text=message.text,
+            text=without_controls(message.text)[:2000],
             now=utcnow(),
         )
         partnership = await session.get(Partnership, round_.partnership_id)
@@ -109,7 +126,16 @@ async def checkin_now(update: Update, context: Context) -> None:
         return
     question = command_args(update).strip() or req._(DEFAULT_QUESTION)
     assert scope.partnership.id is not None
+    if not scope.partnership.is_active:
+        await reply(req, req._(NOT_IN_GROUP).format(name=esc(scope.partnership.name)))
+        return
+    if len(question) > QUESTION_MAX:
+        await reply(
+            req, req._("A check-in question may have at most {n} characters.").format(n=QUESTION_MAX)
+        )
+        return
     now = utcnow()
+    key = f"now:{scope.partnership.id}:{now.isoformat()}"
     async with req.services.db.transaction() as session:
         await scheduling.enqueue(
             session,
@@ -118,13 +144,27 @@ async def checkin_now(update: Update, context: Context) -> None:
                     partnership_id=scope.partnership.id,
                     kind=DeliveryKind.CHECKIN,
                     due_at=now,
-                    key=f"now:{scope.partnership.id}:{now.isoformat()}",
-                    payload={"question": question[:1000]},
+                    key=key,
+                    payload={"question": question},
                 )
             ],
         )
     if req.services.dispatcher is not None:
         await req.services.dispatcher.tick()
+    async with req.services.db.transaction() as session:
+        status = await scheduling.delivery_status(session, dedupe_key=key)
+    if status == DeliveryStatus.FAILED.value:
+        await reply(req, req._(NOT_IN_GROUP).format(name=esc(scope.partnership.name)))
+        return
+    if status == DeliveryStatus.PENDING.value:  # quiet hours, a weekend or a holiday: it waits
+        await reply(
+            req,
+            req._(
+                "The question to “{name}” waits for the next allowed time "
+                "(I send nothing at night, on weekends or on holidays)."
+            ).format(name=esc(scope.partnership.name)),
+        )
+        return
     if req.where.value == "private":
         await reply(req, req._("Asked the group of “{name}”.").format(name=esc(scope.partnership.name)))
 
@@ -218,15 +258,25 @@ async def pause_reminders_command(update: Update, context: Context) -> None:
     if req.person is None:
         return
     raw = command_args(update).strip()
+    today = local_today(utcnow(), req.zone)
+    example = example_date(today + timedelta(days=14))
     try:
-        until = parse_date(raw, today=local_today(utcnow(), req.zone))
+        until = parse_date(raw, today=today)
+    except NoSuchDay:
+        await reply(req, req._("There is no such day as “{text}”. Type a real date.").format(text=esc(raw)))
+        return
     except DateFormatError:
         await reply(
             req,
+            req._("Type the last day of your break, e.g. /pausereminders {example}.").format(example=example),
+        )
+        return
+    if until < today:
+        await reply(
+            req,
             req._(
-                "Type the last day of your break, e.g. /pausereminders 15.08.2026 or "
-                "/pausereminders 15 sierpnia."
-            ),
+                "That day has passed. Type the last day of your break, e.g. /pausereminders {example}."
+            ).format(example=example),
         )
         return
     async with req.services.db.transaction() as session:
@@ -246,12 +296,11 @@ meeting_command = _flow_command("meeting")
 async def task_done_button(update: Update, context: Context) -> None:
     """✔ Done under a task: its partner's representative (or the coordinator) marks it done."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     req = await begin(update, context)
-    try:
-        task_id = int(query.data.removeprefix("task:"))
-    except ValueError:
-        await query.answer()
+    task_id = parse_id((query.data or "").removeprefix("task:"))
+    if task_id is None:
+        await query.answer(req._(STALE_BUTTON))
         return
     scope = await scope_for(req, Action.ANSWER_CHECKIN, query=query)
     if scope is None or req.person is None or scope.partnership.id is None:
@@ -336,6 +385,9 @@ async def nudge_send_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     req = await begin(update, context)
+    if query.data != "nudge:send":
+        await query.answer(req._(STALE_BUTTON))
+        return
     scope = await scope_for(req, Action.MANAGE_SCHEDULES, query=query)
     if scope is None:
         return

@@ -14,12 +14,13 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import Action, Role, Verdict, Where, decide, effective_role
-from bot.i18n import format_day, resolve_locale, translations
+from bot.i18n import N_, format_day, resolve_locale, translations
 from bot.models import Partnership
 from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
 from bot.runtime import Services, services_of
 from bot.services import partnerships, people, registry
 from bot.services.people import PersonInfo
+from bot.text import parse_id, without_controls
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -210,8 +211,9 @@ async def scope_for(
                 return None
             candidates = [found] if found else []
         elif partnership_id is not None:
-            found = await partnerships.by_id(session, partnership_id=partnership_id)
-            candidates = [found] if found else []
+            # Only the caller's own partnerships: a forged id never reaches another one's data.
+            mine = await registry.partnerships_of(session, user_id=req.person.user_id)
+            candidates = [p for p in mine if p.id == partnership_id]
         else:
             candidates = await registry.partnerships_of(session, user_id=req.person.user_id)
             candidates = partnerships.pick_current(
@@ -259,16 +261,29 @@ def command_args(update: Update) -> str:
     """The text after the command word, with its line breaks kept."""
     message = update.effective_message
     text = (message.text or message.caption or "") if message else ""
-    parts = text.split(maxsplit=1)
+    parts = without_controls(text).split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""
+
+
+STALE_BUTTON = N_("This button no longer works.")
 
 
 def button_target(data: str) -> tuple[int, str] | None:
     """'kind:<id>:<choice>' from a button, as (id, choice); None if it is malformed."""
     parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
+    target = parse_id(parts[1]) if len(parts) == 3 else None
+    if target is None or not parts[2]:
         return None
-    return int(parts[1]), parts[2]
+    return target, parts[2]
+
+
+async def answer_stale(update: Update, context: Context) -> None:
+    """Answer a button whose data is malformed, forged or from an older version of the bot."""
+    query = update.callback_query
+    if query is None:
+        return
+    req = await begin(update, context)
+    await query.answer(req._(STALE_BUTTON))
 
 
 @dataclass
@@ -285,11 +300,11 @@ class ButtonPress:
 async def button_press(update: Update, context: Context, action: Action) -> ButtonPress | None:
     """Parse a button and check the presser may do the action; None after answering the query."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     req = await begin(update, context)
-    target = button_target(query.data)
+    target = button_target(query.data or "")
     if target is None:
-        await query.answer()
+        await query.answer(req._(STALE_BUTTON))
         return None
     scope = await scope_for(req, action, query=query)  # a refusal answers the press itself
     if scope is None or req.person is None or scope.partnership.id is None:

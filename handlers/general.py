@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
@@ -12,7 +14,8 @@ from bot.i18n import translations
 from bot.notifier import Button
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
-from handlers.common import Context, Request, begin, command_args, esc, refusal, reply, where_of
+from bot.text import parse_id, without_controls
+from handlers.common import STALE_BUTTON, Context, Request, begin, command_args, esc, refusal, reply, where_of
 from handlers.menus import give_coordinator_menus
 
 log = logging.getLogger(__name__)
@@ -130,7 +133,7 @@ async def start(update: Update, context: Context) -> None:
     if context.args and where_of(update) is Where.PRIVATE:
         from handlers.registry import redeem
 
-        await redeem(update, context, context.args[0])
+        await redeem(update, context, without_controls(context.args[0])[:64])
         return
     req = await begin(update, context)
     _ = req._
@@ -190,8 +193,8 @@ async def language(update: Update, context: Context) -> None:
 async def language_chosen(update: Update, context: Context) -> None:
     """Remember the chosen language and confirm in it."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    code = query.data.removeprefix("lang:")
+    assert query is not None
+    code = (query.data or "").removeprefix("lang:")
     req = await begin(update, context)
     if code not in SUPPORTED_LOCALES or req.person is None:
         await query.answer(req._("Unknown language. Type /language to choose again."))
@@ -210,9 +213,15 @@ async def switch_language(req: Request, code: str) -> None:
 
 
 async def use_command(update: Update, context: Context) -> None:
-    """Let a person in several partnerships pick which one private commands are about."""
+    """Let a person in several partnerships pick which one private commands are about (privately only:
+    the list would show a group the names of other partnerships)."""
     req = await begin(update, context)
     if req.person is None:
+        return
+    if req.where is Where.GROUP:
+        await reply(
+            req, req._("Type /use in a private chat with me; here it is about this group's partnership.")
+        )
         return
     async with req.services.db.transaction() as session:
         candidates = await registry.partnerships_of(session, user_id=req.person.user_id)
@@ -226,14 +235,11 @@ async def use_command(update: Update, context: Context) -> None:
 async def use_chosen(update: Update, context: Context) -> None:
     """Remember the partnership chosen with a button, if the person belongs to it."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     req = await begin(update, context)
-    if req.person is None:
-        return
-    try:
-        wanted = int(query.data.removeprefix("use:"))
-    except ValueError:
-        await query.answer()
+    wanted = parse_id((query.data or "").removeprefix("use:"))
+    if req.person is None or wanted is None or req.where is Where.GROUP:
+        await query.answer(req._(STALE_BUTTON))
         return
     async with req.services.db.transaction() as session:
         mine = await registry.partnerships_of(session, user_id=req.person.user_id)
@@ -253,7 +259,12 @@ async def use_chosen(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its context and apologise to the user, in their language."""
     log.error("handler failed for update %r", update, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):  # it may have been answered before the failure
+            await update.callback_query.answer()
+    if update.effective_chat is None:
         return
     settings = services_of(context.bot_data).settings
     user = update.effective_user
@@ -283,7 +294,43 @@ async def _fallback_request(update: Update, context: Context, locale: str) -> Re
     )
 
 
+OUR_COMMANDS = frozenset(
+    {
+        "setup", "log", "history", "status", "addpartner", "partnerstatus", "editpartner", "resource",
+        "leader", "stage", "commplan", "invite", "join", "handover", "brief", "cancel", "partners",
+        "resources", "partner", "period", "target", "session", "trained", "addgroup", "plan", "chart",
+        "export", "checkin", "schedule", "pausereminders", "task", "meeting", "nudge", "start", "help",
+        "privacy", "language", "use",
+    }
+)
+
+
+async def edited_command(update: Update, context: Context) -> None:
+    """An edited command: it does not run again (it would record things twice); say so once."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    word, _at, addressee = message.text.split(maxsplit=1)[0].lstrip("/").partition("@")
+    ours = word.lower() in OUR_COMMANDS and (not addressee or addressee == context.bot.username)
+    if not ours or (where_of(update) is Where.GROUP and word.lower() in ("start", "help")):
+        return
+    req = await begin(update, context)
+    await reply(
+        req,
+        req._(
+            "I don't run edited commands again, so nothing was changed. "
+            "Send the command as a new message."
+        ),
+    )
+
+
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not know, typed in a private chat."""
     req = await begin(update, context)
     await reply(req, req._("I don't know that command. Type /help to see what I can do."))
+
+
+async def not_text(update: Update, context: Context) -> None:
+    """A photo, sticker, file or other non-text message in a private chat."""
+    req = await begin(update, context)
+    await reply(req, req._("I only understand text and commands here. Type /help to see them."))

@@ -10,9 +10,20 @@ from bot.models import Channel, EntryKind, EventKind, LogEntry
 from bot.notifier import Button, ChatUnreachable, Keyboard
 from bot.services import log as comm_log
 from bot.services.log import ContactParseError, HistoryPage
-from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+from bot.text import parse_count, parse_id
+from handlers.common import (
+    STALE_BUTTON,
+    Context,
+    Request,
+    begin,
+    command_args,
+    esc,
+    reply,
+    scope_for,
+)
 
 ENTRY_TEXT_SHOWN = 300
+HISTORY_PAGES_MAX = 100_000
 
 CHANNEL_LABELS: dict[str, str] = {
     Channel.PHONE: N_("phone"),
@@ -168,14 +179,15 @@ async def history(update: Update, context: Context) -> None:
 async def history_page(update: Update, context: Context) -> None:
     """A paging button of /history: re-check access, then show the page in place."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     req = await begin(update, context)
-    try:
-        _prefix, pid_text, page_text = query.data.split(":")
-        partnership_id, page_no = int(pid_text), int(page_text)
-    except ValueError:
-        await query.answer()
+    parts = (query.data or "").split(":")
+    partnership_id = parse_id(parts[1]) if len(parts) == 3 else None
+    page_no = parse_count(parts[2], maximum=HISTORY_PAGES_MAX) if len(parts) == 3 else None
+    if partnership_id is None or page_no is None:
+        await query.answer(req._(STALE_BUTTON))
         return
+    # The permission check comes first; the page is read only for someone who may see it.
     scope = await scope_for(req, Action.VIEW_HISTORY, partnership_id=partnership_id, query=query)
     if scope is None:
         return  # the presser was told why, in an alert only they see

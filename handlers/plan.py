@@ -286,10 +286,13 @@ async def export_command(update: Update, context: Context) -> None:
         )
     stamp = utcnow().astimezone(ZoneInfo(scope.partnership.timezone)).strftime("%Y-%m-%d")
     base = "partnerstwo" if req.locale == "pl" else "partnership"
+    # Building the files takes CPU time in proportion to the log: off the event loop, so the bot
+    # keeps answering others meanwhile.
+    workbook, archive = await asyncio.to_thread(lambda: (export.workbook(tables), export.csv_archive(tables)))
     try:
         await req.services.notifier.send_file(
             req.chat_id,
-            export.workbook(tables),
+            workbook,
             filename=f"{base}-{stamp}.xlsx",
             caption=req._(
                 "The whole partnership “{name}”: partners, resources, plan, sessions, "
@@ -298,7 +301,7 @@ async def export_command(update: Update, context: Context) -> None:
         )
         await req.services.notifier.send_file(
             req.chat_id,
-            export.csv_archive(tables),
+            archive,
             filename=f"{base}-{stamp}-csv.zip",
             caption=req._("The same tables as CSV files."),
         )

@@ -8,9 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from bot import flows
-from bot.access import Action
+from bot.access import Action, Where
 from bot.db import utcnow
 from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
 from bot.i18n import N_, format_local, translations
@@ -21,6 +22,7 @@ from bot.services.dispatch import mention
 from bot.services.drafts import Applied
 from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
 from handlers.common import (
+    STALE_BUTTON,
     Context,
     Request,
     Scope,
@@ -71,6 +73,7 @@ ERRORS: dict[str, str] = {
     "disability_over": N_("More people with a disability than trained? Nothing was saved."),
     "sources_over": N_("More recruited than registered? Check the numbers. Nothing was saved."),
 }
+NOTHING_SAVED_SUFFIX = N_("Nothing was saved.")
 FLOW_ACTIONS = {
     "join": Action.REQUEST_JOIN,
     "handover": Action.HAND_OVER,
@@ -113,13 +116,31 @@ def label(req: Request, option: flows.Option) -> str:
     return req._(option.label) if option.translate else option.label
 
 
+SHOWN_MAX = 300  # a long answer is shortened in the summary (it is saved in full)
+
+
 def answer_text(req: Request, step: flows.Step, value: Any, data: Data) -> str:
-    """How an answer looks in the summary."""
+    """How an answer looks in the summary: labels and names, local dates, numbers as typed."""
     if step.options is not None:
         options = {o.value: label(req, o) for o in flows.options_for(step, {**data, step.name: None})}
         values = value if isinstance(value, list) else [value]
         return ", ".join(esc(options.get(str(v), str(v))) for v in values)
-    return esc(str(value)) if value != "" else "—"
+    shown = str(data.get("_shown", {}).get(step.name, value))
+    if len(shown) > SHOWN_MAX:
+        shown = shown[:SHOWN_MAX] + "…"
+    return esc(shown) if shown not in ("", "-") else "—"
+
+
+def question_text(req: Request, step: flows.Step, data: Data) -> str:
+    """A step's question with its examples filled in from the draft, escaped."""
+    return esc(req._(step.question).format_map(flows.Hints(data)))
+
+
+def flow_error_text(req: Request, exc: FlowInputError, data: Data) -> str:
+    """Why a typed answer or a button was refused, with the values it names."""
+    values = flows.Hints(data)
+    values.update({k: str(v) for k, v in exc.details.items()})
+    return esc(req._(exc.message).format_map(values))
 
 
 def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keyboard, bool]:
@@ -127,16 +148,16 @@ def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keybo
     _ = req._
     lines = [f"<b>{esc(_(flow.title))}</b>"]
     for step, value in flows.public_answers(flow, data):
-        lines.append(f"• {esc(_(step.question))} <i>{answer_text(req, step, value, data)}</i>")
+        lines.append(f"• {question_text(req, step, data)} <i>{answer_text(req, step, value, data)}</i>")
     next_step = flows.current_step(flow, data)
     cancel = Button(_("✖ Cancel"), "f:" + CANCEL)
     if next_step is None:
         lines += ["", _("Save this?")]
         return "\n".join(lines), [[Button(_("✔ Save"), "f:" + SAVE), cancel]], False
-    lines += ["", esc(_(next_step.question).format_map(flows.Hints(data)))]
+    lines += ["", question_text(req, next_step, data)]
     if next_step.options is None:
         lines.append(_("(Reply with text, or type /cancel.)"))
-        return "\n".join(lines), [], True
+        return "\n".join(lines), [[cancel]], True
     picked = set(data.get("_picked", []))
     buttons = [
         Button(("✓ " if o.value in picked else "") + label(req, o)[:40], "f:" + o.value)
@@ -158,22 +179,50 @@ def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keybo
     return "\n".join(lines), rows, False
 
 
+def form_filler(req: Request) -> str:
+    """The person filling the form, mentioned so a selective reply prompt pops up only for them."""
+    assert req.person is not None
+    return mention(req.person.user_id, req.person.display_name)
+
+
+async def prompt(req: Request, text: str) -> None:
+    """A short question that asks for a typed reply: in a group, only the person filling the form
+    gets the reply field (a selective prompt, with them mentioned)."""
+    if req.where is Where.GROUP and req.person is not None:
+        text = f"{form_filler(req)}, {text}"
+    await reply(req, text, force_reply=True)
+
+
 async def show_step(
     req: Request, flow: flows.Flow, data: Data, *, edit_message_id: int | None = None
-) -> None:
-    """Show the next step, editing the flow's message when the answer came from a button."""
+) -> int | None:
+    """Show the form: one message edited as it advances (its id is returned); a typed answer in a
+    group is asked for with a short selective prompt, never by repeating the summary."""
     text, buttons, wants_text = step_message(req, flow, data)
-    if edit_message_id is not None and not wants_text:
+    message_id = edit_message_id
+    if message_id is not None:
         try:
-            await req.services.notifier.edit(req.chat_id, edit_message_id, text, buttons=buttons)
+            await req.services.notifier.edit(req.chat_id, message_id, text, buttons=buttons)
         except ChatUnreachable:
-            return
-        return
-    await reply(req, text, buttons=buttons, force_reply=wants_text)
+            return None
+        except TelegramError as exc:  # the message is gone or too old to edit: show it anew
+            log.info("form message %s not edited (%s); sending it again", message_id, exc)
+            message_id = None
+    if message_id is None:
+        sent = await reply(req, text, buttons=buttons)
+        message_id = sent.message_id if sent else None
+    if wants_text and req.where is Where.GROUP:
+        step = flows.current_step(flow, data)
+        assert step is not None
+        await prompt(req, question_text(req, step, data))
+    return message_id
 
 
-async def start_flow(req: Request, scope: Scope, flow_name: str, preset: Data | None = None) -> None:
-    """Begin a guided flow for this person in this chat."""
+async def start_flow(
+    req: Request, scope: Scope, flow_name: str, preset: Data | None = None, *, typed: str = ""
+) -> None:
+    """Begin a guided flow for this person in this chat; text typed after the command answers the
+    first typed question (/addpartner Biblioteka)."""
     assert req.person is not None and scope.partnership.id is not None
     async with req.services.db.transaction() as session:
         data = await drafts.context_for(session, partnership=scope.partnership)
@@ -187,7 +236,16 @@ async def start_flow(req: Request, scope: Scope, flow_name: str, preset: Data | 
                 )
             )
         data.update(preset or {})
-        await drafts.start(
+    flow = FLOWS[flow_name]
+    refused: str | None = None
+    first = flows.current_step(flow, data)
+    if typed.strip() and first is not None and first.parse is not None:
+        try:
+            data = answer_typed(flow, data, typed)
+        except FlowInputError as exc:
+            refused = flow_error_text(req, exc, data)
+    async with req.services.db.transaction() as session:
+        draft = await drafts.start(
             session,
             user_id=req.person.user_id,
             chat_id=req.chat_id,
@@ -195,7 +253,22 @@ async def start_flow(req: Request, scope: Scope, flow_name: str, preset: Data | 
             flow=flow_name,
             data=data,
         )
-    await show_step(req, FLOWS[flow_name], data)
+    message_id = await show_step(req, flow, data)
+    if message_id is not None:
+        async with req.services.db.transaction() as session:
+            await drafts.store(session, draft=draft, data={**data, "_msg": message_id})
+    if refused:
+        await reply(req, refused)
+
+
+def answer_typed(flow: flows.Flow, data: Data, text: str) -> Data:
+    """Apply a typed answer and remember how to show it (as typed; dates as people write them)."""
+    step = flows.current_step(flow, data)
+    updated = flows.type_in(flow, data, text)
+    if step is not None:
+        shown = {**updated.get("_shown", {}), step.name: flows.shown_value(step, updated[step.name], text)}
+        updated = {**updated, "_shown": shown}
+    return updated
 
 
 async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
@@ -220,11 +293,14 @@ def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: igno
         if scope is None:
             return
         preset: Data | None = {}
+        typed = ""
         if takes_partner:
             preset = await _partner_preset(req, scope, command_args(update))
             if preset is None:
                 return
-        await start_flow(req, scope, flow_name, preset)
+        elif flow_name != "schedule":  # '/schedule add' is the command itself
+            typed = command_args(update)  # '/period Wiosna 2027' answers the first question
+        await start_flow(req, scope, flow_name, preset, typed=typed)
 
     command.__name__ = f"{flow_name}_command"
     command.__doc__ = f"Start the {flow_name} flow."
@@ -247,10 +323,7 @@ async def add_partner_command(update: Update, context: Context) -> None:
     scope = await scope_for(req, Action.MANAGE_REGISTRY)
     if scope is None:
         return
-    name = command_args(update)
-    await start_flow(req, scope, "partner")
-    if name.strip():
-        await _accept_text(req, name)
+    await start_flow(req, scope, "partner", typed=command_args(update))
 
 
 async def invite_command(update: Update, context: Context) -> None:
@@ -303,9 +376,10 @@ async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[
 async def flow_button(update: Update, context: Context) -> None:
     """A button of a guided flow: choose, save or cancel."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     req = await begin(update, context)
     if req.person is None or query.message is None:
+        await query.answer(req._(STALE_BUTTON))
         return
     async with req.services.db.transaction() as session:
         has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
@@ -315,32 +389,60 @@ async def flow_button(update: Update, context: Context) -> None:
     loaded = await _load_flow(req, query)
     if loaded is None:
         return  # the presser was told why, in an alert only they see
-    await query.answer()
     draft, data, scope = loaded
-    value = query.data.removeprefix("f:")
+    value = (query.data or "").removeprefix("f:")
     message_id = query.message.message_id
     flow = FLOWS[draft.flow]
+    if value not in (CANCEL, SAVE):
+        try:
+            data = flows.choose(flow, data, value)
+        except FlowInputError as exc:
+            await query.answer(flow_error_text(req, exc, data))
+            return
+    await query.answer()
     if value == CANCEL:
         async with req.services.db.transaction() as session:
             await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
         await req.services.notifier.edit(req.chat_id, message_id, req._("Cancelled. Nothing was saved."))
         return
     if value == SAVE:
-        await _save(req, scope, draft.flow, data, message_id)
+        await _save(req, scope, draft, data, message_id)
         return
-    try:
-        data = flows.choose(flow, data, value)
-    except FlowInputError as exc:
-        await reply(req, req._(exc.message).format(**{k: esc(str(v)) for k, v in exc.details.items()}))
-        return
+    data = {**data, "_msg": message_id}
     async with req.services.db.transaction() as session:
         await drafts.store(session, draft=draft, data=data)
     await show_step(req, flow, data, edit_message_id=message_id)
 
 
-async def _save(req: Request, scope: Scope, flow_name: str, data: Data, message_id: int | None) -> None:
-    """Apply a confirmed flow in one transaction, drop its draft, and say what was saved."""
+# A refusal at Save that one answer can fix: the draft is kept and that step is asked again.
+REFUSAL_STEPS: dict[str, str] = {
+    "duplicate": "name",
+    "name_length": "name",
+    "same_status": "status",
+    "reason_needed": "reason",
+    "leader_not_member": "partner",
+    "description_needed": "description",
+    "seats": "seats",
+    "more_than_room": "seats",
+    "no_period": "when",
+    "meeting_past": "when",
+    "due_past": "due",
+    "period_dates": "end",
+    "period_overlap": "start",
+    "count": "count",
+    "more_than_registered": "trained",
+    "more_than_seats": "trained",
+    "negative": "registered",
+    "disability_over": "disabled",
+    "sources_over": "sources",
+}
+
+
+async def _save(req: Request, scope: Scope, draft: Any, data: Data, message_id: int | None) -> None:
+    """Apply a confirmed flow in one transaction, drop its draft, and say what was saved; a refusal
+    one answer can fix keeps the draft and asks that question again."""
     assert req.person is not None
+    flow_name = draft.flow
     if flows.current_step(FLOWS[flow_name], data) is not None:
         await reply(req, req._("Answer the remaining questions first."))
         return
@@ -351,6 +453,16 @@ async def _save(req: Request, scope: Scope, flow_name: str, data: Data, message_
             )
             await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
     except RegistryError as exc:
+        step = REFUSAL_STEPS.get(exc.reason)
+        flow = FLOWS[flow_name]
+        if step is not None and step in data and any(s.name == step for s in flow.steps):
+            kept = {k: v for k, v in data.items() if k != step}
+            kept["_shown"] = {k: v for k, v in data.get("_shown", {}).items() if k != step}
+            async with req.services.db.transaction() as session:
+                await drafts.store(session, draft=draft, data=kept)
+            await reply(req, error_text(req, exc).replace(req._(NOTHING_SAVED_SUFFIX), "").strip())
+            await show_step(req, flow, kept, edit_message_id=message_id)
+            return
         async with req.services.db.transaction() as session:
             await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
         text = error_text(req, exc)
@@ -387,9 +499,15 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
     if applied.invitation_token:
         username = req.services.bot_username
         text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
+    # It is saved: the user must hear so even if the form's message can no longer be edited.
+    edited = False
     if message_id is not None:
-        await req.services.notifier.edit(req.chat_id, message_id, text)
-    else:
+        try:
+            await req.services.notifier.edit(req.chat_id, message_id, text)
+            edited = True
+        except (ChatUnreachable, TelegramError) as exc:
+            log.info("could not edit the form message (%s); saying it in a new one", exc)
+    if not edited:
         await reply(req, text)
     if applied.join_request_id is not None:
         partner_name = next(
@@ -413,7 +531,10 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
             ],
         )
     if (applied.task_id or applied.meeting_id) and req.services.dispatcher is not None:
-        await req.services.dispatcher.tick()  # the announcement goes out now, not at the next tick
+        try:
+            await req.services.dispatcher.tick()  # the announcement goes out now, not at the next tick
+        except Exception:  # saved and queued: the scheduler's next run sends it
+            log.exception("sending right after saving failed; the scheduler will send it")
     if applied.new_coordinator is not None:
         await _send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
@@ -437,14 +558,13 @@ async def _accept_text(req: Request, text: str) -> None:
     draft, data, _scope = loaded
     flow = FLOWS[draft.flow]
     try:
-        data = flows.type_in(flow, data, text)
+        data = answer_typed(flow, data, text)
     except FlowInputError as exc:
-        message = req._(exc.message).format(**{k: esc(str(v)) for k, v in exc.details.items()})
-        await reply(req, message + "\n" + req._("Type it again, or /cancel."), force_reply=True)
+        await prompt(req, flow_error_text(req, exc, data) + "\n" + req._("Type it again, or /cancel."))
         return
+    message_id = await show_step(req, flow, data, edit_message_id=data.get("_msg"))
     async with req.services.db.transaction() as session:
-        await drafts.store(session, draft=draft, data=data)
-    await show_step(req, flow, data)
+        await drafts.store(session, draft=draft, data={**data, "_msg": message_id})
 
 
 async def flow_text(update: Update, context: Context) -> None:
@@ -465,6 +585,10 @@ async def flow_text(update: Update, context: Context) -> None:
             from handlers.checkins import reply_to_round
 
             await reply_to_round(req, message)
+        else:
+            await reply(
+                req, req._("I don't take an edited message as an answer. Send it again as a new one.")
+            )
         return
     async with req.services.db.transaction() as session:
         has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None

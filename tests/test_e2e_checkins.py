@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, delete, select
 
+from bot import clock
 from bot.db import Database
 from bot.models import CheckinAnswer, Delivery, PartnerKind, PartnerStatus, Schedule
 from bot.services import registry
@@ -176,10 +177,16 @@ async def test_checkin_now_and_schedule_list(running_bot: BotUnderTest) -> None:
 
 async def test_pause_reminders_needs_a_date(running_bot: BotUnderTest) -> None:
     private = tg.private_chat(REPS[0])
-    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders kiedyś"))
-    assert "/pausereminders 15.08.2026" in last_text(running_bot, REPS[0]["id"])
-    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 2099-08-15"))
-    assert "15.08.2099" in last_text(running_bot, REPS[0]["id"])
+    with clock.using(clock.ManualClock(datetime(2027, 3, 10, 9, 0, tzinfo=UTC))):
+        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders kiedyś"))
+        assert "/pausereminders 24.03.2027" in last_text(running_bot, REPS[0]["id"])  # from today
+        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 2099-08-15"))
+        assert "15.08.2099" in last_text(running_bot, REPS[0]["id"])
+        # A past day is refused; 29 February is the next one there is.
+        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 1.03.2027"))
+        assert "Ten dzień już minął" in last_text(running_bot, REPS[0]["id"])
+        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 29 lutego"))
+        assert "29.02.2028" in last_text(running_bot, REPS[0]["id"])
 
 
 def test_utc_clock_is_aware() -> None:

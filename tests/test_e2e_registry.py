@@ -148,7 +148,9 @@ async def test_resource_flow_with_typed_answers_and_bad_input(
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["computer lab"])
     prompt = running_bot.fake.calls("sendMessage")[-1]
     assert "Describe it in a few words" in prompt.params["text"]
-    assert prompt.params["reply_markup"] == {"force_reply": True}
+    # A short prompt for the person filling the form only (selective, with them mentioned).
+    assert prompt.params["reply_markup"] == {"force_reply": True, "selective": True}
+    assert 'tg://user?id=3001' in prompt.params["text"]
     # In a group, only a reply to the bot's question counts as an answer.
     await say(running_bot, COORD, chat, "Pracownia informatyczna")
     assert "Describe it in a few words" in last_text(running_bot, GROUP_ID)

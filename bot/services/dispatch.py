@@ -137,6 +137,13 @@ class Dispatcher:
                     "delivery %s could not be recorded; it is retried when its lease expires", due.id
                 )
                 result.retried += 1
+            except Exception as exc:
+                log.exception("delivery %s failed for good; it is not retried", due.id)
+                try:
+                    await self._finish(due, DeliveryStatus.FAILED, now, f"{type(exc).__name__}: {exc}"[:300])
+                except SQLAlchemyError:
+                    log.exception("delivery %s could not be marked failed", due.id)
+                result.failed += 1
 
     async def _process(self, due: Due, now: datetime, result: TickResult) -> None:
         """Send one claimed delivery and record how it went."""

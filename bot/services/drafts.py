@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.dates import example_date
 from bot.db import utcnow
 from bot.flows import FLOWS, Data
 from bot.i18n import N_
@@ -29,6 +30,7 @@ from bot.models import (
 )
 from bot.services import duties, nudges, plan, registry, scheduling
 from bot.services.people import PersonInfo
+from bot.text import parse_id
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules, next_fire
 
 
@@ -123,8 +125,13 @@ async def plan_context(
     partners = await registry.partners_of(session, partnership_id=partnership.id)
     past = [s for s in sessions if s.starts_at <= now][-12:]
     names = {g.id: group_label(g) for g in groups}
+    today = now.astimezone(zone).date()
     return {
-        "_today": now.astimezone(zone).date().isoformat(),
+        "_today": today.isoformat(),
+        "_date_example": example_date(today + timedelta(days=7)),
+        "_period_spans": [[p.name, p.starts_on.isoformat(), p.ends_on.isoformat()] for p in periods],
+        "_place_seats": {str(r.id): r.seats for r, _p in places if r.seats},
+        "_session_seats": {str(s.id): s.seats for s in past},
         "_zone": partnership.timezone,
         "_periods": [[p.id, p.name] for p in periods],
         "_group_names": [[g.id, names[g.id]] for g in groups],
@@ -398,10 +405,11 @@ async def _apply_plan(
 
 async def _partner(session: AsyncSession, partnership: Partnership, value: object) -> Partner | None:
     """The partner a draft refers to, only if it belongs to this partnership."""
-    if value is None or not str(value).isdigit():
+    partner_id = parse_id(str(value)) if value is not None else None
+    if partner_id is None:
         return None
     assert partnership.id is not None
-    partner = await registry.partner_by_id(session, partnership_id=partnership.id, partner_id=int(str(value)))
+    partner = await registry.partner_by_id(session, partnership_id=partnership.id, partner_id=partner_id)
     if partner is None:
         raise registry.RegistryError("partner_unknown")
     return partner

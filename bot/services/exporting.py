@@ -42,9 +42,11 @@ async def sheets(
     zone = ZoneInfo(partnership.timezone)
     pid = partnership.id
 
-    def local(moment: object) -> str:
-        """A moment as local 'YYYY-MM-DD HH:MM'."""
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else ""
+    def local(moment: object) -> datetime | None:
+        """A moment as a local date-and-time cell (spreadsheets have no time zones), to the minute."""
+        if not isinstance(moment, datetime):
+            return None
+        return moment.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
 
     partners = await registry.partners_of(session, partnership_id=pid)
     names = {p.id: p.name for p in partners}
@@ -126,8 +128,8 @@ async def sheets(
         plan_sheet.rows.append(
             [
                 period.name,
-                period.starts_on.isoformat(),
-                period.ends_on.isoformat(),
+                period.starts_on,
+                period.ends_on,
                 group_label(groups[target.target_group_id]),
                 target.count,
                 trained_by_period.get((period.id or 0, target.target_group_id), 0),
@@ -192,9 +194,15 @@ async def sheets(
         select(TrainedCount).join(TrainingSession).where(TrainingSession.partnership_id == pid)
     )
     trained: dict[int, tuple[int, int]] = {}
+    per_group: dict[int, list[TrainedCount]] = {}
     for row in trained_rows:
         before = trained.get(row.session_id, (0, 0))
         trained[row.session_id] = (before[0] + row.trained, before[1] + row.with_disability)
+        per_group.setdefault(row.session_id, []).append(row)
+    group_sheet = Sheet(
+        _(N_("Trained per group")),
+        [_(N_("Date")), _(N_("Topic")), _(N_("Target group")), _(N_("Trained")), _(N_("With a disability"))],
+    )
     for s in sessions:
         place = places.get(s.resource_id)
         done = trained.get(s.id or 0)
@@ -211,6 +219,17 @@ async def sheets(
                 done[1] if done else None,
             ]
         )
+        for count in sorted(per_group.get(s.id or 0, []), key=lambda c: c.target_group_id):
+            group = groups.get(count.target_group_id)
+            group_sheet.rows.append(
+                [
+                    local(s.starts_at),
+                    s.topic,
+                    group_label(group) if group else "",
+                    count.trained,
+                    count.with_disability,
+                ]
+            )
 
     recruitment_sheet = Sheet(
         _(N_("Recruitment")),
@@ -231,13 +250,14 @@ async def sheets(
         _(N_("Log")),
         [_(N_("Time")), _(N_("Kind")), _(N_("Author")), _(N_("Partner")), _(N_("Channel")), _(N_("Text"))],
     )
-    entries = await session.exec(
+    # When the log is longer than a sheet should be, the newest entries are kept (shown oldest first).
+    newest = await session.exec(
         select(LogEntry)
         .where(LogEntry.partnership_id == pid)
-        .order_by(col(LogEntry.occurred_at), col(LogEntry.id))
+        .order_by(col(LogEntry.occurred_at).desc(), col(LogEntry.id).desc())
         .limit(LOG_ROWS_MAX)
     )
-    for e in entries:
+    for e in reversed(list(newest)):
         log_sheet.rows.append(
             [
                 local(e.occurred_at),
@@ -248,4 +268,13 @@ async def sheets(
                 e.text or "",
             ]
         )
-    return [partner_sheet, resource_sheet, plan_sheet, changes, session_sheet, recruitment_sheet, log_sheet]
+    return [
+        partner_sheet,
+        resource_sheet,
+        plan_sheet,
+        changes,
+        session_sheet,
+        group_sheet,
+        recruitment_sheet,
+        log_sheet,
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from bot.models import (
 )
 from bot.text import fold
 
+log = logging.getLogger(__name__)
 HISTORY_PAGE_SIZE = 8
 CONTACT_TEXT_MAX = 2000
 
@@ -96,6 +98,20 @@ class HistoryPage:
     has_older: bool
 
 
+def storable(text: str) -> str:
+    """Text any database can store: PostgreSQL refuses U+0000 in text, and one such message must
+    not stop the log (the character is invisible, so nothing readable is lost)."""
+    if "\x00" in text:
+        log.warning("removed U+0000 from a text before storing it")
+        return text.replace("\x00", "")
+    return text
+
+
+def storable_or_none(text: str | None) -> str | None:
+    """storable() for an optional text."""
+    return None if text is None else storable(text)
+
+
 def parse_channel(word: str) -> Channel | None:
     """The channel a word names, in Polish or English, or None."""
     return CHANNEL_WORDS.get(fold(word.strip()))
@@ -137,8 +153,8 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
             "occurred_at": m.occurred_at,
             "recorded_at": now,
             "author_user_id": m.author_user_id,
-            "author_name": m.author_name[:400],
-            "text": m.text,
+            "author_name": storable(m.author_name)[:400],
+            "text": storable_or_none(m.text),
             "media_kind": m.media_kind,
             "chat_id": m.chat_id,
             "message_id": m.message_id,
@@ -201,8 +217,8 @@ async def _apply_edits(
                 kind=EntryKind.MESSAGE,
                 occurred_at=m.occurred_at,
                 author_user_id=m.author_user_id,
-                author_name=m.author_name[:400],
-                text=m.text,
+                author_name=storable(m.author_name)[:400],
+                text=storable_or_none(m.text),
                 media_kind=m.media_kind,
                 chat_id=m.chat_id,
                 message_id=m.message_id,
@@ -216,7 +232,7 @@ async def _apply_edits(
             continue  # a redelivered or out-of-order edit
         assert entry.id is not None
         session.add(LogEntryRevision(entry_id=entry.id, text=entry.text, replaced_at=m.edited_at))
-        entry.text = m.text
+        entry.text = storable_or_none(m.text)
         entry.edited_at = m.edited_at
     await session.flush()
     return len(edits)
@@ -236,7 +252,7 @@ async def record_contact(
         partnership_id=partnership_id,
         kind=EntryKind.CONTACT,
         channel=contact.channel.value,
-        text=contact.text,
+        text=storable(contact.text),
         occurred_at=at or utcnow(),
         author_user_id=author_user_id,
         author_name=author_name[:400],

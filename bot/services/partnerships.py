@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
 from bot.models import EntryKind, EventKind, LogEntry, Partnership, Person
+from bot.text import visible_text
 
 NAME_MIN, NAME_MAX = 3, 120
 
@@ -29,7 +29,7 @@ class Registration:
 
 def clean_name(raw: str) -> str:
     """Collapse whitespace and check the length of a partnership name."""
-    name = re.sub(r"\s+", " ", raw).strip()
+    name = visible_text(raw)  # a name of control or zero-width characters is no name
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise InvalidName(name)
     return name

@@ -26,7 +26,7 @@ from bot.models import (
 )
 from bot.progress import Progress, progress
 from bot.services.registry import RegistryError
-from bot.text import fold
+from bot.text import fold, visible_text
 
 COUNT_MAX = 100_000
 SEATS_MAX = 500
@@ -101,10 +101,10 @@ async def target_groups(
 
 async def add_target_group(session: AsyncSession, *, partnership_id: int, name: str) -> TargetGroup:
     """A target group of the coordinator's own (e.g. 'rolnicy z Rudnik')."""
-    clean = " ".join(name.split())
+    clean = visible_text(name)
     if not 2 <= len(clean) <= 120:
         raise RegistryError("name_length")
-    key = fold(clean)
+    key = fold(clean)[:64]
     groups = await target_groups(session, partnership_id=partnership_id)
     if any(g.key == key or fold(g.name) == key for g in groups):
         raise RegistryError("duplicate", existing=clean)

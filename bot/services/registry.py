@@ -34,7 +34,7 @@ from bot.models import (
 )
 from bot.services.partnerships import record_event
 from bot.services.people import PersonInfo
-from bot.text import fold, suggestions
+from bot.text import fold, parse_count, suggestions, visible_text, without_controls
 
 INVITATION_DAYS = 14
 PARTNER_NAME_MIN, PARTNER_NAME_MAX = 2, 120
@@ -99,7 +99,7 @@ class Brief:
 
 def clean_partner_name(raw: str) -> str:
     """Collapse whitespace and check the length of an organisation's name."""
-    name = " ".join(raw.split())
+    name = visible_text(raw)
     if not PARTNER_NAME_MIN <= len(name) <= PARTNER_NAME_MAX:
         raise RegistryError("name_length")
     return name
@@ -107,7 +107,7 @@ def clean_partner_name(raw: str) -> str:
 
 def clean_text(raw: str, *, limit: int = TEXT_MAX) -> str:
     """Free text from a user, trimmed and bounded; '-' means empty."""
-    text = raw.strip()
+    text = without_controls(raw).strip()
     if text == "-":
         return ""
     if len(text) > limit:
@@ -117,11 +117,8 @@ def clean_text(raw: str, *, limit: int = TEXT_MAX) -> str:
 
 def parse_seats(raw: str) -> int:
     """A seat count typed by a user: a whole number from 1 to SEATS_MAX."""
-    try:
-        seats = int(raw.strip())
-    except ValueError:
-        raise RegistryError("seats") from None
-    if not 1 <= seats <= SEATS_MAX:
+    seats = parse_count(raw, maximum=SEATS_MAX)
+    if seats is None or seats < 1:
         raise RegistryError("seats")
     return seats
 
