@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dates import DateFormatError, parse_date, parse_moment, parse_time
+from bot import clock
+from bot.dates import DateFormatError, local_today, parse_date, parse_moment, parse_time
 from bot.i18n import N_
 from bot.models import (
     JoinForm,
@@ -446,8 +447,10 @@ NO_PLACE = "=none"
 
 
 def _today(data: Data) -> date:
-    """The partnership's local date when the flow started."""
-    return date.fromisoformat(str(data.get("_today", date.today().isoformat())))
+    """The partnership's local date when the flow started (by the bot's clock if not recorded)."""
+    if "_today" in data:
+        return date.fromisoformat(str(data["_today"]))
+    return local_today(clock.now(), ZoneInfo(str(data.get("_zone", "Europe/Warsaw"))))
 
 
 def _a_date(text: str, data: Data) -> str:
@@ -678,9 +681,9 @@ def _clock(text: str, _data: Data) -> str:
 
 
 def _month_day(text: str, _data: Data) -> int:
-    """A day of the month that every month has."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 28:
-        raise FlowInputError(N_("Type a day of the month from 1 to 28."))
+    """A day of the month; 29-31 fire on the last day of the months that do not have them."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 31:
+        raise FlowInputError(N_("Type a day of the month from 1 to 31."))
     return int(text)
 
 
@@ -708,7 +711,7 @@ FLOWS["schedule"] = Flow(
         ),
         Step(
             "day",
-            N_("On which day of the month? (1-28)"),
+            N_("On which day of the month? (1-31; 29, 30 and 31 mean the last day of shorter months)"),
             parse=_month_day,
             when=lambda d: d.get("recurrence") == "monthly",
         ),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot import clock
+
 
 def _escape(text: str) -> str:
     """Escape text values as RFC 5545 requires."""
@@ -48,7 +50,7 @@ def meeting_ics(
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{uid}",
-        f"DTSTAMP:{(stamp or datetime.now(UTC)).astimezone(UTC).strftime(fmt)}",
+        f"DTSTAMP:{(stamp or clock.now()).astimezone(UTC).strftime(fmt)}",
         f"DTSTART:{start.strftime(fmt)}",
         f"DTEND:{(start + duration).strftime(fmt)}",
         f"SUMMARY:{_escape(title)}",
