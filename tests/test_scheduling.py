@@ -22,22 +22,11 @@ from bot.services import checkins, partnerships, registry, scheduling
 from bot.services.dispatch import Dispatcher
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
+from tests.clocks import SetClock
 
 CHAT = -100_777
 MONDAY_9 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Warsaw
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 async def _partnership(db: Database, reps: int = 2) -> Partnership:
@@ -67,7 +56,7 @@ async def _partnership(db: Database, reps: int = 2) -> Partnership:
     return p
 
 
-async def _weekly(db: Database, p: Partnership, clock: Clock) -> Schedule:
+async def _weekly(db: Database, p: Partnership, clock: SetClock) -> Schedule:
     async with db.transaction() as session:
         fresh = await session.get(Partnership, p.id)
         assert fresh is not None
@@ -88,7 +77,7 @@ async def _deliveries(db: Database) -> list[Delivery]:
 
 
 async def test_checkin_round_reminder_and_close(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     notifier = RecordingNotifier()
@@ -147,7 +136,7 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
 
 
 async def test_paused_reminders_and_quiet_hours(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     async with database.transaction() as session:
         await checkins.pause_reminders(session, user_id=101, until=date(2026, 12, 1))
@@ -176,7 +165,7 @@ async def test_paused_reminders_and_quiet_hours(database: Database) -> None:
 
 
 async def test_downtime_sends_recent_once_and_records_old_as_missed(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     notifier = RecordingNotifier()
@@ -194,7 +183,7 @@ async def test_downtime_sends_recent_once_and_records_old_as_missed(database: Da
 
 
 async def test_unreachable_group_pauses_schedules_and_tells_coordinator(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     notifier = RecordingNotifier(unreachable=[CHAT])
@@ -210,7 +199,7 @@ async def test_unreachable_group_pauses_schedules_and_tells_coordinator(database
 
 
 async def test_two_workers_never_send_the_same_occurrence(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     for i in range(30):
         async with database.transaction() as session:
             p = (
@@ -241,7 +230,7 @@ async def test_two_workers_never_send_the_same_occurrence(database: Database) ->
 
 
 async def test_expired_lease_is_claimed_again(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     async with database.transaction() as session:

@@ -13,19 +13,14 @@ from bot.services import partnerships, plan, registry, watch
 from bot.services.dispatch import Dispatcher
 from bot.services.people import PersonInfo
 from bot.timing import SendingRules
+from tests.clocks import SetClock
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
 
 async def _setup(db: Database) -> Partnership:
+    SetClock(NOW)  # a fixed Tuesday: everything below, including the bot's own stamps, is then
     async with db.transaction() as session:
         p = (
             await partnerships.register(
@@ -73,7 +68,7 @@ async def _setup(db: Database) -> Partnership:
 
 async def test_watch_alerts_once_each(database: Database) -> None:
     await _setup(database)
-    clock = Clock(NOW)
+    clock = SetClock(NOW)
     notifier = RecordingNotifier()
     dispatcher = Dispatcher(database, notifier, default_locale="en", clock=clock)
     # The routines were started a month ago; the bot catches up: old watches are missed, today's runs.
@@ -104,7 +99,7 @@ async def test_weekly_digest(database: Database) -> None:
     async with database.transaction() as session:
         digest_row = (await session.exec(select(Delivery).where(Delivery.kind == "digest"))).one()
     assert digest_row.due_at.astimezone().weekday() in (0, 6)  # Monday morning in Warsaw (Sunday night UTC)
-    clock = Clock(NOW)
+    clock = SetClock(NOW)
     async with database.transaction() as session:
         await (await session.connection()).execute(
             update(Delivery).where(col(Delivery.kind) == "digest").values(due_at=NOW)
@@ -120,7 +115,7 @@ async def test_weekly_digest(database: Database) -> None:
 async def test_missed_routines_keep_going(database: Database) -> None:
     await _setup(database)  # its first digest and watch were due a month ago
     notifier = RecordingNotifier()
-    result = await Dispatcher(database, notifier, default_locale="en", clock=Clock(NOW)).tick()
+    result = await Dispatcher(database, notifier, default_locale="en", clock=SetClock(NOW)).tick()
     assert result.missed >= 2
     async with database.transaction() as session:
         pending = {d.kind for d in await session.exec(select(Delivery).where(Delivery.status == "pending"))}
