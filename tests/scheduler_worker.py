@@ -45,14 +45,13 @@ class RunningClock:
         return self.start + timedelta(seconds=timer.monotonic() - self.started)
 
 
-def wait_for_peers(ready_dir: str, name: str, peers: int) -> None:
+async def wait_for_peers(ready_dir: str, name: str, peers: int) -> None:
     """Say this worker is ready and wait (at most 30 s) until `peers` workers are."""
-    folder = Path(ready_dir)
-    (folder / name).touch()
+    await asyncio.to_thread((Path(ready_dir) / name).touch)
     for _ in range(600):
-        if len(list(folder.iterdir())) >= peers:
+        if len(await asyncio.to_thread(os.listdir, ready_dir)) >= peers:
             return
-        timer.sleep(0.05)
+        await asyncio.sleep(0.05)  # not time.sleep: that fails under libfaketime
 
 
 async def main() -> None:
@@ -96,7 +95,7 @@ async def main() -> None:
             batch=args.batch,
         )
         if args.ready_dir:
-            wait_for_peers(args.ready_dir, args.worker, args.peers)
+            await wait_for_peers(args.ready_dir, args.worker, args.peers)
         for _ in range(600):
             await dispatcher.tick()
             async with db.transaction() as session:

@@ -49,9 +49,18 @@ async def _worker(
         now.isoformat(),
         *(["--ready-dir", str(ready_dir), "--peers", "2"] if ready_dir else []),
     ]
-    return await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    # asyncio's own process handling (no time.sleep polling: it breaks under libfaketime, which
+    # the calendar-days CI run preloads).
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    except TimeoutError:
+        process.kill()
+        raise
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(command, process.returncode, out.decode(), err.decode())
 
 
 @pytest.mark.calendar

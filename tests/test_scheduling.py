@@ -26,6 +26,8 @@ from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 from tests.clocks import SetClock
 
+pytestmark = pytest.mark.calendar  # every test here is about dates and times
+
 CHAT = -100_777
 MONDAY_9 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Warsaw
 

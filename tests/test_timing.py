@@ -20,6 +20,8 @@ from bot.timing import (
     next_fire,
 )
 
+pytestmark = pytest.mark.calendar  # every test here is about dates and times
+
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 

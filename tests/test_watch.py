@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import col, select, update
 
 from bot.db import Database, as_utc
@@ -15,6 +16,8 @@ from bot.services.dispatch import Dispatcher
 from bot.services.people import PersonInfo
 from bot.timing import SendingRules
 from tests.clocks import SetClock
+
+pytestmark = pytest.mark.calendar  # every test here is about dates and times
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 WARSAW = ZoneInfo("Europe/Warsaw")
