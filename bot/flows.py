@@ -21,6 +21,7 @@ from bot.dates import (
     DateOutOfRange,
     NoSuchDay,
     example_date,
+    local_today,
     parse_date,
     parse_moment,
     parse_time,
@@ -489,8 +490,10 @@ YEARS_AHEAD = 5  # tasks, meetings and sessions: no further ahead than this
 
 
 def _today(data: Data) -> date:
-    """The partnership's local date when the flow started (the bot's clock, see plan_context)."""
-    return date.fromisoformat(str(data.get("_today") or clock.now().date().isoformat()))
+    """The partnership's local date when the flow started (by the bot's clock if not recorded)."""
+    if data.get("_today"):
+        return date.fromisoformat(str(data["_today"]))
+    return local_today(clock.now(), ZoneInfo(str(data.get("_zone", "Europe/Warsaw"))))
 
 
 def _date_error(error: DateFormatError, text: str) -> FlowInputError:
@@ -826,10 +829,10 @@ def _clock(text: str, _data: Data) -> str:
 
 
 def _month_day(text: str, _data: Data) -> int:
-    """A day of the month that every month has."""
-    value = parse_count(text, maximum=28)
+    """A day of the month; 29-31 fire on the last day of the months that do not have them."""
+    value = parse_count(text, maximum=31)
     if value is None or value < 1:
-        raise FlowInputError(N_("Type a day of the month from 1 to 28."))
+        raise FlowInputError(N_("Type a day of the month from 1 to 31."))
     return value
 
 
@@ -871,7 +874,7 @@ FLOWS["schedule"] = Flow(
         ),
         Step(
             "day",
-            N_("On which day of the month? (1-28)"),
+            N_("On which day of the month? (1-31; 29, 30 and 31 mean the last day of shorter months)"),
             parse=_month_day,
             when=lambda d: d.get("recurrence") == "monthly",
         ),

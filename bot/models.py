@@ -515,6 +515,7 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"  # weekly, to the coordinator: what happened, who is quiet, what is due
     WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
     ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
+    MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
 
 
 class Schedule(SQLModel, table=True):
@@ -536,6 +537,8 @@ class Schedule(SQLModel, table=True):
     question: str = Field(sa_column=Column(Text, nullable=False))
     window_hours: int = 48
     reminder_after_hours: int = 24
+    # The local day the schedule starts from: "every two weeks" counts 14-day steps from it.
+    starts_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     is_paused: bool = False
     paused_reason: str = Field(default="", max_length=32)
     next_run_at: datetime = Field(sa_column=_utc_column())

@@ -1,8 +1,10 @@
 """When things may happen: recurrences (via APScheduler's triggers), quiet hours, weekends,
-Polish public holidays, and what to do with an occurrence missed during downtime."""
+Polish public holidays, working-time windows, and what to do with an occurrence missed during
+downtime."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -39,19 +41,26 @@ class RecurrenceSpec:
     kind: Recurrence
     at: time = time(9, 0)
     weekday: int = 0  # 0 = Monday
-    day: int = 1  # for monthly
+    day: int = 1  # for monthly: 29, 30 and 31 mean the last day of shorter months
     cron: str = ""
+    anchor: date | None = None  # biweekly: counted in 14-day steps from the first occurrence on or after it
 
     def trigger(self, zone: ZoneInfo) -> CronTrigger:
-        """The APScheduler trigger that computes this rhythm's times in the zone."""
+        """The APScheduler trigger for weekly rhythms and cron expressions (biweekly fires on
+        every other of the weekly times, see `next_fire`)."""
         if self.kind is Recurrence.CRON:
             return cron_trigger(self.cron, zone)
-        common = {"hour": self.at.hour, "minute": self.at.minute, "timezone": zone}
-        if self.kind is Recurrence.WEEKLY:
-            return CronTrigger(day_of_week=WEEKDAYS[self.weekday], **common)
-        if self.kind is Recurrence.BIWEEKLY:
-            return CronTrigger(week="*/2", day_of_week=WEEKDAYS[self.weekday], **common)
-        return CronTrigger(day=min(self.day, 28), **common)
+        if self.kind is Recurrence.MONTHLY:
+            raise InvalidRecurrence("monthly times are computed by next_fire")
+        return CronTrigger(
+            day_of_week=WEEKDAYS[self.weekday], hour=self.at.hour, minute=self.at.minute, timezone=zone
+        )
+
+    def first_day(self) -> date | None:
+        """Biweekly: the date of the first occurrence (the weekday on or after the anchor)."""
+        if self.anchor is None:
+            return None
+        return self.anchor + timedelta(days=(self.weekday - self.anchor.weekday()) % 7)
 
 
 def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
@@ -70,11 +79,39 @@ def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
 
 def next_fire(spec: RecurrenceSpec, *, after: datetime, zone: ZoneInfo) -> datetime:
     """The first time strictly after `after` (aware), in UTC."""
+    if spec.kind is Recurrence.MONTHLY:
+        return _next_monthly(spec, after, zone)
     trigger = spec.trigger(zone)
-    moment: datetime | None = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
-    if moment is None:
-        raise InvalidRecurrence("no future time")
+    first = spec.first_day() if spec.kind is Recurrence.BIWEEKLY else None
+    if spec.kind is Recurrence.BIWEEKLY and first is None:
+        raise InvalidRecurrence("every two weeks needs the day it starts from")
+    moment: datetime | None = after
+    for _ in range(3):  # biweekly: at most one weekly time is skipped
+        assert moment is not None
+        moment = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
+        if moment is None:
+            raise InvalidRecurrence("no future time")
+        if first is None:
+            break
+        # Every 14 days from the first occurrence, whatever the ISO week numbers do at a year's end.
+        day = moment.astimezone(zone).date()
+        if day >= first and (day - first).days % 14 == 0:
+            break
+    assert moment is not None
     return moment.astimezone(ZoneInfo("UTC"))
+
+
+def _next_monthly(spec: RecurrenceSpec, after: datetime, zone: ZoneInfo) -> datetime:
+    """Monthly on a day; a day the month does not have (29-31) means the month's last day."""
+    local = after.astimezone(zone)
+    year, month = local.year, local.month
+    for _ in range(3):
+        day = min(spec.day, calendar.monthrange(year, month)[1])
+        candidate = datetime.combine(date(year, month, day), spec.at, tzinfo=zone)
+        if candidate > after:
+            return candidate.astimezone(ZoneInfo("UTC"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise InvalidRecurrence("no future time")
 
 
 @cache
@@ -98,12 +135,42 @@ class SendingRules:
     skip_holidays: bool = True
     extra_days_off: frozenset[date] = field(default_factory=frozenset)
 
-    def allowed(self, local: datetime) -> bool:
-        """Whether a local moment is outside quiet hours, weekends and holidays."""
-        day = local.date()
+    def working_day(self, day: date) -> bool:
+        """Whether the bot may write on this day at all (not a weekend, holiday or day off)."""
         if self.skip_weekends and day.weekday() >= 5:
             return False
-        if (self.skip_holidays and is_holiday(day)) or day in self.extra_days_off:
+        return not ((self.skip_holidays and is_holiday(day)) or day in self.extra_days_off)
+
+    def working_day_before(self, day: date) -> date:
+        """The last working day before a day (Friday before a Monday, before a holiday)."""
+        earlier = day - timedelta(days=1)
+        for _ in range(60):
+            if self.working_day(earlier):
+                return earlier
+            earlier -= timedelta(days=1)
+        raise InvalidRecurrence("no working day within two months")
+
+    def add_working_time(self, start: datetime, span: timedelta, zone: ZoneInfo) -> datetime:
+        """`start` plus `span` counted only on working days (weekends and holidays do not count),
+        in UTC: a 24-hour window opened on Friday 9:00 ends on Monday 9:00."""
+        cursor = start.astimezone(zone)
+        remaining = span
+        for _ in range(800):
+            day = cursor.date()
+            midnight = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+            if self.working_day(day):
+                # Wall-clock hours (same zone on both sides): a working day is never a DST change day.
+                available = midnight.replace(tzinfo=None) - cursor.replace(tzinfo=None)
+                if remaining <= available:
+                    end = (cursor.replace(tzinfo=None) + remaining).replace(tzinfo=zone)
+                    return end.astimezone(ZoneInfo("UTC"))
+                remaining -= available
+            cursor = midnight
+        raise InvalidRecurrence("window longer than two years")
+
+    def allowed(self, local: datetime) -> bool:
+        """Whether a local moment is outside quiet hours, weekends and holidays."""
+        if not self.working_day(local.date()):
             return False
         clock = local.time()
         if self.quiet_from > self.quiet_until:  # quiet hours span midnight

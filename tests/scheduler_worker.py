@@ -2,6 +2,10 @@
 
 mode "crash": claim a batch, then die on the spot (as if killed between claim and send).
 mode "run": tick until nothing is pending or claimed any more, then exit.
+
+The process runs on the test's clock: `--now` is the moment it starts at, and from there its
+clock moves with real elapsed time (leases must be able to run out).
+`--ready-dir`/`--peers`: wait until that many workers are ready, so they really run together.
 """
 
 from __future__ import annotations
@@ -9,12 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from datetime import time, timedelta
+import time as timer
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from sqlmodel import col, func, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot import clock
 from bot.db import Database, utcnow
 from bot.models import Delivery, DeliveryStatus
 from bot.services import scheduling
@@ -24,6 +31,27 @@ from bot.timing import SendingRules
 
 # No quiet hours, weekends or holidays: the test must not depend on when it runs.
 ALWAYS = SendingRules(skip_weekends=False, skip_holidays=False, quiet_from=time(0, 0), quiet_until=time(0, 0))
+
+
+class RunningClock:
+    """A clock that starts at a given moment and then runs with real elapsed time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.started = timer.monotonic()
+
+    def now(self) -> datetime:
+        """The start moment plus the real time elapsed since."""
+        return self.start + timedelta(seconds=timer.monotonic() - self.started)
+
+
+async def wait_for_peers(ready_dir: str, name: str, peers: int) -> None:
+    """Say this worker is ready and wait (at most 30 s) until `peers` workers are."""
+    await asyncio.to_thread((Path(ready_dir) / name).touch)
+    for _ in range(600):
+        if len(await asyncio.to_thread(os.listdir, ready_dir)) >= peers:
+            return
+        await asyncio.sleep(0.05)  # not time.sleep: that fails under libfaketime
 
 
 async def main() -> None:
@@ -36,7 +64,11 @@ async def main() -> None:
     parser.add_argument("--mode", choices=["crash", "run"])
     parser.add_argument("--batch", type=int, default=5)
     parser.add_argument("--lease", type=float, default=3.0)
+    parser.add_argument("--now", required=True, help="the test clock's moment (ISO, with offset)")
+    parser.add_argument("--ready-dir", default="")
+    parser.add_argument("--peers", type=int, default=1)
     args = parser.parse_args()
+    clock.install(RunningClock(datetime.fromisoformat(args.now)))
     db = Database(args.db)
     rules = ALWAYS
     if args.mode == "crash":
@@ -62,6 +94,8 @@ async def main() -> None:
             lease=timedelta(seconds=args.lease),
             batch=args.batch,
         )
+        if args.ready_dir:
+            await wait_for_peers(args.ready_dir, args.worker, args.peers)
         for _ in range(600):
             await dispatcher.tick()
             async with db.transaction() as session:

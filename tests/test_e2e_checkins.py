@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import col, delete, select
 
-from bot import clock
-from bot.db import Database
-from bot.models import CheckinAnswer, Delivery, PartnerKind, PartnerStatus, Schedule
+from bot.clock import ManualClock
+from bot.db import Database, as_utc
+from bot.models import CheckinAnswer, CheckinRound, Delivery, PartnerKind, PartnerStatus, Schedule
 from bot.services import registry
+from bot.services.checkins import round_times
 from bot.services.people import PersonInfo
+from bot.timing import SendingRules
 from tests.e2e_fixtures import GROUP_ID, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
 from tests.test_e2e_registry import COORD, _partnership, buttons, last_text, press
 
 REPS = [tg.user(4001 + i, name, language_code="pl") for i, name in enumerate(["Ola", "Piotr", "Zosia"])]
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
-class Clock:
-    """The dispatcher's clock, moved by the test."""
+def next_monday_9(now: datetime) -> datetime:
+    """When a weekly Monday 9:00 check-in made at `now` first goes out: the next Monday 9:00 local
+    after now, moved to the next allowed time if that Monday is a holiday."""
+    local = now.astimezone(WARSAW)
+    monday = local.date() + timedelta(days=(0 - local.weekday()) % 7)
+    candidate = datetime.combine(monday, time(9, 0), tzinfo=WARSAW)
+    if candidate <= local:
+        candidate = datetime.combine(monday + timedelta(days=7), time(9, 0), tzinfo=WARSAW)
+    return SendingRules().next_allowed(candidate, WARSAW)
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
 
-    def __call__(self) -> datetime:
-        return self.now
+async def due_of(database: Database, kind: str) -> datetime:
+    """When the one pending delivery of a kind is due."""
+    async with database.transaction() as session:
+        pending = select(Delivery).where(Delivery.kind == kind, Delivery.status == "pending")
+        (row,) = await session.exec(pending)
+    return as_utc(row.due_at)
 
 
 async def _with_representatives(database: Database) -> None:
@@ -64,8 +78,9 @@ async def _schedule_weekly(bot: BotUnderTest) -> None:
     await press(bot, COORD, COORD["id"], buttons(bot, COORD["id"])["✔ Save"])
 
 
+@pytest.mark.calendar
 async def test_scheduled_checkin_answers_reminder_and_summary(
-    running_bot: BotUnderTest, database: Database
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
 ) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _with_representatives(database)
@@ -74,9 +89,9 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
     assert "Check-in scheduled. The first one:" in last_text(running_bot, COORD["id"])
     async with database.transaction() as session:
         schedule = (await session.exec(select(Schedule))).one()
-    assert schedule.next_run_at.astimezone(datetime.now().astimezone().tzinfo).weekday() in range(7)
-    clock = Clock(schedule.next_run_at)
-    running_bot.dispatcher.clock = clock
+    first = next_monday_9(clock.now())
+    assert as_utc(schedule.next_run_at) == first
+    clock.set(first)
 
     await running_bot.dispatcher.tick()
     question = running_bot.fake.calls("sendMessage")[-1]
@@ -88,14 +103,25 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
 
     await running_bot.deliver(tg.callback_query(REPS[0], checkin_message, done))
     toast = running_bot.fake.calls("answerCallbackQuery")[-1]
-    assert "Dziękuję" in toast.params.get("text", "") or "Thank you" in toast.params.get("text", "")
+    assert toast.params.get("text", "").startswith("Dziękuję!")  # Ola speaks Polish
     await running_bot.deliver(
         tg.message(chat, REPS[1], "Plakaty w szkole wiszą, czekamy na zapisy", reply_to=checkin_message)
     )
+    sent_so_far = len(running_bot.fake.calls("sendMessage"))
     await running_bot.dispatcher.tick()  # nothing new is due
-    assert running_bot.fake.calls("sendMessage")[-1] is question or True
+    assert len(running_bot.fake.calls("sendMessage")) == sent_so_far
 
-    clock.now += timedelta(hours=24)
+    # The reminder and the close count working time from the opening: in allowed time, in order.
+    close_at, remind_at = round_times(
+        first, zone=WARSAW, rules=SendingRules(), window_hours=48, reminder_after_hours=24
+    )
+    assert remind_at is not None and first < remind_at < close_at
+    assert await due_of(database, "checkin_reminder") == remind_at
+    assert await due_of(database, "checkin_close") == close_at
+    clock.set(remind_at - timedelta(minutes=1))
+    await running_bot.dispatcher.tick()
+    assert len(running_bot.fake.calls("sendMessage")) == sent_so_far  # not a minute early
+    clock.set(remind_at)
     running_bot.fake.clear_calls()
     await running_bot.dispatcher.tick()
     reminder_targets = {c.params["chat_id"] for c in running_bot.fake.calls("sendMessage")}
@@ -103,7 +129,7 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
     group_reminder = running_bot.fake.sent_texts(GROUP_ID)[-1]
     assert f"tg://user?id={REPS[2]['id']}" in group_reminder and "Ola" not in group_reminder
 
-    clock.now += timedelta(hours=24)
+    clock.set(close_at)
     await running_bot.dispatcher.tick()
     summary = last_text(running_bot, COORD["id"])
     assert "Check-in closed: Partnerstwo Czarne" in summary
@@ -129,23 +155,30 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
     assert "Ola 1/1, Piotr 1/1, Zosia 0/1" in last_text(running_bot, COORD["id"])
 
 
-async def test_flood_wait_is_honoured_and_403_pauses(running_bot: BotUnderTest, database: Database) -> None:
+@pytest.mark.calendar
+async def test_flood_wait_is_honoured_and_403_pauses(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
     await register_group(running_bot, coordinator=COORD)
     await _schedule_weekly(running_bot)
     await _without_routines(database)
     async with database.transaction() as session:
         schedule = (await session.exec(select(Schedule))).one()
-    clock = Clock(schedule.next_run_at)
-    running_bot.dispatcher.clock = clock
+    clock.set(as_utc(schedule.next_run_at))
     running_bot.fake.fail_next(
         "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
     )
     result = await running_bot.dispatcher.tick()
     assert result.sent == 1
     assert "Jak idzie promocja kursu?" in last_text(running_bot, GROUP_ID)  # it still went out
-    clock.now += timedelta(hours=48)
+    clock.set(await due_of(database, "checkin_reminder"))
+    await running_bot.dispatcher.tick()  # nobody to remind: the partnership has no representatives
+    clock.set(await due_of(database, "checkin_close"))
     await running_bot.dispatcher.tick()  # the round closes
-    clock.now += timedelta(days=5)
+    async with database.transaction() as session:
+        assert (await session.exec(select(CheckinRound))).one().closed_at is not None
+        schedule = (await session.exec(select(Schedule))).one()
+    clock.set(as_utc(schedule.next_run_at))  # next week's question
     running_bot.fake.fail_next(
         "sendMessage", error_code=403, description="Forbidden: bot was kicked from the supergroup chat"
     )
@@ -170,24 +203,19 @@ async def test_checkin_now_and_schedule_list(running_bot: BotUnderTest) -> None:
     await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["⏸ Pause 1"])
     assert "Paused the check-in" in last_text(running_bot, COORD["id"])
     await running_bot.deliver(tg.message(chat, REPS[0], "/schedule"))
-    assert "Tylko koordynator" in last_text(
-        running_bot, GROUP_ID
-    ) or "Only the partnership's coordinator" in (last_text(running_bot, GROUP_ID))
+    assert last_text(running_bot, GROUP_ID).startswith("Tylko koordynator")  # in Ola's language
 
 
-async def test_pause_reminders_needs_a_date(running_bot: BotUnderTest) -> None:
+async def test_pause_reminders_needs_a_date(running_bot: BotUnderTest, clock: ManualClock) -> None:
     private = tg.private_chat(REPS[0])
-    with clock.using(clock.ManualClock(datetime(2027, 3, 10, 9, 0, tzinfo=UTC))):
-        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders kiedyś"))
-        assert "/pausereminders 24.03.2027" in last_text(running_bot, REPS[0]["id"])  # from today
-        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 2099-08-15"))
-        assert "15.08.2099" in last_text(running_bot, REPS[0]["id"])
-        # A past day is refused; 29 February is the next one there is.
-        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 1.03.2027"))
-        assert "Ten dzień już minął" in last_text(running_bot, REPS[0]["id"])
-        await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 29 lutego"))
-        assert "29.02.2028" in last_text(running_bot, REPS[0]["id"])
+    clock.set(datetime(2027, 3, 10, 9, 0, tzinfo=UTC))
+    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders kiedyś"))
+    assert "/pausereminders 24.03.2027" in last_text(running_bot, REPS[0]["id"])  # from today
+    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 2099-08-15"))
+    assert "15.08.2099" in last_text(running_bot, REPS[0]["id"])
+    # A past day is refused; 29 February is the next one there is.
+    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 1.03.2027"))
+    assert "Ten dzień już minął" in last_text(running_bot, REPS[0]["id"])
+    await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 29 lutego"))
+    assert "29.02.2028" in last_text(running_bot, REPS[0]["id"])
 
-
-def test_utc_clock_is_aware() -> None:
-    assert Clock(datetime(2026, 1, 1, tzinfo=UTC))().tzinfo is UTC

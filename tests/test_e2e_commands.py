@@ -102,6 +102,7 @@ async def test_no_one_sees_another_partnerships_history(
     assert not running_bot.fake.calls("editMessageText")
 
 
+@pytest.mark.calendar
 async def test_coordinator_of_two_partnerships_picks_one(running_bot: BotUnderTest) -> None:
     await register_group(running_bot, chat=tg.supergroup(-100_111, "A"), name="Partnerstwo A")
     await register_group(running_bot, chat=tg.supergroup(-100_222, "B"), name="Partnerstwo B")

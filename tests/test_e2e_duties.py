@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select, update
 
-from bot.db import Database
+from bot.clock import ManualClock
+from bot.db import Database, as_utc
 from bot.ics import meeting_ics
 from bot.models import Delivery, MeetingReply, Task
+from bot.services.duties import task_reminder_at
+from bot.timing import SendingRules
 from tests.e2e_fixtures import GROUP_ID, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
-from tests.test_e2e_checkins import REPS, Clock, _with_representatives
+from tests.test_e2e_checkins import REPS, WARSAW, _with_representatives
 from tests.test_e2e_registry import COORD, OTHER, buttons, last_text, press, say
 
 
-async def test_task_assigned_done_and_overdue(running_bot: BotUnderTest, database: Database) -> None:
+@pytest.mark.calendar
+async def test_task_assigned_done_and_overdue(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _with_representatives(database)
     private = tg.private_chat(COORD)
-    due = (datetime.now(UTC) + timedelta(days=10)).date()
+    today = clock.now().astimezone(WARSAW).date()
+    due = today + timedelta(days=10)
     await running_bot.deliver(tg.message(private, COORD, "/task"))
     await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["Partner 0"])
     await running_bot.deliver(tg.message(private, COORD, "Plakaty w ośrodku zdrowia"))
@@ -42,7 +49,7 @@ async def test_task_assigned_done_and_overdue(running_bot: BotUnderTest, databas
         assert (await session.exec(select(Task))).one().done_at is None
     # Overdue tasks show in /status.
     async with database.transaction() as session:
-        await (await session.connection()).execute(update(Task).values(due_on=date(2026, 1, 5)))
+        await (await session.connection()).execute(update(Task).values(due_on=today - timedelta(days=1)))
     await say(running_bot, OTHER, chat, "/status")
     assert "Overdue tasks" in last_text(running_bot, GROUP_ID) and "Plakaty w ośrodku zdrowia" in (
         last_text(running_bot, GROUP_ID)
@@ -51,22 +58,26 @@ async def test_task_assigned_done_and_overdue(running_bot: BotUnderTest, databas
     async with database.transaction() as session:
         assert (await session.exec(select(Task))).one().done_at is not None
     assert last_text(running_bot, GROUP_ID).startswith("✔")
-    # The reminder of a task that is done is not sent.
+    # The reminder, queued for the working day before, is not sent for a task that is done.
     async with database.transaction() as session:
         reminder = (await session.exec(select(Delivery).where(Delivery.kind == "task_reminder"))).one()
-    running_bot.dispatcher.clock = Clock(reminder.due_at)
+    assert as_utc(reminder.due_at) == task_reminder_at(due, zone=WARSAW, rules=SendingRules())
+    assert SendingRules().working_day(as_utc(reminder.due_at).astimezone(WARSAW).date())
+    clock.set(as_utc(reminder.due_at))
     running_bot.fake.clear_calls()
     await running_bot.dispatcher.tick()
     assert running_bot.fake.calls("sendMessage") == []
 
 
+@pytest.mark.calendar
 async def test_meeting_invitation_rsvp_ics_and_reminders(
-    running_bot: BotUnderTest, database: Database
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
 ) -> None:
     await register_group(running_bot, coordinator=COORD)
     private = tg.private_chat(COORD)
-    starts = datetime.now(UTC) + timedelta(days=20)
-    local = starts.astimezone(ZoneInfo("Europe/Warsaw"))
+    local_day = clock.now().astimezone(WARSAW).date() + timedelta(days=20)
+    starts = datetime.combine(local_day, datetime.min.time().replace(hour=17), tzinfo=WARSAW)
+    local = starts
     await running_bot.deliver(tg.message(private, COORD, "/meeting"))
     await running_bot.deliver(tg.message(private, COORD, local.strftime("%d.%m.%Y") + " 17:00"))
     await running_bot.deliver(tg.message(private, COORD, "Biblioteka, sala na piętrze"))
@@ -79,7 +90,9 @@ async def test_meeting_invitation_rsvp_ics_and_reminders(
     )
     (ics_call,) = running_bot.fake.calls("sendDocument")
     calendar = ics_call.files["document"].decode("utf-8")
-    assert calendar.startswith("BEGIN:VCALENDAR\r\n") and "DTSTART:" in calendar and "END:VEVENT" in calendar
+    assert calendar.startswith("BEGIN:VCALENDAR\r\n") and "END:VEVENT" in calendar
+    assert f"DTSTART:{starts.astimezone(UTC):%Y%m%dT%H%M%SZ}" in calendar
+    assert f"DTSTAMP:{clock.now():%Y%m%dT%H%M%SZ}" in calendar  # stamped by the bot's clock
     yes = invite.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await running_bot.deliver(tg.callback_query(REPS[0], running_bot.fake.last_message(GROUP_ID), yes))
     async with database.transaction() as session:
@@ -89,11 +102,14 @@ async def test_meeting_invitation_rsvp_ics_and_reminders(
                 select(Delivery).where(Delivery.kind == "meeting_reminder").order_by(col(Delivery.due_at))
             )
         )
-    assert len(reminders) == 2
-    week_before, day_before = (r.due_at for r in reminders)
-    assert timedelta(days=6) < starts - week_before <= timedelta(days=7, hours=16)
-    assert timedelta(hours=1) < starts - day_before <= timedelta(days=3, hours=16)
-    running_bot.dispatcher.clock = Clock(day_before)
+    rules = SendingRules()
+    # A week and a day before, each moved to the next allowed time when it falls outside it, and
+    # dropped only if that is no longer before the meeting (a Sunday meeting after a Saturday).
+    expected = [rules.next_allowed(starts - timedelta(days=days), WARSAW) for days in (7, 1)]
+    expected = [at for at in expected if at < starts]
+    assert [as_utc(r.due_at) for r in reminders] == expected and len(expected) >= 1
+    assert all(rules.allowed(at.astimezone(WARSAW)) for at in expected)
+    clock.set(expected[-1])
     await running_bot.dispatcher.tick()
     assert "Coming: 1; not coming: 0; maybe: 0" in last_text(running_bot, GROUP_ID)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from bot.db import Database
@@ -214,6 +215,7 @@ async def test_group_upgraded_to_supergroup_takes_its_log_along(
     assert "w starej grupie" in page and "w supergrupie" in page
 
 
+@pytest.mark.calendar
 async def test_status_in_group_polish_and_english(running_bot: BotUnderTest) -> None:
     chat = await register_group(running_bot)
     await running_bot.deliver(*[tg.message(chat, MEMBER_PL, f"wiadomość {i}") for i in range(5)])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from bot.clock import ManualClock
 from bot.db import Database
 from bot.models import PartnerKind, PartnerStatus, ResourceKind, Target, TargetRevision, TrainingSession
 from bot.services import plan, registry
@@ -49,29 +50,32 @@ async def _setup_registry(database: Database) -> tuple[int, int]:
     return lab.id, parish.id
 
 
-async def _plan_year(bot: BotUnderTest, chat: dict, year: int) -> None:
-    """/period for a whole year through the flow, typed privately by the coordinator."""
+async def _plan_period(bot: BotUnderTest, name: str, start: date, end: date) -> None:
+    """/period through the flow, typed privately by the coordinator."""
     private = tg.private_chat(COORD)
     await bot.deliver(tg.message(private, COORD, "/period"))
-    for answer in (str(year), f"1.01.{year}", f"{year}-12-31"):
+    for answer in (name, start.strftime("%d.%m.%Y"), end.isoformat()):
         await bot.deliver(tg.message(private, COORD, answer))
     await press(bot, COORD, COORD["id"], buttons(bot, COORD["id"])["✔ Save"])
 
 
+@pytest.mark.calendar
 async def test_plan_targets_sessions_outcomes_and_status(
-    running_bot: BotUnderTest, database: Database
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
 ) -> None:
     chat = await register_group(running_bot, coordinator=COORD)
     await _setup_registry(database)
-    year = datetime.now(UTC).year
-    await _plan_year(running_bot, chat, year)
+    # A year-long period around today (which may be 1 January or 31 December): yesterday is in it.
+    today = clock.now().astimezone(WARSAW).date()
+    year = f"Rok {today:%Y-%m}"
+    await _plan_period(running_bot, year, today - timedelta(days=30), today + timedelta(days=334))
     assert "Added the plan period “" in last_text(running_bot, COORD["id"])
 
     private = tg.private_chat(COORD)
     # A target, then a revision with a reason: both kept.
     for count, reason in (("120", "-"), ("100", "fewer seats this year")):
         await running_bot.deliver(tg.message(private, COORD, "/target"))
-        await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])[str(year)])
+        await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])[year])
         await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["seniors"])
         await running_bot.deliver(tg.message(private, COORD, count))
         await running_bot.deliver(tg.message(private, COORD, reason))
@@ -87,9 +91,7 @@ async def test_plan_targets_sessions_outcomes_and_status(
     ]
 
     # A session in the past (recorded afterwards) in the library's lab, through the flow.
-    held = datetime.now(WARSAW) - timedelta(days=1)
-    if held.year != year:
-        pytest.skip("the test needs yesterday in the current year")
+    held = clock.now().astimezone(WARSAW) - timedelta(days=1)
     await running_bot.deliver(tg.message(private, COORD, "/session"))
     await running_bot.deliver(tg.message(private, COORD, held.strftime("%d.%m.%Y %H:%M")))
     await running_bot.deliver(tg.message(private, COORD, "Bankowość internetowa"))

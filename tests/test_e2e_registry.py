@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.db import Database, utcnow
@@ -186,6 +187,7 @@ async def test_unknown_partner_gets_did_you_mean(running_bot: BotUnderTest, data
     assert "<b>Koło Gospodyń Wiejskich</b>" in last_text(running_bot, GROUP_ID)
 
 
+@pytest.mark.calendar
 async def test_invitation_deep_link_is_single_use_and_expires(
     running_bot: BotUnderTest, database: Database
 ) -> None:

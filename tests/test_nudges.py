@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+import pytest
 
+from bot import clock as bot_clock
+from bot.clock import ManualClock
 from bot.db import Database
-from bot.models import Delivery, PartnerKind, PartnerStatus, ResourceKind, TargetGroup
+from bot.models import PartnerKind, PartnerStatus, ResourceKind, TargetGroup
 from bot.progress import progress
 from bot.services import nudges, plan, registry
 from bot.services.people import PersonInfo
 from bot.services.plan import GroupProgress
+from bot.timing import SendingRules
 from tests.e2e_fixtures import GROUP_ID, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
-from tests.test_e2e_checkins import REPS, Clock
+from tests.test_e2e_checkins import REPS, _without_routines, due_of
 from tests.test_e2e_registry import COORD, _partnership, buttons, last_text, press
 
 GROUP = TargetGroup(id=1, partnership_id=1, key="seniors")
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def _row(trained: int, target: int, today: date) -> GroupProgress:
@@ -35,15 +40,8 @@ def test_lagging_needs_more_than_the_threshold() -> None:
     assert nudges.lagging([_row(0, 0, mid)]) == []  # no target
 
 
-def test_one_nudge_per_interval() -> None:
-    monday = date(2026, 11, 23)
-    assert nudges.bucket(monday) == nudges.bucket(monday + timedelta(days=3)) or (
-        nudges.bucket(monday) + 1 == nudges.bucket(monday + timedelta(days=3))
-    )
-    assert nudges.bucket(monday) != nudges.bucket(monday + timedelta(days=7))
-
-
 async def _lagging_plan(database: Database) -> None:
+    """Seniors far behind in a period that started 200 days ago (relative to the bot's clock)."""
     partnership = await _partnership(database)
     assert partnership.id is not None
     async with database.transaction() as session:
@@ -70,7 +68,7 @@ async def _lagging_plan(database: Database) -> None:
         )
         await registry.update_details(session, partner=school, target_groups="młodzież")
         groups = {g.key: g for g in await plan.target_groups(session, partnership_id=partnership.id)}
-        today = datetime.now(UTC).date()
+        today = bot_clock.now().astimezone(WARSAW).date()
         period = await plan.add_period(
             session,
             partnership_id=partnership.id,
@@ -81,6 +79,7 @@ async def _lagging_plan(database: Database) -> None:
         await plan.set_target(session, period=period, group=groups["seniors"], count=365, by_user_id=1)
 
 
+@pytest.mark.calendar
 async def test_nudge_preview_send_and_interval(running_bot: BotUnderTest, database: Database) -> None:
     await register_group(running_bot, coordinator=COORD)
     await _lagging_plan(database)
@@ -103,33 +102,32 @@ async def test_nudge_preview_send_and_interval(running_bot: BotUnderTest, databa
     assert "already nudged in the last 7 days" in last_text(running_bot, COORD["id"])
 
 
-async def test_daily_check_nudges_once_and_requeues(running_bot: BotUnderTest, database: Database) -> None:
+@pytest.mark.calendar
+async def test_daily_check_nudges_at_most_once_in_any_7_days(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
     await register_group(running_bot, coordinator=COORD)
+    await _without_routines(database)
     await _lagging_plan(database)
     partnership = await _partnership(database)
-    from bot.timing import SendingRules
-
+    # A manual nudge now: the daily checks of the next 7 days (whatever weekday today is, so
+    # across a Sunday too) send none; the first check 7 days after it sends the next one.
+    private = tg.private_chat(COORD)
+    await running_bot.deliver(tg.message(private, COORD, "/nudge"))
+    await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["📣 Send now"])
+    manual_at = clock.now()
+    nudged_at = [manual_at]
     async with database.transaction() as session:
-        await nudges.queue_next_check(
-            session, partnership=partnership, after=datetime.now(UTC), rules=SendingRules()
-        )
-        check = (await session.exec(select(Delivery).where(Delivery.kind == "nudge_check"))).one()
-    clock = Clock(check.due_at)
-    running_bot.dispatcher.clock = clock
-    await running_bot.dispatcher.tick()
-    assert "Recruitment: seniors" in running_bot.fake.sent_texts(GROUP_ID)[-1]
-    async with database.transaction() as session:
-        kinds = [d.kind for d in await session.exec(select(Delivery).order_by(Delivery.id))]  # type: ignore[arg-type]
-    assert kinds.count("nudge") == 1 and kinds.count("nudge_check") == 2
-    running_bot.fake.clear_calls()
-    async with database.transaction() as session:
-        following = list(
-            await session.exec(
-                select(Delivery).where(Delivery.kind == "nudge_check", Delivery.status == "pending")
-            )
-        )
-    clock.now = following[0].due_at
-    await running_bot.dispatcher.tick()  # the next day, same week: no second nudge
-    assert running_bot.fake.calls("sendMessage") == [] or all(
-        "Recruitment" not in c.params["text"] for c in running_bot.fake.calls("sendMessage")
-    )
+        await nudges.queue_next_check(session, partnership=partnership, after=manual_at, rules=SendingRules())
+    checks: list[datetime] = []
+    while clock.now() < manual_at + timedelta(days=12):
+        clock.set(await due_of(database, "nudge_check"))
+        running_bot.fake.clear_calls()
+        await running_bot.dispatcher.tick()
+        checks.append(clock.now())
+        if any("Recruitment: seniors" in t for t in running_bot.fake.sent_texts(GROUP_ID)):
+            nudged_at.append(clock.now())
+    assert len(checks) >= 6  # a check every working day
+    assert all(SendingRules().allowed(t.astimezone(WARSAW)) for t in checks)
+    first_allowed_again = min(t for t in checks if t - manual_at >= timedelta(days=7))
+    assert nudged_at == [manual_at, first_allowed_again]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.db import Database
 from bot.models import (
     CheckinAnswer,
+    CheckinRound,
     Delivery,
     DeliveryStatus,
     PartnerKind,
@@ -18,26 +20,17 @@ from bot.models import (
     Schedule,
 )
 from bot.notifier import RecordingNotifier
-from bot.services import checkins, partnerships, registry, scheduling
+from bot.services import checkins, partnerships, people, registry, scheduling
 from bot.services.dispatch import Dispatcher
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
+from tests.clocks import SetClock
+
+pytestmark = pytest.mark.calendar  # every test here is about dates and times
 
 CHAT = -100_777
 MONDAY_9 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Warsaw
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 async def _partnership(db: Database, reps: int = 2) -> Partnership:
@@ -67,7 +60,7 @@ async def _partnership(db: Database, reps: int = 2) -> Partnership:
     return p
 
 
-async def _weekly(db: Database, p: Partnership, clock: Clock) -> Schedule:
+async def _weekly(db: Database, p: Partnership, clock: SetClock) -> Schedule:
     async with db.transaction() as session:
         fresh = await session.get(Partnership, p.id)
         assert fresh is not None
@@ -88,7 +81,7 @@ async def _deliveries(db: Database) -> list[Delivery]:
 
 
 async def test_checkin_round_reminder_and_close(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     notifier = RecordingNotifier()
@@ -148,7 +141,7 @@ async def test_checkin_round_reminder_and_close(database: Database) -> None:
 
 
 async def test_paused_reminders_and_quiet_hours(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     async with database.transaction() as session:
         await checkins.pause_reminders(session, user_id=101, until=date(2026, 12, 1))
@@ -177,7 +170,7 @@ async def test_paused_reminders_and_quiet_hours(database: Database) -> None:
 
 
 async def test_downtime_sends_recent_once_and_records_old_as_missed(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     notifier = RecordingNotifier()
@@ -194,8 +187,57 @@ async def test_downtime_sends_recent_once_and_records_old_as_missed(database: Da
     assert schedule.next_run_at == datetime(2026, 12, 21, 8, 0, tzinfo=UTC)  # the Monday after
 
 
+@pytest.mark.parametrize(
+    ("locale", "head", "lines"),
+    [
+        (
+            "en",
+            "While I was not running, 3 scheduled messages of “Partnerstwo Czarne” could not go out on time",
+            ["• check-in questions: 1", "• check-in reminders: 1", "• check-in summaries: 1"],
+        ),
+        (
+            "pl",
+            "Gdy nie działałem, 3 zaplanowane wiadomości partnerstwa „Partnerstwo Czarne” nie mogły wyjść",
+            [
+                "• pytania kontrolne: 1",
+                "• przypomnienia o pytaniach kontrolnych: 1",
+                "• podsumowania pytań kontrolnych: 1",
+            ],
+        ),
+    ],
+)
+async def test_long_downtime_records_the_close_as_missed_and_tells_the_coordinator_once(
+    database: Database, locale: str, head: str, lines: list[str]
+) -> None:
+    clock = SetClock(MONDAY_9)
+    p = await _partnership(database)
+    await _weekly(database, p, clock)
+    async with database.transaction() as session:
+        await people.remember_person(session, info=PersonInfo(1, "Anna", language_code=locale))
+    notifier = RecordingNotifier()
+    dispatcher = Dispatcher(database, notifier, default_locale="en", clock=clock)
+    assert (await dispatcher.tick()).sent == 1  # Monday's question goes out, then the bot is down
+    clock.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # two weeks later, Monday 10:00 in Warsaw
+    result = await dispatcher.tick()
+    # Monday 30.11's question, the first round's reminder and its close: missed, none sent late.
+    assert result.missed == 3 and result.sent == 1  # today's question (an hour late) still goes out
+    assert all(m.chat_id == CHAT for m in notifier.messages)  # no two-week-old summary
+    async with database.transaction() as session:
+        first_round = (await session.exec(select(CheckinRound).order_by(CheckinRound.id))).first()  # type: ignore[arg-type]
+        answers = {a.name: a.answer for a in await session.exec(select(CheckinAnswer))}
+    assert first_round is not None and first_round.closed_at is not None  # closed all the same
+    assert answers == {"Rep 0": "none", "Rep 1": "none"}  # and "did not answer" is recorded
+    clock.advance(minutes=10)
+    await dispatcher.tick()
+    clock.advance(minutes=10)
+    await dispatcher.tick()
+    notes = [m for m in notifier.messages if m.chat_id == 1]
+    assert len(notes) == 1  # one short note, privately, in the coordinator's language
+    assert notes[0].text.startswith(head) and notes[0].text.splitlines()[1:] == lines
+
+
 async def test_unreachable_group_pauses_schedules_and_tells_coordinator(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     notifier = RecordingNotifier(unreachable=[CHAT])
@@ -211,7 +253,7 @@ async def test_unreachable_group_pauses_schedules_and_tells_coordinator(database
 
 
 async def test_two_workers_never_send_the_same_occurrence(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     for i in range(30):
         async with database.transaction() as session:
             p = (
@@ -242,7 +284,7 @@ async def test_two_workers_never_send_the_same_occurrence(database: Database) ->
 
 
 async def test_expired_lease_is_claimed_again(database: Database) -> None:
-    clock = Clock(MONDAY_9)
+    clock = SetClock(MONDAY_9)
     p = await _partnership(database)
     await _weekly(database, p, clock)
     async with database.transaction() as session:

@@ -60,11 +60,18 @@ async def open_round(
     window_hours: int = 48,
     reminder_after_hours: int = 24,
 ) -> CheckinRound:
-    """Start a round and queue its reminder and its closing."""
+    """Start a round and queue its reminder and its closing.
+
+    The window counts working time only, so a round opened on Friday is reminded and closed on
+    the following working days, in that order, never on a weekend or a holiday.
+    """
     assert partnership.id is not None
     if schedule is not None:
         window_hours, reminder_after_hours = schedule.window_hours, schedule.reminder_after_hours
-    closes = now + timedelta(hours=window_hours)
+    zone = ZoneInfo(partnership.timezone)
+    closes, remind_at = round_times(
+        now, zone=zone, rules=rules, window_hours=window_hours, reminder_after_hours=reminder_after_hours
+    )
     round_ = CheckinRound(
         partnership_id=partnership.id,
         schedule_id=schedule.id if schedule else None,
@@ -74,8 +81,6 @@ async def open_round(
     )
     session.add(round_)
     await session.flush()
-    zone = ZoneInfo(partnership.timezone)
-    remind_at = rules.next_allowed(now + timedelta(hours=reminder_after_hours), zone)
     rows = [
         delivery_row(
             partnership_id=partnership.id,
@@ -85,7 +90,7 @@ async def open_round(
             ref_id=round_.id,
         )
     ]
-    if remind_at < closes:
+    if remind_at is not None:
         rows.append(
             delivery_row(
                 partnership_id=partnership.id,
@@ -97,6 +102,26 @@ async def open_round(
         )
     await enqueue(session, rows)
     return round_
+
+
+def round_times(
+    opened: datetime,
+    *,
+    zone: ZoneInfo,
+    rules: SendingRules,
+    window_hours: int,
+    reminder_after_hours: int,
+) -> tuple[datetime, datetime | None]:
+    """When a round closes and when its reminder goes (None: no room for one before the close).
+
+    Both count working time from the opening and then move out of quiet hours; the reminder is
+    kept only if it comes before the close.
+    """
+    closes = rules.next_allowed(rules.add_working_time(opened, timedelta(hours=window_hours), zone), zone)
+    remind = rules.next_allowed(
+        rules.add_working_time(opened, timedelta(hours=reminder_after_hours), zone), zone
+    )
+    return closes, (remind if opened < remind < closes else None)
 
 
 async def expected(session: AsyncSession, *, partnership_id: int) -> list[Member]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
@@ -35,7 +36,7 @@ from bot.models import (
     Task,
 )
 from bot.notifier import Button, ChatUnreachable, Notifier
-from bot.services import checkins, duties, nudges, partnerships, plan, registry, scheduling, watch
+from bot.services import checkins, duties, missed, nudges, partnerships, plan, registry, scheduling, watch
 from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
 
@@ -99,7 +100,7 @@ class Dispatcher:
         """
         now = self.clock()
         result = TickResult()
-        started = utcnow()
+        started = time.monotonic()  # the budget is real elapsed time, whatever the bot's clock says
         try:
             while True:  # a large backlog of due schedules is materialised in several batches
                 async with self.db.transaction() as session:
@@ -107,12 +108,12 @@ class Dispatcher:
                         session, now=now, rules=self.rules, limit=scheduling.MATERIALISE_BATCH
                     )
                 result.materialised += made
-                if made < scheduling.MATERIALISE_BATCH or utcnow() - started > budget:
+                if made < scheduling.MATERIALISE_BATCH or time.monotonic() - started > budget.total_seconds():
                     break
         except SQLAlchemyError:
             log.exception("scheduler tick could not reach the database; next tick tries again")
             return result
-        while utcnow() - started < budget:
+        while time.monotonic() - started < budget.total_seconds():
             try:
                 async with self.db.transaction() as session:
                     claimed = await scheduling.claim(
@@ -147,9 +148,8 @@ class Dispatcher:
 
     async def _process(self, due: Due, now: datetime, result: TickResult) -> None:
         """Send one claimed delivery and record how it went."""
-        if due.kind != DeliveryKind.CHECKIN_CLOSE and fate(due.due_at, now, self.grace) is Fate.MISSED:
-            await self._finish(due, DeliveryStatus.MISSED, now, "missed during downtime")
-            await self._keep_routine_going(due, now)
+        if due.kind != DeliveryKind.MISSED_NOTE and fate(due.due_at, now, self.grace) is Fate.MISSED:
+            await self._missed(due, now)
             result.missed += 1
             return
         try:
@@ -171,6 +171,52 @@ class Dispatcher:
         await self._finish(due, DeliveryStatus.SENT, now)
         result.sent += 1
         result.kinds.append(due.kind)
+
+    async def _missed(self, due: Due, now: datetime) -> None:
+        """Record a delivery as missed (a round still closes, silently) and queue the coordinator's note."""
+        async with self.db.transaction() as session:
+            if due.kind == DeliveryKind.CHECKIN_CLOSE:
+                await checkins.close_round(session, round_id=due.ref_id or 0, now=now)
+            if missed.worth_telling(due.kind):
+                partnership = await session.get(Partnership, due.partnership_id)
+                if partnership is not None and partnership.is_active:
+                    await missed.queue_note(
+                        session,
+                        partnership_id=due.partnership_id,
+                        now=now,
+                        zone=ZoneInfo(partnership.timezone),
+                        rules=self.rules,
+                    )
+        await self._finish(due, DeliveryStatus.MISSED, now, missed.MISSED)
+        await self._keep_routine_going(due, now)
+
+    async def _missed_note(self, due: Due, now: datetime) -> None:
+        """One short private note to the coordinator of what could not go out on time."""
+        async with self.db.transaction() as session:
+            partnership = await session.get(Partnership, due.partnership_id)
+            counts = await missed.take_unreported(session, partnership_id=due.partnership_id)
+            locale = await self._locale(session, partnership)
+        if partnership is None or not counts:
+            return
+        tr = translations(locale)
+        lines = [
+            tr.ngettext(
+                "While I was not running, {count} scheduled message of “{name}” could not go out on "
+                "time; it is recorded as missed and was not sent late:",
+                "While I was not running, {count} scheduled messages of “{name}” could not go out on "
+                "time; they are recorded as missed and were not sent late:",
+                sum(counts.values()),
+            ).format(count=sum(counts.values()), name=html.escape(partnership.name)),
+            *(
+                f"• {tr.gettext(label)}: {counts[kind]}"
+                for kind, label in missed.LABELS.items()
+                if counts.get(kind)
+            ),
+        ]
+        try:
+            await self.notifier.send(partnership.coordinator_user_id, "\n".join(lines))
+        except ChatUnreachable:
+            await self.notifier.send(partnership.chat_id, "\n".join(lines))
 
     async def _keep_routine_going(self, due: Due, now: datetime) -> None:
         """A missed digest, watch or nudge check still queues its next run, or the routine would stop."""
@@ -260,6 +306,8 @@ class Dispatcher:
             await self._watch(due, now)
         elif due.kind == DeliveryKind.ALERT:
             await self._alert(due, now)
+        elif due.kind == DeliveryKind.MISSED_NOTE:
+            await self._missed_note(due, now)
         else:
             log.error("unknown delivery kind %s", due.kind)
 
@@ -559,7 +607,7 @@ class Dispatcher:
             partnership = await session.get(Partnership, due.partnership_id)
             if partnership is None or not partnership.is_active:
                 return
-            await watch.watch(session, partnership=partnership, now=now)
+            await watch.watch(session, partnership=partnership, now=now, rules=self.rules)
             await watch.queue_watch(session, partnership=partnership, after=now, rules=self.rules)
 
     async def _alert(self, due: Due, now: datetime) -> None:
@@ -582,6 +630,9 @@ class Dispatcher:
                 "“{partner}” has been silent for {days} days in “{name}”. A call may help."
             ).format(partner=html.escape(str(p["partner"])), days=p["days"], name=name)
         elif kind == "period_end":
+            if "ends_on" in p:  # the alert may have waited for a working day: count from today
+                today = now.astimezone(ZoneInfo(partnership.timezone)).date()
+                p = {**p, "days": max(0, (date.fromisoformat(str(p["ends_on"])) - today).days)}
             text = tr.ngettext(
                 "The period “{period}” of “{name}” ends in {days} day and some target groups are "
                 "behind. Type /status to see which.",

@@ -15,6 +15,7 @@ from bot.services.scheduling import delivery_row, enqueue
 from bot.timing import SendingRules
 
 RSVP = ("yes", "no", "maybe")
+TASK_REMINDER_AT = time(9, 0)
 
 
 async def add_task(
@@ -52,8 +53,8 @@ async def add_task(
             ref_id=task.id,
         )
     ]
-    remind = rules.next_allowed(datetime.combine(due_on - timedelta(days=1), time(9, 0), tzinfo=zone), zone)
-    if now < remind < datetime.combine(due_on + timedelta(days=1), time(0, 0), tzinfo=zone):
+    remind = task_reminder_at(due_on, zone=zone, rules=rules)
+    if now < remind:
         rows.append(
             delivery_row(
                 partnership_id=partnership.id,
@@ -65,6 +66,13 @@ async def add_task(
         )
     await enqueue(session, rows)
     return task
+
+
+def task_reminder_at(due_on: date, *, zone: ZoneInfo, rules: SendingRules) -> datetime:
+    """9:00 on the working day before the due date (Friday for a Monday, before a holiday the
+    last working day before it), in UTC."""
+    day = rules.working_day_before(due_on)
+    return rules.next_allowed(datetime.combine(day, TASK_REMINDER_AT, tzinfo=zone), zone)
 
 
 async def mark_done(

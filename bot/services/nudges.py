@@ -4,7 +4,7 @@ that group are asked to push promotion, at most once per group per interval."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -15,7 +15,9 @@ from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
 from bot.models import (
     PROMOTION_CHANNELS,
+    Delivery,
     DeliveryKind,
+    DeliveryStatus,
     Partner,
     Partnership,
     PartnerStatus,
@@ -32,6 +34,7 @@ from bot.timing import SendingRules
 
 THRESHOLD = 0.15  # behind by more than 15% of what should have been trained by now
 INTERVAL_DAYS = 7
+INTERVAL = timedelta(days=INTERVAL_DAYS)  # at most one nudge per group in any 7 days
 CHECK_AT = time(10, 0)
 
 
@@ -57,10 +60,6 @@ def lagging(groups: list[GroupProgress], *, threshold: float = THRESHOLD) -> lis
             out.append(g)
     return out
 
-
-def bucket(day: date, interval_days: int = INTERVAL_DAYS) -> int:
-    """Which interval a day falls in (at most one nudge per group per interval)."""
-    return day.toordinal() // interval_days
 
 
 def reaches(partner: Partner, group: TargetGroup, labels: list[str]) -> bool:
@@ -144,7 +143,8 @@ async def prepare(
 async def due_nudges(
     session: AsyncSession, *, partnership: Partnership, now: datetime, manual: bool = False
 ) -> list[int]:
-    """Queue a nudge for each lagging group not nudged in this interval; returns the groups queued."""
+    """Queue a nudge for each lagging group not nudged in the last 7 days (rolling, not a
+    calendar week); returns the groups queued."""
     assert partnership.id is not None
     zone = ZoneInfo(partnership.timezone)
     report = await plan.report(session, partnership_id=partnership.id, now=now, zone=zone)
@@ -152,16 +152,39 @@ async def due_nudges(
     queued = []
     for g in lagging(report.groups):
         assert g.group.id is not None
+        if await nudged_since(
+            session, partnership_id=partnership.id, group_id=g.group.id, since=now - INTERVAL
+        ):
+            continue
         row = delivery_row(
             partnership_id=partnership.id,
             kind=DeliveryKind.NUDGE,
             due_at=now,
-            key=f"n:{partnership.id}:{g.group.id}:{bucket(today)}",
+            # One a day at most even when two processes check at once: the key is unique.
+            key=f"n:{partnership.id}:{g.group.id}:{today.isoformat()}",
             payload={"group_id": g.group.id, "manual": manual},
         )
         if await enqueue(session, [row]):
             queued.append(g.group.id)
     return queued
+
+
+async def nudged_since(session: AsyncSession, *, partnership_id: int, group_id: int, since: datetime) -> bool:
+    """Whether a nudge for the group was sent or is on its way after `since`."""
+    found = await session.exec(
+        select(Delivery.id)
+        .where(
+            Delivery.partnership_id == partnership_id,
+            Delivery.kind == DeliveryKind.NUDGE.value,
+            col(Delivery.dedupe_key).startswith(f"n:{partnership_id}:{group_id}:"),
+            col(Delivery.due_at) > since,
+            col(Delivery.status).in_(
+                [DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.SENT.value]
+            ),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def queue_next_check(

@@ -51,6 +51,8 @@ def spec_of(schedule: Schedule) -> RecurrenceSpec:
         weekday=schedule.weekday,
         day=schedule.day,
         cron=schedule.cron,
+        # Schedules made before the start day was stored count from the day they were made.
+        anchor=schedule.starts_on or as_utc(schedule.created_at).date(),
     )
 
 
@@ -73,6 +75,7 @@ async def add_schedule(
 ) -> Schedule:
     """A new check-in schedule with its first time computed."""
     assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
     schedule = Schedule(
         partnership_id=partnership.id,
         recurrence=spec.kind.value,
@@ -84,11 +87,11 @@ async def add_schedule(
         window_hours=window_hours,
         reminder_after_hours=reminder_after_hours,
         created_by_user_id=by_user_id,
+        created_at=now,
+        starts_on=spec.anchor or now.astimezone(zone).date(),
         next_run_at=now,
     )
-    schedule.next_run_at = next_send_time(
-        schedule, after=now, zone=ZoneInfo(partnership.timezone), rules=rules
-    )
+    schedule.next_run_at = next_send_time(schedule, after=now, zone=zone, rules=rules)
     session.add(schedule)
     await session.flush()
     return schedule

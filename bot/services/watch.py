@@ -177,11 +177,18 @@ async def _answers_since(session: AsyncSession, *, partnership_id: int, since: d
     return int(found.one())
 
 
-async def watch(session: AsyncSession, *, partnership: Partnership, now: datetime) -> int:
-    """Queue alerts for what the watch finds (each at most once); returns how many are new."""
+async def watch(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, rules: SendingRules
+) -> int:
+    """Queue alerts for what the watch finds (each at most once); returns how many are new.
+
+    The watch looks every day, but its alerts go out by the sending rules: what it finds on a
+    Saturday night is sent on Monday morning.
+    """
     assert partnership.id is not None
     zone = ZoneInfo(partnership.timezone)
     today = now.astimezone(zone).date()
+    send_at = rules.next_allowed(now, zone)
     rows = []
     summaries = await registry.overview(session, partnership_id=partnership.id)
     ids = [s.partner.id for s in summaries if s.partner.id]
@@ -198,7 +205,7 @@ async def watch(session: AsyncSession, *, partnership: Partnership, now: datetim
                 _alert(
                     partnership,
                     partnership.coordinator_user_id,
-                    now,
+                    send_at,
                     f"sil:{partnership.id}:{partner.id}:{since.date().isoformat()}",
                     {"alert": "silent_partner", "partner": partner.name, "days": silent_days},
                 )
@@ -212,12 +219,13 @@ async def watch(session: AsyncSession, *, partnership: Partnership, now: datetim
                 _alert(
                     partnership,
                     partnership.coordinator_user_id,
-                    now,
+                    send_at,
                     f"pe:{partnership.id}:{report.period.id}:{days_left}",
                     {
                         "alert": "period_end",
                         "period": report.period.name,
                         "days": days_left,
+                        "ends_on": report.period.ends_on.isoformat(),
                         "groups": [g.group.id for g in behind],
                     },
                 )
@@ -244,7 +252,7 @@ async def watch(session: AsyncSession, *, partnership: Partnership, now: datetim
                 _alert(
                     partnership,
                     user_id,
-                    now,
+                    send_at,
                     f"ci:{partnership.id}:{user_id}:{since.date().isoformat()}",
                     {"alert": "coordinator_idle", "days": idle, "coordinator": partnership.coordinator_name},
                 )
@@ -253,13 +261,13 @@ async def watch(session: AsyncSession, *, partnership: Partnership, now: datetim
 
 
 def _alert(
-    partnership: Partnership, recipient: int, now: datetime, key: str, payload: dict[str, object]
+    partnership: Partnership, recipient: int, send_at: datetime, key: str, payload: dict[str, object]
 ) -> dict[str, object]:
-    """An alert delivery to one person."""
+    """An alert delivery to one person, due at the first allowed moment."""
     return delivery_row(
         partnership_id=partnership.id or 0,
         kind=DeliveryKind.ALERT,
-        due_at=now,
+        due_at=send_at,
         key=key,
         payload={**payload, "to": recipient},
     )
