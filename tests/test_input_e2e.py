@@ -240,7 +240,7 @@ async def test_unicode_digits_are_refused_with_the_reason(running_bot: BotUnderT
     await private(running_bot, "/schedule add")
     await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["every month"])
     await private(running_bot, "²")
-    assert "from 1 to 28" in last_text(running_bot, COORD["id"])
+    assert "from 1 to 31" in last_text(running_bot, COORD["id"])
 
 
 # --------------------------------------------------------------------------- 7. extreme dates

@@ -126,7 +126,7 @@ def test_a_good_cron_passes() -> None:
 
 
 def test_month_day_and_counts_refuse_unicode_digits() -> None:
-    assert "1 to 28" in _refusal("schedule", _data(recurrence="monthly"), "²")
+    assert "1 to 31" in _refusal("schedule", _data(recurrence="monthly"), "²")
     trained = _data(
         session="5",
         registered=10,
