@@ -116,6 +116,7 @@ async def test_scheduled_checkin_answers_reminder_and_summary(
         first, zone=WARSAW, rules=SendingRules(), window_hours=48, reminder_after_hours=24
     )
     assert remind_at is not None and first < remind_at < close_at
+    assert all(SendingRules().allowed(t.astimezone(WARSAW)) for t in (remind_at, close_at))
     assert await due_of(database, "checkin_reminder") == remind_at
     assert await due_of(database, "checkin_close") == close_at
     clock.set(remind_at - timedelta(minutes=1))

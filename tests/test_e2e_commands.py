@@ -10,6 +10,7 @@ from bot.models import EntryKind, LogEntry, Person
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_EN, MEMBER_PL, STRANGER, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
+from tests.test_e2e_registry import last_text
 
 
 async def _contacts(database: Database) -> list[LogEntry]:
@@ -98,8 +99,16 @@ async def test_no_one_sees_another_partnerships_history(
     await running_bot.deliver(tg.callback_query(MEMBER_EN, bot_message, f"hist:{a.id}:0"))
     # The coordinator of B, privately, asking for A's page.
     await running_bot.deliver(tg.callback_query(other_coordinator, bot_message, f"hist:{a.id}:0"))
+    # Both presses were handled to the end (answered, refused in the presser's language, no
+    # apology for a crash) and nothing of A was shown or edited in.
+    assert len(running_bot.fake.calls("answerCallbackQuery")) == 2
+    refusals = running_bot.fake.sent_texts(-100_222)
+    assert len(refusals) == 2 and refusals[0].startswith("This group") and refusals[1].startswith("Ta grupa")
     assert all("tajne sprawy A" not in t for t in running_bot.fake.sent_texts())
+    assert all("Sorry" not in t and "Przepraszam" not in t for t in running_bot.fake.sent_texts())
     assert not running_bot.fake.calls("editMessageText")
+    await running_bot.deliver(tg.message(chat_b, MEMBER_EN, "/history"))  # and the bot carries on
+    assert last_text(running_bot, -100_222).startswith("<b>Communication log: Partnerstwo B</b>")
 
 
 @pytest.mark.calendar

@@ -118,12 +118,18 @@ async def test_cancelled_or_abandoned_flow_saves_nothing(
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["✖ Cancel"])
     assert last_text(running_bot, GROUP_ID) == "Cancelled. Nothing was saved."
     await say(running_bot, COORD, chat, "/addpartner OSP Czarne")  # abandoned halfway
+    stale_kind = buttons(running_bot, GROUP_ID)["parish"]
     await say(running_bot, COORD, chat, "/stage")  # starting another flow replaces it
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["operating"])
     await press(running_bot, COORD, GROUP_ID, buttons(running_bot, GROUP_ID)["✔ Save"])
     assert await _partners(database) == []
     assert (await _partnership(database)).stage == "operating"
     # A stale button from the abandoned flow is refused, not applied.
+    running_bot.fake.clear_calls()
+    await press(running_bot, COORD, GROUP_ID, stale_kind)
+    toast = running_bot.fake.calls("answerCallbackQuery")[-1].params.get("text", "")
+    assert toast == "This form has ended. Start again with the command."
+    assert await _partners(database) == [] and running_bot.fake.calls("sendMessage") == []
     await say(running_bot, COORD, chat, "/cancel")
     assert last_text(running_bot, GROUP_ID) == "There is nothing to cancel."
 
@@ -260,7 +266,6 @@ async def test_member_asks_to_join_and_coordinator_approves(
     assert "Only the partnership's coordinator" not in last_text(running_bot, GROUP_ID)
     async with database.transaction() as session:
         assert list(await session.exec(select(Representative))) == []
-    running_bot.fake.last_message(GROUP_ID)
     await running_bot.deliver(tg.callback_query(COORD, running_bot.fake.last_message(GROUP_ID), approve))
     assert "Approved: Rob Rep represents “OSP Czarne”." in running_bot.fake.sent_texts(GROUP_ID)
     # Their group messages are now attributed to the fire brigade.
@@ -386,6 +391,24 @@ async def test_appointed_roles_matrix(running_bot: BotUnderTest, database: Datab
         "/handover",
         "/log phone hello there",
     ]
+    # What each command answers when it is allowed: its own content, not just "no refusal"
+    # (a handler that crashed would apologise, and that must fail here).
+    shows = {
+        "/partners": "<b>Partners of “Partnerstwo Czarne”</b> (1 organisation)",
+        "/resources": "<b>Resources of “Partnerstwo Czarne”</b>",
+        "/partner Biblioteka": "<b>Biblioteka</b>\nKind: library",
+        "/status": "<b>Partnerstwo Czarne</b>\nCoordinator: Claire Coordinator",
+        "/history": "<b>Communication log: Partnerstwo Czarne</b>",
+        "/addpartner X": "A name needs 2 to 120 characters",
+        "/partnerstatus Biblioteka": "<b>Partner status</b>",
+        "/resource Biblioteka": "<b>Declared resource</b>",
+        "/leader": "<b>Institutional leader</b>",
+        "/stage": "<b>Partnership stage</b>",
+        "/commplan": "<b>Communication plan</b>",
+        "/invite": "<b>Invitation</b>",
+        "/handover": "<b>Coordinator hand-over</b>",
+        "/log phone hello there": "Recorded in the log of “Partnerstwo Czarne”: phone, “hello there”.",
+    }
     refused = "Only the partnership's coordinator can do this"
     for role, person in people.items():
         for where in ("group", "private"):
@@ -395,10 +418,10 @@ async def test_appointed_roles_matrix(running_bot: BotUnderTest, database: Datab
                 answer = last_text(running_bot, target["id"])
                 if where == "private" and role == "member":
                     expected = "You are not part of any partnership yet" in answer
-                elif command in manage:
-                    expected = (refused in answer) == (role != "coordinator")
-                else:
-                    expected = refused not in answer and "not part of" not in answer
+                elif command in manage and role != "coordinator":
+                    expected = refused in answer
+                else:  # allowed: the command's own answer
+                    expected = answer.startswith(shows[command])
                 assert expected, (role, where, command, answer)
                 await running_bot.deliver(tg.message(target, person, "/cancel"))
     assert [p.name for p in await _partners(database)] == ["Biblioteka"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,31 +20,76 @@ from bot.text import fold, suggestions
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
-# The whole permission matrix: (action, where) -> roles that may act; everyone else may not.
-EXPECTED = {
-    (Action.RECORD_CONTACT, Where.GROUP): {Role.COORDINATOR},
-    (Action.RECORD_CONTACT, Where.PRIVATE): {Role.COORDINATOR},
-    (Action.VIEW_HISTORY, Where.GROUP): set(Role) - {Role.STRANGER},
-    (Action.VIEW_HISTORY, Where.PRIVATE): set(Role) - {Role.STRANGER, Role.MEMBER},
-    (Action.VIEW_STATUS, Where.GROUP): set(Role) - {Role.STRANGER},
-    (Action.VIEW_STATUS, Where.PRIVATE): set(Role) - {Role.STRANGER, Role.MEMBER},
-    (Action.MANAGE_REGISTRY, Where.GROUP): {Role.COORDINATOR},
-    (Action.MANAGE_REGISTRY, Where.PRIVATE): {Role.COORDINATOR},
-    (Action.VIEW_REGISTRY, Where.GROUP): set(Role) - {Role.STRANGER},
-    (Action.VIEW_REGISTRY, Where.PRIVATE): set(Role) - {Role.STRANGER, Role.MEMBER},
-    (Action.REQUEST_JOIN, Where.GROUP): set(Role) - {Role.STRANGER},
-    (Action.REQUEST_JOIN, Where.PRIVATE): set(),
-    (Action.HAND_OVER, Where.GROUP): {Role.COORDINATOR},
-    (Action.HAND_OVER, Where.PRIVATE): {Role.COORDINATOR},
-    (Action.MANAGE_PLAN, Where.GROUP): {Role.COORDINATOR},
-    (Action.MANAGE_PLAN, Where.PRIVATE): {Role.COORDINATOR},
-    (Action.EXPORT, Where.GROUP): {Role.COORDINATOR, Role.SUPERVISOR},
-    (Action.EXPORT, Where.PRIVATE): {Role.COORDINATOR, Role.SUPERVISOR},
-    (Action.MANAGE_SCHEDULES, Where.GROUP): {Role.COORDINATOR},
-    (Action.MANAGE_SCHEDULES, Where.PRIVATE): {Role.COORDINATOR},
-    (Action.ANSWER_CHECKIN, Where.GROUP): set(Role) - {Role.STRANGER},
-    (Action.ANSWER_CHECKIN, Where.PRIVATE): set(),
+README = Path(__file__).resolve().parent.parent / "README.md"
+# Which README row stands for which decision of bot/access.py (the command, or the row's first words).
+README_ROWS = {
+    "/log": Action.RECORD_CONTACT,
+    "/history": Action.VIEW_HISTORY,
+    "/status": Action.VIEW_STATUS,
+    "/addpartner": Action.MANAGE_REGISTRY,
+    "/partners": Action.VIEW_REGISTRY,
+    "/join": Action.REQUEST_JOIN,
+    "/handover": Action.HAND_OVER,
+    "/period": Action.MANAGE_PLAN,
+    "/export": Action.EXPORT,
+    "/schedule": Action.MANAGE_SCHEDULES,
+    "answer": Action.ANSWER_CHECKIN,
 }
+ROLE_WORDS = {
+    "coordinator": Role.COORDINATOR,
+    "representative": Role.REPRESENTATIVE,
+    "supervisor": Role.SUPERVISOR,
+    "ambassador": Role.AMBASSADOR,
+}
+EVERYONE_IN_GROUP = {Role.COORDINATOR, Role.REPRESENTATIVE, Role.SUPERVISOR, Role.AMBASSADOR, Role.MEMBER}
+
+
+def _roles(words: str) -> set[Role]:
+    """'coordinator, representatives, supervisors' -> the roles named."""
+    return {role for word, role in ROLE_WORDS.items() if word in words}
+
+
+def readme_matrix() -> dict[tuple[Action, Where], set[Role]]:
+    """The permission matrix as the README's table "What people can do" states it."""
+    table = README.read_text(encoding="utf-8").split("## What people can do", 1)[1].split("\n\n", 2)[1]
+    rows: dict[str, tuple[str, str]] = {}
+    for line in table.splitlines()[2:]:
+        command, where, who = (cell.strip() for cell in line.strip("|").split("|")[:3])
+        rows[command.strip("`").split()[0]] = (where, who)
+    matrix: dict[tuple[Action, Where], set[Role]] = {}
+    for key, action in README_ROWS.items():
+        where, who = rows[key]
+        while who.startswith("as `"):  # "as `/status`": the same places and people
+            where, who = rows[who.removeprefix("as `").rstrip("`")]
+        group: set[Role] = set()
+        private: set[Role] = set()
+        for part in (p.strip() for p in who.split(";")):
+            if part in ("everyone in the group", "anyone in the group"):
+                group |= EVERYONE_IN_GROUP
+            elif part.endswith("privately"):
+                private |= _roles(part)
+            else:
+                group |= _roles(part)
+                private |= _roles(part) if "private" in where else set()
+        matrix[(action, Where.GROUP)] = group
+        matrix[(action, Where.PRIVATE)] = private if "private" in where else set()
+    return matrix
+
+
+EXPECTED = readme_matrix()
+
+
+def test_the_readme_table_is_read() -> None:
+    """The parsing above finds what a reader finds (so a parsing slip cannot hide a wrong rule)."""
+    assert EXPECTED[(Action.VIEW_STATUS, Where.PRIVATE)] == {
+        Role.COORDINATOR,
+        Role.REPRESENTATIVE,
+        Role.SUPERVISOR,
+        Role.AMBASSADOR,
+    }
+    assert EXPECTED[(Action.EXPORT, Where.GROUP)] == {Role.COORDINATOR, Role.SUPERVISOR}
+    assert EXPECTED[(Action.REQUEST_JOIN, Where.PRIVATE)] == set()
+    assert EXPECTED[(Action.VIEW_HISTORY, Where.GROUP)] == EVERYONE_IN_GROUP
 
 
 @pytest.mark.parametrize("action", [a for a in Action if a is not Action.REGISTER])

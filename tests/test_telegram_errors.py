@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 from telegram import Bot
-from telegram.error import TimedOut
+from telegram.error import BadRequest, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.db import Database
@@ -112,7 +112,7 @@ async def test_long_text_is_split_and_buttons_go_last(fake: FakeBotApi, notifier
 
 
 async def test_unchanged_edit_is_not_an_error(fake: FakeBotApi, notifier) -> None:
-    sender, _events = notifier
+    sender, events = notifier
     sent = await sender.send(-100_7, "ten sam tekst")
     fake.fail_next(
         "editMessageText",
@@ -120,7 +120,12 @@ async def test_unchanged_edit_is_not_an_error(fake: FakeBotApi, notifier) -> Non
         description="Bad Request: message is not modified: specified new message content "
         "and reply markup are exactly the same",
     )
-    await sender.edit(sent.chat_id, sent.message_id, "ten sam tekst")
+    await sender.edit(sent.chat_id, sent.message_id, "ten sam tekst")  # returns quietly
+    assert len(fake.calls("editMessageText")) == 1 and events.sleeps == []  # tried once, not retried
+    # Any other Bad Request on an edit is still an error.
+    fake.fail_next("editMessageText", error_code=400, description="Bad Request: message to edit not found")
+    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+        await sender.edit(sent.chat_id, sent.message_id, "inny tekst")
 
 
 async def test_reply_to_removed_group_deactivates_partnership(
