@@ -124,7 +124,7 @@ async def test_unchanged_edit_is_not_an_error(fake: FakeBotApi, notifier) -> Non
     assert len(fake.calls("editMessageText")) == 1 and events.sleeps == []  # tried once, not retried
     # Any other Bad Request on an edit is still an error.
     fake.fail_next("editMessageText", error_code=400, description="Bad Request: message to edit not found")
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await sender.edit(sent.chat_id, sent.message_id, "inny tekst")
 
 
