@@ -16,7 +16,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import clock
+from bot import clock, once
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -73,6 +73,7 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    once.watch_writes(engine)
     return engine
 
 
@@ -90,10 +91,25 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed together or rolled back together."""
-        async with self._sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, mark: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed together or rolled back together.
+
+        Inside an update's handling, the first transaction that writes also stores that the
+        update was handled (see bot.once); `mark=False` for writes that are idempotent anyway.
+        """
+        state = once.current() if mark else None
+        if state is not None and state.marked:
+            state = None
+        marked = False
+        async with self._sessions() as session:
+            async with session.begin():
+                if state is not None:
+                    await once.begin(session)
+                yield session
+                if state is not None:
+                    marked = await once.mark_if_written(session, state)
+            if state is not None and marked:
+                state.marked = True
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

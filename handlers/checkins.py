@@ -97,8 +97,7 @@ async def checkin_now(update: Update, context: Context) -> None:
                 )
             ],
         )
-    if req.services.dispatcher is not None:
-        await req.services.dispatcher.tick()
+    req.services.wake_scheduler()  # sent by the scheduler now, not inside this update
     if req.where.value == "private":
         await reply(req, req._("Asked the group of “{name}”.").format(name=esc(scope.partnership.name)))
 
@@ -324,6 +323,5 @@ async def nudge_send_button(update: Update, context: Context) -> None:
             ),
         )
         return
-    if req.services.dispatcher is not None:
-        await req.services.dispatcher.tick()
+    req.services.wake_scheduler()  # sent by the scheduler now, not inside this update
     await reply(req, req.ngettext("Sent {n} nudge.", "Sent {n} nudges.", len(queued)).format(n=len(queued)))

@@ -10,6 +10,7 @@ from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
 from bot.notifier import Button
+from bot.once import AlreadyHandled
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
 from handlers.common import Context, Request, begin, esc, refusal, reply, where_of
@@ -209,6 +210,9 @@ async def use_chosen(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its context and apologise to the user, in their language."""
+    if isinstance(context.error, AlreadyHandled):
+        log.info("update handled before; nothing done again (%s)", context.error)
+        return
     log.error("handler failed for update %r", update, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
