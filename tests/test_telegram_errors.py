@@ -70,8 +70,7 @@ async def test_flood_wait_holds_only_its_own_chat(fake: FakeBotApi, notifier) ->
         "sendMessage", error_code=429, description="Too Many Requests: retry after 2", retry_after=2
     )
     slow = asyncio.create_task(sender.send(-100_11, "czekam"))
-    while not fake.calls("sendMessage"):  # until the 429 has been answered
-        await asyncio.sleep(0.01)
+    await fake.await_for("sendMessage", timeout=2)  # the 429 has been answered
     loop = asyncio.get_running_loop()
     started = loop.time()
     await sender.send(-100_12, "ja nie czekam")
