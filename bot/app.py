@@ -44,6 +44,8 @@ def build_application(
         .post_init(_post_init(settings))
         .post_shutdown(_post_shutdown)
         .rate_limiter(ChatPacer(pace or (Pace() if rate_limit else Pace.unpaced())))
+        .read_timeout(settings.telegram_timeout)
+        .write_timeout(settings.telegram_timeout)
     )
     app = builder.build()
     handlers.register(app)

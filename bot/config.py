@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     polling_timeout: int = 30
     # How often the scheduler's job looks for due check-ins and reminders; 0 turns it off.
     scheduler_interval: int = 30
+    # Seconds to wait for Telegram's answer to a call; a send that times out is not repeated
+    # blindly (see "Timeouts" in the README).
+    telegram_timeout: float = 5.0
 
     @field_validator("telegram_bot_token")
     @classmethod

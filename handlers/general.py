@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TimedOut
 
 from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
@@ -212,6 +213,10 @@ async def on_error(update: object, context: Context) -> None:
     """Log the failure with its context and apologise to the user, in their language."""
     if isinstance(context.error, AlreadyHandled):
         log.info("update handled before; nothing done again (%s)", context.error)
+        return
+    if isinstance(context.error, TimedOut):
+        # The answer may well have arrived (and what was saved is saved): no apology on top.
+        log.warning("a reply timed out for update %s; not repeated", getattr(update, "update_id", "?"))
         return
     log.error("handler failed for update %r", update, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:

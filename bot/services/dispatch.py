@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import uuid
@@ -50,6 +51,15 @@ ANSWER_WORDS = {
 }
 
 
+# A send that timed out may or may not have reached the chat. For these kinds a loss is worse
+# than a possible double (the group would never be asked, a task or meeting never announced),
+# so they are tried again; a double check-in shows the same round's buttons. Every other kind
+# (reminders, nudges, digests, alerts, closing summaries) is recorded as sent and not repeated.
+RETRY_AFTER_TIMEOUT = frozenset(
+    {DeliveryKind.CHECKIN, DeliveryKind.TASK_ASSIGNED, DeliveryKind.MEETING_INVITE}
+)
+
+
 @dataclass
 class TickResult:
     """What one run of the job did."""
@@ -59,6 +69,8 @@ class TickResult:
     missed: int = 0
     failed: int = 0
     retried: int = 0
+    lost: int = 0  # claims taken over before the send: left to their new owner
+    uncertain: int = 0  # timed out and, by policy, not repeated
     kinds: list[str] = field(default_factory=list)
 
 
@@ -90,6 +102,8 @@ class Dispatcher:
         # A few deliveries at a time, so sends overlap with the next one's database work; many
         # more would only make SQLite's single writer lock the queue.
         self.concurrency = asyncio.Semaphore(4 if db.dialect == "sqlite" else 8)
+        self._held: set[int] = set()  # deliveries this worker is sending now; their leases are renewed
+        self._lost: set[int] = set()
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
@@ -124,8 +138,40 @@ class Dispatcher:
             if not claimed:
                 break
             # Sending may make more due now (a check that queues a nudge): loop until none is left.
-            await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
+            self._held.update(due.id for due in claimed)
+            renewer = asyncio.create_task(self._renew_leases())
+            try:
+                await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+                self._held.difference_update(due.id for due in claimed)
         return result
+
+    async def _renew_leases(self) -> None:
+        """While sends wait (pacing, flood waits), keep extending their leases (every third of one)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            held = sorted(self._held - self._lost)
+            if not held:
+                continue
+            try:
+                async with self.db.transaction() as session:
+                    kept = await scheduling.renew(
+                        session, ids=held, worker=self.worker, until=self.clock() + self.lease
+                    )
+            except SQLAlchemyError:
+                log.warning("could not renew %d leases; retrying", len(held))
+                continue
+            self._lost.update(set(held) - kept)
+
+    async def _still_mine(self, due: Due) -> bool:
+        """Whether this worker still holds the delivery (checked right before sending)."""
+        if due.id in self._lost:
+            return False
+        async with self.db.transaction() as session:
+            return await scheduling.holds(session, delivery_id=due.id, worker=self.worker, now=self.clock())
 
     async def _guarded(self, due: Due, now: datetime, result: TickResult) -> None:
         """Process one delivery; a database failure leaves it claimed, so it is retried after its lease."""
@@ -145,6 +191,10 @@ class Dispatcher:
             await self._keep_routine_going(due, now)
             result.missed += 1
             return
+        if not await self._still_mine(due):
+            log.warning("delivery %s was taken over by another process; not sending it", due.id)
+            result.lost += 1
+            return
         try:
             await self._send(due, now)
         except ChatUnreachable as exc:
@@ -152,18 +202,30 @@ class Dispatcher:
             await self._unreachable(due, exc)
             result.failed += 1
             return
-        except (TimedOut, NetworkError) as exc:
-            if due.attempts >= scheduling.MAX_ATTEMPTS:
-                await self._finish(due, DeliveryStatus.FAILED, now, str(exc))
-                result.failed += 1
-            else:
-                retry = now + timedelta(seconds=30 * 2 ** (due.attempts - 1))
-                await self._finish(due, DeliveryStatus.PENDING, now, str(exc), retry_at=retry)
-                result.retried += 1
+        except TimedOut as exc:
+            if due.kind not in RETRY_AFTER_TIMEOUT:
+                await self._finish(due, DeliveryStatus.SENT, now, f"timed out, not repeated: {exc}")
+                result.uncertain += 1
+                return
+            await self._retry_later(due, now, str(exc), result)
             return
-        await self._finish(due, DeliveryStatus.SENT, now)
+        except NetworkError as exc:
+            await self._retry_later(due, now, str(exc), result)
+            return
+        if not await self._finish(due, DeliveryStatus.SENT, now):
+            log.warning("delivery %s was sent after its claim was taken over", due.id)
         result.sent += 1
         result.kinds.append(due.kind)
+
+    async def _retry_later(self, due: Due, now: datetime, error: str, result: TickResult) -> None:
+        """Put a delivery back in the queue with a growing delay, or give up after enough tries."""
+        if due.attempts >= scheduling.MAX_ATTEMPTS:
+            await self._finish(due, DeliveryStatus.FAILED, now, error)
+            result.failed += 1
+        else:
+            retry = now + timedelta(seconds=30 * 2 ** (due.attempts - 1))
+            await self._finish(due, DeliveryStatus.PENDING, now, error, retry_at=retry)
+            result.retried += 1
 
     async def _keep_routine_going(self, due: Due, now: datetime) -> None:
         """A missed digest, watch or nudge check still queues its next run, or the routine would stop."""
@@ -187,10 +249,10 @@ class Dispatcher:
         now: datetime,
         error: str = "",
         retry_at: datetime | None = None,
-    ) -> None:
-        """Record the outcome while this worker still holds the claim."""
+    ) -> bool:
+        """Record the outcome while this worker still holds the claim; False if it does not."""
         async with self.db.transaction() as session:
-            await scheduling.finish(
+            return await scheduling.finish(
                 session,
                 delivery_id=due.id,
                 worker=self.worker,
