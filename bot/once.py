@@ -43,6 +43,7 @@ class Handling:
 
     update_id: int
     marked: bool = False
+    database_failed: bool = False  # the handler could not reach the database: handle it again
 
 
 _current: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(

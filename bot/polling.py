@@ -29,7 +29,8 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 
 from bot.db import Database
-from bot.once import handling
+from bot.once import Handling, handling
+from bot.outage import DATABASE_DOWN, RateLimitedWarning
 from bot.pacing import retry_seconds
 from bot.services.log import IncomingMessage, store_messages
 
@@ -55,7 +56,6 @@ MEDIA_ATTRIBUTES = (
     "pinned_message",
     "new_chat_title",
 )
-WARN_EVERY = 60.0  # seconds between repeated warnings about the same outage
 
 
 def media_kind_of(message: Message) -> str | None:
@@ -127,32 +127,6 @@ def leading_run(queue: deque[Update]) -> list[Update]:
     return run
 
 
-class RateLimitedWarning:
-    """Logs a repeated failure once per interval instead of on every attempt."""
-
-    def __init__(self, logger: logging.Logger, every: float = WARN_EVERY) -> None:
-        self.logger = logger
-        self.every = every
-        self._last: float | None = None
-        self.suppressed = 0
-
-    def __call__(self, message: str, *args: object) -> None:
-        """Warn now if the last warning is older than the interval; else count it."""
-        now = asyncio.get_running_loop().time()
-        if self._last is None or now - self._last >= self.every:
-            suffix = f" ({self.suppressed} more since the last warning)" if self.suppressed else ""
-            self.logger.warning(message + suffix, *args)
-            self._last, self.suppressed = now, 0
-        else:
-            self.suppressed += 1
-
-    def reset(self) -> None:
-        """The failure is over: the next one warns at once."""
-        if self._last is not None:
-            self.logger.info("recovered")
-        self._last, self.suppressed = None, 0
-
-
 class ConfirmingPoller:
     """Fetches updates, runs each chat's lane in order and chats side by side, confirms late."""
 
@@ -183,7 +157,7 @@ class ConfirmingPoller:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._progress = asyncio.Event()
         self._stop: asyncio.Event = asyncio.Event()
-        self._warn_store = RateLimitedWarning(log)
+        self._warn_store = DATABASE_DOWN
         self._warn_poll = RateLimitedWarning(log)
         self.on_handled: Callable[[Update], None] | None = None
 
@@ -230,7 +204,15 @@ class ConfirmingPoller:
                 for update in run:
                     if self._stop.is_set():
                         return  # not handled: delivered again after the restart
-                    await self._dispatch(update)
+                    state = await self._dispatch(update)
+                    if state.database_failed:
+                        # The handler could not reach the database: handle it again once it
+                        # is back (its handled-mark keeps whatever did commit from repeating).
+                        await self._pause(delay)
+                        delay = min(delay * 2, self.max_backoff)
+                        break
+                    delay = self.backoff
+                    self._warn_store.reset()
                     queue.popleft()
                     self._finished(update.update_id)
         finally:
@@ -238,12 +220,13 @@ class ConfirmingPoller:
                 self._lanes.pop(key, None)
             self._workers.pop(key, None)
 
-    async def _dispatch(self, update: Update) -> None:
+    async def _dispatch(self, update: Update) -> Handling:
         """Hand one update to the Application; its handled-mark is written with its effects."""
-        with handling(update.update_id):
+        with handling(update.update_id) as state:
             await self.app.process_update(update)
-        if self.on_handled is not None:
+        if self.on_handled is not None and not state.database_failed:
             self.on_handled(update)
+        return state
 
     def _finished(self, update_id: int) -> None:
         """Mark an update done and move the confirmable offset past every finished one."""

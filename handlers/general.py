@@ -7,11 +7,13 @@ import logging
 from telegram import Update
 from telegram.error import TimedOut
 
+from bot import once
 from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
 from bot.notifier import Button
 from bot.once import AlreadyHandled
+from bot.outage import DATABASE_DOWN, database_unreachable
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
 from handlers.common import Context, Request, begin, esc, refusal, reply, where_of
@@ -214,6 +216,12 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(context.error, AlreadyHandled):
         log.info("update handled before; nothing done again (%s)", context.error)
         return
+    if database_unreachable(context.error):
+        state = once.current()
+        if state is not None:  # the poller handles the update again once the database is back
+            state.database_failed = True
+            DATABASE_DOWN("the database is unreachable (%s); updates wait", type(context.error).__name__)
+            return
     if isinstance(context.error, TimedOut):
         # The answer may well have arrived (and what was saved is saved): no apology on top.
         log.warning("a reply timed out for update %s; not repeated", getattr(update, "update_id", "?"))

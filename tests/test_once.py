@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.models import Delivery, DeliveryKind, DeliveryStatus, Partnership
+from bot.models import Delivery, DeliveryKind, DeliveryStatus, EntryKind, LogEntry, Partnership
+from bot.runtime import services_of
 from bot.services import scheduling
 from bot.services.dispatch import Dispatcher
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL, register_group
@@ -121,3 +126,42 @@ async def test_a_flood_wait_longer_than_the_lease_does_not_let_another_process_s
     assert (await _status(database, ids[DeliveryKind.CHECKIN])).status == DeliveryStatus.SENT
     async with database.transaction() as session:
         assert len(list(await session.exec(select(Delivery).where(col(Delivery.status) == "sent")))) == 1
+
+
+async def test_a_database_outage_delays_updates_and_warns_once(
+    running_bot: BotUnderTest, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = await register_group(running_bot)
+    db = services_of(running_bot.app.bot_data).db
+    real = db.transaction
+    down = True
+
+    def flaky(*, mark: bool = True) -> AbstractAsyncContextManager[AsyncSession]:
+        if down:
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("the database is away"))
+        return real(mark=mark)
+
+    db.transaction = flaky  # type: ignore[method-assign,assignment]
+    fake = running_bot.fake
+    ids = fake.push_updates(
+        [
+            tg.message(chat, MEMBER_PL, "w trakcie awarii"),
+            tg.message(tg.private_chat(COORDINATOR), COORDINATOR, "/log telefon Dzwoniłam do szkoły"),
+        ]
+    )
+    with caplog.at_level(logging.WARNING):
+        await asyncio.sleep(3.0)  # a few retries of each lane
+        assert fake.confirmed_offset <= ids[0]  # nothing confirmed while the database is away
+        down = False
+        loop = asyncio.get_running_loop()
+        back = loop.time()
+        await fake.await_confirmed(ids[-1], timeout=5)
+        assert loop.time() - back < 5.0
+    outage_lines = [
+        r for r in caplog.records if "unreachable" in r.getMessage() or "could not" in r.getMessage()
+    ]
+    assert 1 <= len(outage_lines) <= 2 and not any(r.exc_info for r in outage_lines)  # no tracebacks
+    async with database.transaction() as session:
+        kinds = [e.kind for e in await session.exec(select(LogEntry).where(col(LogEntry.partnership_id) > 0))]
+    assert kinds.count(EntryKind.CONTACT) == 1 and kinds.count(EntryKind.MESSAGE) == 1
+    assert "Dzwoniłam do szkoły" in fake.sent_texts(COORDINATOR["id"])[-1]

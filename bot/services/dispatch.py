@@ -36,6 +36,7 @@ from bot.models import (
     Task,
 )
 from bot.notifier import Button, ChatUnreachable, Notifier
+from bot.outage import DATABASE_DOWN
 from bot.services import checkins, duties, nudges, partnerships, plan, registry, scheduling, watch
 from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
@@ -123,17 +124,18 @@ class Dispatcher:
                 result.materialised += made
                 if made < scheduling.MATERIALISE_BATCH or utcnow() - started > budget:
                     break
-        except SQLAlchemyError:
-            log.exception("scheduler tick could not reach the database; next tick tries again")
+        except SQLAlchemyError as exc:
+            DATABASE_DOWN("scheduler: the database is unreachable (%s); retrying", type(exc).__name__)
             return result
+        DATABASE_DOWN.reset()
         while utcnow() - started < budget:
             try:
                 async with self.db.transaction() as session:
                     claimed = await scheduling.claim(
                         session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
                     )
-            except SQLAlchemyError:
-                log.exception("scheduler could not claim; next tick tries again")
+            except SQLAlchemyError as exc:
+                DATABASE_DOWN("scheduler could not claim (%s); next tick tries again", type(exc).__name__)
                 break
             if not claimed:
                 break
@@ -178,9 +180,11 @@ class Dispatcher:
         async with self.concurrency:
             try:
                 await self._process(due, now, result)
-            except SQLAlchemyError:
-                log.exception(
-                    "delivery %s could not be recorded; it is retried when its lease expires", due.id
+            except SQLAlchemyError as exc:
+                DATABASE_DOWN(
+                    "delivery %s could not be recorded (%s); it is retried when its lease expires",
+                    due.id,
+                    type(exc).__name__,
                 )
                 result.retried += 1
 
