@@ -124,8 +124,8 @@ async def stop_application(app: Application) -> None:  # type: ignore[type-arg]
         await app.post_shutdown(app)
 
 
-async def run_bot(settings: Settings) -> None:
-    """Migrate the database, start the application and poll until a signal arrives."""
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """Migrate the database, start the application and serve until a signal arrives."""
     await upgrade_database(settings.database_url)
     app = build_application(settings)
     stop = asyncio.Event()
@@ -134,8 +134,15 @@ async def run_bot(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     await start_application(app)
     try:
-        log.info("partnerbot is polling as @%s", app.bot.username)
-        poller = ConfirmingPoller(app, services_of(app.bot_data).db, timeout=settings.polling_timeout)
-        await poller.run(stop)
+        db = services_of(app.bot_data).db
+        if webhook:
+            from bot.webhook import run_webhook
+
+            await run_webhook(app, db, settings, stop)
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)  # polling needs no webhook set
+            log.info("partnerbot is polling as @%s", app.bot.username)
+            poller = ConfirmingPoller(app, db, timeout=settings.polling_timeout)
+            await poller.run(stop)
     finally:
         await stop_application(app)

@@ -160,6 +160,7 @@ class ConfirmingPoller:
         self._warn_store = DATABASE_DOWN
         self._warn_poll = RateLimitedWarning(log)
         self.on_handled: Callable[[Update], None] | None = None
+        self._waiters: dict[int, asyncio.Future[None]] = {}
 
     # ------------------------------------------------------------------ lanes
 
@@ -172,12 +173,31 @@ class ConfirmingPoller:
             self._taken = update.update_id
             self._unfinished.add(update.update_id)
             heapq.heappush(self._unfinished_heap, update.update_id)
-            key = lane_of(update)
-            self._lanes.setdefault(key, deque()).append(update)
-            if key not in self._workers:
-                self._workers[key] = asyncio.create_task(self._run_lane(key), name=f"lane:{key}")
+            self._enqueue(update)
             fresh += 1
         return fresh
+
+    def attach(self, stop: asyncio.Event) -> None:
+        """Use this event to stop the lanes (the webhook server runs them without `run`)."""
+        self._stop = stop
+
+    def accept(self, update: Update) -> asyncio.Future[None]:
+        """Give one update to its lane (webhooks: any order); the future is done when it is handled."""
+        waiter = self._waiters.get(update.update_id)
+        if waiter is not None:
+            return waiter  # Telegram sent it again while it is in flight: wait for the same work
+        waiter = self._waiters[update.update_id] = asyncio.get_running_loop().create_future()
+        self._unfinished.add(update.update_id)
+        heapq.heappush(self._unfinished_heap, update.update_id)
+        self._enqueue(update)
+        return waiter
+
+    def _enqueue(self, update: Update) -> None:
+        """Append to the update's lane and make sure the lane runs."""
+        key = lane_of(update)
+        self._lanes.setdefault(key, deque()).append(update)
+        if key not in self._workers:
+            self._workers[key] = asyncio.create_task(self._run_lane(key), name=f"lane:{key}")
 
     async def _run_lane(self, key: int) -> None:
         """Store and handle one chat's updates strictly in order; ends when the lane is empty."""
@@ -231,6 +251,9 @@ class ConfirmingPoller:
     def _finished(self, update_id: int) -> None:
         """Mark an update done and move the confirmable offset past every finished one."""
         self._unfinished.discard(update_id)
+        waiter = self._waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         while self._unfinished_heap and self._unfinished_heap[0] not in self._unfinished:
             heapq.heappop(self._unfinished_heap)
         self._progress.set()
