@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -27,6 +28,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.db import Database
 from bot.once import Handling, handling
@@ -35,6 +37,8 @@ from bot.pacing import retry_seconds
 from bot.services.log import IncomingMessage, store_messages
 
 log = logging.getLogger(__name__)
+# _fetch asks for getUpdates as raw JSON on purpose (see there); PTB suggests get_updates.
+warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates\"", category=PTBUserWarning)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MEDIA_ATTRIBUTES = (
@@ -273,17 +277,25 @@ class ConfirmingPoller:
     # ------------------------------------------------------------------ fetching
 
     async def _fetch(self) -> tuple[Update, ...]:
-        """One getUpdates request from the confirmable offset; long-polls only when idle."""
+        """One getUpdates request from the confirmable offset; long-polls only when idle.
+
+        While updates are in flight Telegram returns them again with every request, so the
+        answer is decoded as plain JSON and only updates not held yet become Update objects.
+        """
         self.offset = self.confirmable
         wait = 0 if self.busy else self.timeout
-        updates: tuple[Update, ...] = await self.app.bot.get_updates(
-            offset=self.offset,
-            limit=self.limit,
-            timeout=wait,
-            allowed_updates=ALLOWED_UPDATES,
+        raw = await self.app.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": self.offset,
+                "limit": self.limit,
+                "timeout": wait,
+                "allowed_updates": ALLOWED_UPDATES,
+            },
             read_timeout=wait + 10,
         )
-        return updates
+        fresh = [item for item in raw or [] if int(item["update_id"]) > self._taken]
+        return tuple(Update.de_json(item, self.app.bot) for item in fresh)
 
     async def poll_once(self) -> int:
         """Fetch once and give what is new to the lanes; returns how many were new."""

@@ -72,6 +72,7 @@ class TickResult:
     retried: int = 0
     lost: int = 0  # claims taken over before the send: left to their new owner
     uncertain: int = 0  # timed out and, by policy, not repeated
+    exhausted: bool = False  # the time budget ran out with work possibly left: run again at once
     kinds: list[str] = field(default_factory=list)
 
 
@@ -149,6 +150,8 @@ class Dispatcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewer
                 self._held.difference_update(due.id for due in claimed)
+        else:
+            result.exhausted = True
         return result
 
     async def _renew_leases(self) -> None:
