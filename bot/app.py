@@ -53,7 +53,7 @@ def build_application(
 
 
 def telegram_pace() -> ChatPacer:
-    """The production pacer: a short burst per quiet chat, 19 a minute per group, 29/s overall."""
+    """The production pacer: a short burst per quiet chat, 19 a minute per group, 28/s overall."""
     return ChatPacer(Pace())
 
 

@@ -3,7 +3,7 @@
 Only calls that put a message into a chat are paced (send*, copy*, forward*, edit*, except
 sendChatAction); questions such as getChatMember or answerCallbackQuery go out at once.
 Each chat has its own sliding windows (a quiet group gets a short burst, then at most 19
-messages a minute) and the bot as a whole at most 29 a second. A chat waits only for its own
+messages a minute) and the bot as a whole at most 28 a second. A chat waits only for its own
 windows and its own flood wait (429 RetryAfter), never for another chat's.
 
 Retries live here and nowhere else:
@@ -18,7 +18,6 @@ Retries live here and nowhere else:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections import deque
@@ -37,6 +36,7 @@ log = logging.getLogger(__name__)
 PACED_METHOD = re.compile(r"^(send(?!chataction)|copy|forward|edit)", re.IGNORECASE)
 Sleep = Callable[[float], Awaitable[None]]
 Window = tuple[int, float]  # at most `count` messages in any `span` seconds
+IN_FLIGHT_POLL = 0.005  # how often to look again while a window is full of sends in flight
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -65,6 +65,7 @@ def not_sent(exc: TimedOut) -> bool:
 class Pace:
     """The limits; the defaults keep one instance under Telegram's (30/s, 20 a minute a group)."""
 
+    # At most 29 in any second, counting sends in flight (see _Lane).
     overall: tuple[Window, ...] = ((29, 1.0),)
     group: tuple[Window, ...] = ((3, 6.0), (19, 60.0))
     private: tuple[Window, ...] = ((3, 3.0),)
@@ -95,10 +96,16 @@ class Pace:
 
 @dataclass
 class _Lane:
-    """One chat's (or the whole bot's) recent sends and flood wait."""
+    """One chat's (or the whole bot's) recent sends, sends in flight, and flood wait.
+
+    Telegram counts a message when it arrives, somewhere between the moment the request starts
+    and the moment its answer comes back; under load that moment jitters. So a message counts
+    against the windows from its start (while in flight) until `span` after its answer.
+    """
 
     windows: tuple[Window, ...]
-    stamps: deque[float] = field(default_factory=deque)
+    stamps: deque[float] = field(default_factory=deque)  # when answered messages were answered
+    in_flight: int = 0
     blocked_until: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -109,15 +116,20 @@ class _Lane:
             self.stamps.popleft()
         wait = self.blocked_until - now
         for count, span in self.windows:
+            room = count - self.in_flight
+            if room <= 0:
+                wait = max(wait, IN_FLIGHT_POLL)  # wait for an answer
+                continue
             recent = [s for s in self.stamps if s > now - span]
-            if len(recent) >= count:
-                wait = max(wait, recent[-count] + span - now)
+            if len(recent) >= room:
+                wait = max(wait, recent[-room] + span - now)
         return wait
 
-    def refund(self, stamp: float) -> None:
-        """A try that Telegram refused or never saw does not count."""
-        with contextlib.suppress(ValueError):
-            self.stamps.remove(stamp)
+    def settle(self, moment: float, *, arrived: bool) -> None:
+        """A send in flight ended; if it may have reached the chat, it counts from now."""
+        self.in_flight -= 1
+        if arrived:
+            self.stamps.append(moment)
 
 
 class ChatPacer(BaseRateLimiter[int]):
@@ -146,8 +158,8 @@ class ChatPacer(BaseRateLimiter[int]):
             lane = self._chats[key] = _Lane(windows)
         return lane
 
-    async def _slot(self, lane: _Lane | None) -> float:
-        """Wait for the chat's slot, then the bot's; record and return the moment."""
+    async def _slot(self, lane: _Lane | None) -> None:
+        """Wait for the chat's slot, then the bot's; the send is in flight from now."""
         loop = asyncio.get_running_loop()
         if lane is not None:
             await lane.lock.acquire()
@@ -158,21 +170,19 @@ class ChatPacer(BaseRateLimiter[int]):
             async with self._overall.lock:
                 while (wait := self._overall.wait(loop.time())) > 0:
                     await self.sleep(wait)
-                stamp = loop.time()
-                if self.pace.overall:
-                    self._overall.stamps.append(stamp)
-                if lane is not None and lane.windows:
-                    lane.stamps.append(stamp)
-            return stamp
+                self._overall.in_flight += 1
+                if lane is not None:
+                    lane.in_flight += 1
         finally:
             if lane is not None:
                 lane.lock.release()
 
-    def _refund(self, lane: _Lane | None, stamp: float) -> None:
-        """Give a slot back."""
-        self._overall.refund(stamp)
+    def _settle(self, lane: _Lane | None, *, arrived: bool) -> None:
+        """The send ended: it counts against the windows if it may have arrived."""
+        moment = asyncio.get_running_loop().time()
+        self._overall.settle(moment, arrived=arrived)
         if lane is not None:
-            lane.refund(stamp)
+            lane.settle(moment, arrived=arrived)
 
     async def process_request(
         self,
@@ -190,11 +200,11 @@ class ChatPacer(BaseRateLimiter[int]):
         lane = self._lane(chat_id) if chat_id is not None else None
         floods = errors = 0
         while True:
-            stamp = await self._slot(lane)
+            await self._slot(lane)
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
             except RetryAfter as exc:
-                self._refund(lane, stamp)
+                self._settle(lane, arrived=False)
                 wait = retry_seconds(exc)
                 floods += 1
                 if floods > self.pace.flood_retries or wait > self.pace.max_flood_wait:
@@ -203,18 +213,28 @@ class ChatPacer(BaseRateLimiter[int]):
                 log.warning("flood wait %.0fs for chat %s (%s)", wait, chat_id, endpoint)
                 target = lane or self._overall
                 target.blocked_until = max(target.blocked_until, asyncio.get_running_loop().time() + wait)
+                continue
             except TimedOut as exc:
-                if not not_sent(exc) or errors >= self.pace.error_retries:
+                sent = not not_sent(exc)
+                self._settle(lane, arrived=sent)
+                if sent or errors >= self.pace.error_retries:
                     raise  # the message may have arrived: the caller decides
-                self._refund(lane, stamp)
                 errors += 1
                 self.retried += 1
                 await self.sleep(self.pace.error_backoff * errors)
+                continue
             except NetworkError as exc:
-                if type(exc) is not NetworkError or errors >= self.pace.error_retries:
-                    raise  # BadRequest, Forbidden and the like are answers, not failures
-                self._refund(lane, stamp)
+                answered = type(exc) is not NetworkError  # BadRequest, Forbidden: Telegram answered
+                self._settle(lane, arrived=False)
+                if answered or errors >= self.pace.error_retries:
+                    raise
                 errors += 1
                 self.retried += 1
                 log.warning("%s to chat %s failed (%s); retrying", endpoint, chat_id, exc)
                 await self.sleep(self.pace.error_backoff * errors)
+                continue
+            except BaseException:
+                self._settle(lane, arrived=False)
+                raise
+            self._settle(lane, arrived=True)
+            return result
