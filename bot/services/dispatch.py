@@ -107,6 +107,7 @@ class Dispatcher:
         self.concurrency = asyncio.Semaphore(16)
         self._held: set[int] = set()  # deliveries this worker is sending now; their leases are renewed
         self._lost: set[int] = set()
+        self._claimed_at: dict[int, datetime] = {}
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
@@ -132,9 +133,10 @@ class Dispatcher:
         DATABASE_DOWN.reset()
         while utcnow() - started < budget:
             try:
+                claimed_at = self.clock()  # a long tick must not hand out leases that already ran out
                 async with self.db.transaction() as session:
                     claimed = await scheduling.claim(
-                        session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
+                        session, now=claimed_at, worker=self.worker, lease=self.lease, limit=self.batch
                     )
             except SQLAlchemyError as exc:
                 DATABASE_DOWN("scheduler could not claim (%s); next tick tries again", type(exc).__name__)
@@ -143,6 +145,7 @@ class Dispatcher:
                 break
             # Sending may make more due now (a check that queues a nudge): loop until none is left.
             self._held.update(due.id for due in claimed)
+            self._claimed_at.update((due.id, claimed_at) for due in claimed)
             renewer = asyncio.create_task(self._renew_leases())
             try:
                 await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
@@ -151,6 +154,8 @@ class Dispatcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewer
                 self._held.difference_update(due.id for due in claimed)
+                for due in claimed:
+                    self._claimed_at.pop(due.id, None)
         else:
             result.exhausted = True
         return result
@@ -172,9 +177,12 @@ class Dispatcher:
                 continue
             self._lost.update(set(held) - kept)
 
-    def _surely_mine(self, due: Due, claimed_at: datetime) -> bool:
+    def _surely_mine(self, due: Due) -> bool:
         """Within the first half of the lease taken at claim time nobody else can hold it."""
-        return due.id not in self._lost and self.clock() < claimed_at + self.lease / 2
+        claimed_at = self._claimed_at.get(due.id)
+        if due.id in self._lost or claimed_at is None:
+            return False
+        return self.clock() < claimed_at + self.lease / 2
 
     async def _still_mine(self, due: Due) -> bool:
         """Whether this worker still holds the delivery (checked right before sending)."""
@@ -203,7 +211,7 @@ class Dispatcher:
             await self._keep_routine_going(due, now)
             result.missed += 1
             return
-        if not self._surely_mine(due, now) and not await self._still_mine(due):
+        if not self._surely_mine(due) and not await self._still_mine(due):
             log.warning("delivery %s was taken over by another process; not sending it", due.id)
             result.lost += 1
             return
