@@ -16,6 +16,7 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -113,3 +114,18 @@ async def mark_if_written(session: AsyncSession, state: Handling) -> bool:
     if not result.rowcount:
         raise AlreadyHandled(state.update_id)
     return True
+
+
+KEEP_HANDLED = timedelta(days=7)  # Telegram keeps an unconfirmed update for 24 hours
+
+
+async def forget_handled(session: AsyncSession, *, before: datetime) -> int:
+    """Drop handled-marks older than any update Telegram could still deliver again."""
+    from sqlalchemy import delete
+
+    from bot.models import HandledUpdate
+
+    result = await (await session.connection()).execute(
+        delete(HandledUpdate).where(HandledUpdate.handled_at < before)  # type: ignore[arg-type]
+    )
+    return int(result.rowcount or 0)

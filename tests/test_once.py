@@ -14,7 +14,8 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.models import Delivery, DeliveryKind, DeliveryStatus, EntryKind, LogEntry, Partnership
+from bot.models import Delivery, DeliveryKind, DeliveryStatus, EntryKind, HandledUpdate, LogEntry, Partnership
+from bot.notifier import RecordingNotifier
 from bot.runtime import services_of
 from bot.services import scheduling
 from bot.services.dispatch import Dispatcher
@@ -165,3 +166,13 @@ async def test_a_database_outage_delays_updates_and_warns_once(
         kinds = [e.kind for e in await session.exec(select(LogEntry).where(col(LogEntry.partnership_id) > 0))]
     assert kinds.count(EntryKind.CONTACT) == 1 and kinds.count(EntryKind.MESSAGE) == 1
     assert "Dzwoniłam do szkoły" in fake.sent_texts(COORDINATOR["id"])[-1]
+
+
+async def test_handled_marks_older_than_a_week_are_forgotten_by_the_scheduler(database: Database) -> None:
+    async with database.transaction() as session:
+        session.add(HandledUpdate(update_id=1, handled_at=MOMENT - timedelta(days=8)))
+        session.add(HandledUpdate(update_id=2, handled_at=MOMENT - timedelta(days=1)))
+    dispatcher = Dispatcher(database, RecordingNotifier(), default_locale="pl", clock=lambda: MOMENT)
+    await dispatcher.tick()
+    async with database.transaction() as session:
+        assert [h.update_id for h in await session.exec(select(HandledUpdate))] == [2]

@@ -18,7 +18,7 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import NetworkError, TimedOut
 
-from bot import flows
+from bot import flows, once
 from bot.db import Database, utcnow
 from bot.i18n import N_, format_local, resolve_locale, translations
 from bot.ics import meeting_ics
@@ -108,6 +108,7 @@ class Dispatcher:
         self._held: set[int] = set()  # deliveries this worker is sending now; their leases are renewed
         self._lost: set[int] = set()
         self._claimed_at: dict[int, datetime] = {}
+        self._forgot_at: datetime | None = None
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
@@ -131,6 +132,7 @@ class Dispatcher:
             DATABASE_DOWN("scheduler: the database is unreachable (%s); retrying", type(exc).__name__)
             return result
         DATABASE_DOWN.reset()
+        await self._forget_old_handled(now)
         while utcnow() - started < budget:
             try:
                 claimed_at = self.clock()  # a long tick must not hand out leases that already ran out
@@ -159,6 +161,15 @@ class Dispatcher:
         else:
             result.exhausted = True
         return result
+
+    async def _forget_old_handled(self, now: datetime) -> None:
+        """Once an hour, drop handled-update marks older than a week (they only guard redeliveries)."""
+        if self._forgot_at is not None and now - self._forgot_at < timedelta(hours=1):
+            return
+        self._forgot_at = now
+        with contextlib.suppress(SQLAlchemyError):
+            async with self.db.transaction() as session:
+                await once.forget_handled(session, before=now - once.KEEP_HANDLED)
 
     async def _renew_leases(self) -> None:
         """While sends wait (pacing, flood waits), keep extending their leases (every third of one)."""
