@@ -242,3 +242,24 @@ async def test_redelivered_batch_is_stored_once(running_bot: BotUnderTest, datab
     # Telegram may deliver the same updates again (e.g. a crash before the offset moved).
     await running_bot.deliver(*[dict(u) for u in updates])
     assert await _message_count(database) == 3
+
+
+async def test_production_pace_against_an_enforcing_fake_sends_everything_without_429(
+    fake: FakeBotApi, notifier
+) -> None:
+    sender, _events = notifier
+    fake.enable_flood_control()  # 30 a second, 20 a minute per group, like Telegram
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.gather(*(sender.send(-100_700 - i, f"do grupy {i}") for i in range(45)))
+    spread = loop.time() - started
+    quiet_group = [sender.send(-100_999, f"seria {i}") for i in range(4)]
+    burst_started = loop.time()
+    await asyncio.gather(*quiet_group[:3])
+    burst = loop.time() - burst_started
+    await quiet_group[3]
+    fourth = loop.time() - burst_started
+    assert fake.flood_rejections == 0
+    assert len(fake.calls("sendMessage")) == 49
+    assert 0.9 < spread < 4.0  # 45 messages need more than one second at 29 a second
+    assert burst < 0.5 and fourth >= 1.5  # a quiet group's burst at once, then its pace
