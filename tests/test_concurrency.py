@@ -31,7 +31,7 @@ async def test_a_slow_chat_does_not_hold_up_another(running_bot: BotUnderTest) -
     started = loop.time()
     (quick,) = fake.push_updates([tg.message(OTHER, MEMBER_PL, "/help")])
     await fake.await_for("sendMessage", lambda c: c.params["chat_id"] == OTHER["id"], timeout=2)
-    assert loop.time() - started < 0.5  # answered while group A's reply is still on its way
+    assert loop.time() - started < 1.0  # answered while group A's reply (1.5 s) is still on its way
     # Group B's update is handled, but it is not confirmed past A's, which is not handled yet.
     assert fake.confirmed_offset <= slow
     await fake.await_confirmed(quick, timeout=5)
