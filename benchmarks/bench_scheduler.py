@@ -81,6 +81,7 @@ from bot.db import Database, utcnow
 from bot.migrate import upgrade_database
 from bot.models import CheckinRound, Delivery, DeliveryKind, DeliveryStatus, Schedule
 from bot.notifier import RecordingNotifier
+from bot.pacing import ChatPacer
 from bot.services import partnerships, scheduling
 from bot.services.dispatch import Dispatcher, TickResult
 from bot.telegram_notifier import TelegramNotifier
@@ -586,6 +587,7 @@ def make_bot(fake: FakeBotApi, *, limiter: str, pool_size: int) -> Bot:
     request = HTTPXRequest(connection_pool_size=pool_size)
     if not limiter:
         return Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request)
+    rate_limiter: AIORateLimiter | ChatPacer
     if limiter == "smooth":
         rate_limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=3)
     elif limiter == "burst":

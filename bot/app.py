@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 import handlers
 from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db import Database
 from bot.i18n import check_catalogs, translations
+from bot.pacing import ChatPacer, Pace
 from bot.polling import ConfirmingPoller
 from bot.runtime import SERVICES_KEY, Services, services_of
 from bot.services import partnerships
@@ -25,8 +27,14 @@ from scheduler import jobs
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
-    """The Application with its handlers; resources are made in post_init."""
+def build_application(
+    settings: Settings, *, rate_limit: bool = True, pace: Pace | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The Application with its handlers; resources are made in post_init.
+
+    Every Bot API call goes through one ChatPacer: with `rate_limit=False` (tests) it paces
+    nothing but is still the one place that retries.
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
@@ -35,25 +43,18 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
         .updater(None)  # bot.polling confirms updates only after storing them
         .post_init(_post_init(settings))
         .post_shutdown(_post_shutdown)
+        .rate_limiter(ChatPacer(pace or (Pace() if rate_limit else Pace.unpaced())))
+        .read_timeout(settings.telegram_timeout)
+        .write_timeout(settings.telegram_timeout)
     )
-    if rate_limit:
-        builder = builder.rate_limiter(telegram_pace())  # type: ignore[arg-type]
     app = builder.build()
     handlers.register(app)
     return app
 
 
-def telegram_pace() -> AIORateLimiter:
-    """PTB's rate limiter, paced evenly: the default buckets allow bursts of 30 on top of 30/s,
-    which a strict "30 per second" count answers with 429. One message every 1/29 s overall and
-    one every 3.1 s per group (19 a minute) stays under Telegram's limits without bursts."""
-    return AIORateLimiter(
-        overall_max_rate=1,
-        overall_time_period=1 / 29,
-        group_max_rate=1,
-        group_time_period=3.1,
-        max_retries=3,
-    )
+def telegram_pace() -> ChatPacer:
+    """The production pacer: a short burst per quiet chat, 19 a minute per group, 28/s overall."""
+    return ChatPacer(Pace())
 
 
 def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
@@ -82,8 +83,12 @@ def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    """Dispose of the database connections."""
-    await services_of(app.bot_data).db.dispose()
+    """Let a woken scheduler tick finish, then dispose of the database connections."""
+    services = services_of(app.bot_data)
+    if isinstance(services.wake_scheduler, jobs.Waker):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.wake_scheduler.settle(), timeout=10)
+    await services.db.dispose()
 
 
 async def publish_commands(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
@@ -124,8 +129,8 @@ async def stop_application(app: Application) -> None:  # type: ignore[type-arg]
         await app.post_shutdown(app)
 
 
-async def run_bot(settings: Settings) -> None:
-    """Migrate the database, start the application and poll until a signal arrives."""
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """Migrate the database, start the application and serve until a signal arrives."""
     check_catalogs()
     await migrate_or_explain(settings.database_url)
     app = build_application(settings)
@@ -139,8 +144,15 @@ async def run_bot(settings: Settings) -> None:
         return
     await finish_start(app)
     try:
-        log.info("partnerbot is polling as @%s", app.bot.username)
-        poller = ConfirmingPoller(app, services_of(app.bot_data).db, timeout=settings.polling_timeout)
-        await poller.run(stop)
+        db = services_of(app.bot_data).db
+        if webhook:
+            from bot.webhook import run_webhook
+
+            await run_webhook(app, db, settings, stop)
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)  # polling needs no webhook set
+            log.info("partnerbot is polling as @%s", app.bot.username)
+            poller = ConfirmingPoller(app, db, timeout=settings.polling_timeout)
+            await poller.run(stop)
     finally:
         await stop_application(app)

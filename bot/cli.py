@@ -16,7 +16,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"partnerbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="apply migrations and start long polling")
+    run = sub.add_parser("run", help="apply migrations and start long polling (or a webhook)")
+    run.add_argument(
+        "--webhook", action="store_true", help="receive updates at WEBHOOK_URL instead of long polling"
+    )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply Alembic migrations up to the newest")
@@ -48,8 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.telegram_bot_token)
     from bot.app import run_bot
 
+    if args.webhook:
+        from bot.webhook import WebhookSettingsError, webhook_path
+
+        try:
+            webhook_path(settings)
+        except WebhookSettingsError as exc:
+            print(f"partnerbot: error: {exc}", file=sys.stderr)
+            return int(ExitCode.SETTINGS)
     try:
-        asyncio.run(run_bot(settings))
+        asyncio.run(run_bot(settings, webhook=args.webhook))
     except Exception as exc:
         known = explain(exc, settings.database_url)
         if known is None:

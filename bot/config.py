@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     polling_timeout: int = 30
     # How often the scheduler's job looks for due check-ins and reminders; 0 turns it off.
     scheduler_interval: int = 30
+    # Seconds to wait for Telegram's answer to a call; a send that times out is not repeated
+    # blindly (see "Timeouts" in the README).
+    telegram_timeout: float = 5.0
+    # Webhook mode (`partnerbot run --webhook`): the public HTTPS URL Telegram posts to, where
+    # this process listens (behind a reverse proxy), and the secret Telegram sends with each post.
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -42,6 +51,14 @@ class Settings(BaseSettings):
             raise ValueError("is not set")
         if not _TOKEN_RE.match(value):
             raise ValueError("is malformed (expected 123456789:ABC... from @BotFather)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str) -> str:
+        """Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -."""
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (at most 256)")
         return value
 
     @field_validator("default_locale")

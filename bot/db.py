@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import clock
+from bot import clock, once
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -70,9 +71,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url)
+    else:  # chats are handled side by side: enough connections for them and the scheduler
+        engine = create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    once.watch_writes(engine)
     return engine
 
 
@@ -83,6 +88,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer, and a transaction that read before another committed cannot
+        # write at all ("database is locked" at once); with chats handled side by side, one
+        # transaction at a time in this process is both safe and faster than busy-waiting.
+        self._one_at_a_time = _TaskLock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -90,11 +99,60 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed together or rolled back together."""
-        async with self._sessions() as session, session.begin():
+    async def transaction(self, *, mark: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed together or rolled back together.
+
+        Inside an update's handling, the first transaction that writes also stores that the
+        update was handled (see bot.once); `mark=False` for writes that are idempotent anyway.
+        """
+        if self._one_at_a_time is None:
+            async with self._transaction(mark=mark) as session:
+                yield session
+            return
+        async with self._one_at_a_time, self._transaction(mark=mark) as session:
             yield session
+
+    @asynccontextmanager
+    async def _transaction(self, *, mark: bool) -> AsyncIterator[AsyncSession]:
+        """One transaction, with the handled-mark of bot.once."""
+        state = once.current() if mark else None
+        if state is not None and state.marked:
+            state = None
+        marked = False
+        async with self._sessions() as session:
+            async with session.begin():
+                if state is not None:
+                    await once.begin(session)
+                yield session
+                if state is not None:
+                    marked = await once.mark_if_written(session, state)
+            if state is not None and marked:
+                state.marked = True
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+class _TaskLock:
+    """An asyncio lock that the task holding it may enter again (a transaction opened inside one)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def __aenter__(self) -> None:
+        """Wait for the lock unless this task holds it already."""
+        task = asyncio.current_task()
+        if self._owner is not task or task is None:
+            await self._lock.acquire()
+            self._owner = task
+        self._depth += 1
+
+    async def __aexit__(self, *_exc: object) -> None:
+        """Release when the outermost holder leaves."""
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.db import create_engine
@@ -21,11 +22,20 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x70626D67  # "pbmg": one key for every partnerbot instance on the database
+
+
 async def upgrade_database(url: str, revision: str = "head") -> None:
-    """Bring the database schema up to the given revision."""
+    """Bring the database schema up to the given revision.
+
+    On PostgreSQL the migrations run under a transaction-scoped advisory lock: when several
+    instances start together, one migrates and the others wait, then find nothing to do.
+    """
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(_upgrade, url, revision)
     finally:
         await engine.dispose()

@@ -673,3 +673,12 @@ class MeetingReply(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     answer: str = Field(max_length=8)  # yes, no, maybe
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class HandledUpdate(SQLModel, table=True):
+    """A Telegram update whose effects are stored (written in the same transaction as they are)."""
+
+    __tablename__ = "handled_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    handled_at: datetime = Field(sa_column=_utc_column())

@@ -1,29 +1,44 @@
-"""Long polling that confirms an update to Telegram only after it is stored.
+"""Long polling that handles chats concurrently, each chat in order, and confirms late.
 
 python-telegram-bot's own Updater confirms a batch as soon as it asks for the next one,
-before handlers have run. Here each batch is first written to the log (one transaction per
-batch, so logging keeps up with Telegram), then dispatched to the Application, and only then
-confirmed by asking for updates after it.
+before handlers have run, and `process_update` awaited in a loop handles one chat at a time.
+Here every update goes to its chat's *lane* (one per chat: a group, or a user's private
+chat): a lane stores its group messages in the log, then dispatches its updates to the
+Application one after another, while lanes of different chats run side by side.
+
+Telegram's `offset` both confirms and selects, so the poller always asks from the lowest
+update that is not yet stored and handled: nothing is confirmed early, and updates it holds
+already are skipped when they come back. While something is in flight the request cannot
+long-poll (Telegram answers at once), so it polls every `busy_interval` seconds until every
+lane is idle, then long-polls again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
-from collections.abc import Sequence
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.db import Database
+from bot.once import Handling, handling
+from bot.outage import DATABASE_DOWN, RateLimitedWarning
+from bot.pacing import retry_seconds
 from bot.services.log import IncomingMessage, store_messages
-from bot.telegram_notifier import retry_seconds
 
 log = logging.getLogger(__name__)
+# _fetch asks for getUpdates as raw JSON on purpose (see there); PTB suggests get_updates.
+warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates\"", category=PTBUserWarning)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MEDIA_ATTRIBUTES = (
@@ -97,22 +112,27 @@ def changes_state(update: Update) -> bool:
     return text.startswith("/")
 
 
-def segments(updates: Sequence[Update]) -> list[list[Update]]:
-    """Split a batch after each state-changing update, keeping the order."""
-    out: list[list[Update]] = []
-    current: list[Update] = []
-    for update in updates:
-        current.append(update)
+def lane_of(update: Update) -> int:
+    """The ordering key: the chat (a user's private chat is their own lane)."""
+    chat = update.effective_chat
+    if chat is not None:
+        return chat.id
+    user = update.effective_user
+    return user.id if user is not None else 0
+
+
+def leading_run(queue: deque[Update]) -> list[Update]:
+    """The updates at the head of a lane that can be stored together before any is dispatched."""
+    run: list[Update] = []
+    for update in queue:
+        run.append(update)
         if changes_state(update):
-            out.append(current)
-            current = []
-    if current:
-        out.append(current)
-    return out
+            break
+    return run
 
 
 class ConfirmingPoller:
-    """Fetches updates, stores group messages, dispatches, then confirms."""
+    """Fetches updates, runs each chat's lane in order and chats side by side, confirms late."""
 
     def __init__(
         self,
@@ -122,88 +142,225 @@ class ConfirmingPoller:
         timeout: int = 30,
         limit: int = 100,
         backoff: float = 1.0,
+        busy_interval: float = 0.02,
+        max_backoff: float = 2.0,
     ) -> None:
         self.app = app
         self.db = db
         self.timeout = timeout
         self.limit = limit
         self.backoff = backoff
-        self.offset = 0
-        self._dispatched_through = 0
+        self.max_backoff = max_backoff
+        self.busy_interval = busy_interval
+        self.offset = 0  # the next getUpdates offset: everything below it is stored and handled
         self.stored = 0
+        self._taken = 0  # highest update_id given to a lane
+        self._unfinished: set[int] = set()
+        self._unfinished_heap: list[int] = []
+        self._lanes: dict[int, deque[Update]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._progress = asyncio.Event()
+        self._stop: asyncio.Event = asyncio.Event()
+        self._warn_store = DATABASE_DOWN
+        self._warn_poll = RateLimitedWarning(log)
+        self.on_handled: Callable[[Update], None] | None = None
+        self._waiters: dict[int, asyncio.Future[None]] = {}
 
-    async def handle_batch(self, updates: Sequence[Update]) -> None:
-        """Store then dispatch each segment; a redelivered update is stored again but not rerun."""
-        for segment in segments(updates):
-            records = [r for r in (incoming_message(u) for u in segment) if r is not None]
-            if records:
-                async with self.db.transaction() as session:
-                    self.stored += await store_messages(session, messages=records)
-            for update in segment:
-                if update.update_id <= self._dispatched_through:
-                    continue
-                await self.app.process_update(update)
-                self._dispatched_through = update.update_id
+    # ------------------------------------------------------------------ lanes
+
+    def take(self, updates: Sequence[Update]) -> int:
+        """Give new updates to their lanes (those already held are skipped); returns how many."""
+        fresh = 0
+        for update in updates:
+            if update.update_id <= self._taken:
+                continue
+            self._taken = update.update_id
+            self._unfinished.add(update.update_id)
+            heapq.heappush(self._unfinished_heap, update.update_id)
+            self._enqueue(update)
+            fresh += 1
+        return fresh
+
+    def attach(self, stop: asyncio.Event) -> None:
+        """Use this event to stop the lanes (the webhook server runs them without `run`)."""
+        self._stop = stop
+
+    def accept(self, update: Update) -> asyncio.Future[None]:
+        """Give one update to its lane (webhooks: any order); the future is done when it is handled."""
+        waiter = self._waiters.get(update.update_id)
+        if waiter is not None:
+            return waiter  # Telegram sent it again while it is in flight: wait for the same work
+        waiter = self._waiters[update.update_id] = asyncio.get_running_loop().create_future()
+        self._unfinished.add(update.update_id)
+        heapq.heappush(self._unfinished_heap, update.update_id)
+        self._enqueue(update)
+        return waiter
+
+    def _enqueue(self, update: Update) -> None:
+        """Append to the update's lane and make sure the lane runs."""
+        key = lane_of(update)
+        self._lanes.setdefault(key, deque()).append(update)
+        if key not in self._workers:
+            self._workers[key] = asyncio.create_task(self._run_lane(key), name=f"lane:{key}")
+
+    async def _run_lane(self, key: int) -> None:
+        """Store and handle one chat's updates strictly in order; ends when the lane is empty."""
+        queue = self._lanes[key]
+        delay = self.backoff
+        try:
+            while queue:
+                run = leading_run(queue)
+                records = [r for r in (incoming_message(u) for u in run) if r is not None]
+                if records:
+                    try:
+                        async with self.db.transaction() as session:
+                            self.stored += await store_messages(session, messages=records)
+                        self._warn_store.reset()
+                        delay = self.backoff
+                    except SQLAlchemyError as exc:
+                        # Nothing of this lane is confirmed: retry once the database is back.
+                        self._warn_store("could not store messages (%s); retrying", type(exc).__name__)
+                        await self._pause(delay)
+                        delay = min(delay * 2, self.max_backoff)
+                        if self._stop.is_set():
+                            return
+                        continue
+                for update in run:
+                    if self._stop.is_set():
+                        return  # not handled: delivered again after the restart
+                    state = await self._dispatch(update)
+                    if state.database_failed:
+                        # The handler could not reach the database: handle it again once it
+                        # is back (its handled-mark keeps whatever did commit from repeating).
+                        await self._pause(delay)
+                        delay = min(delay * 2, self.max_backoff)
+                        break
+                    delay = self.backoff
+                    self._warn_store.reset()
+                    queue.popleft()
+                    self._finished(update.update_id)
+        finally:
+            if not queue:
+                self._lanes.pop(key, None)
+            self._workers.pop(key, None)
+
+    async def _dispatch(self, update: Update) -> Handling:
+        """Hand one update to the Application; its handled-mark is written with its effects."""
+        with handling(update.update_id) as state:
+            await self.app.process_update(update)
+        if self.on_handled is not None and not state.database_failed:
+            self.on_handled(update)
+        return state
+
+    def _finished(self, update_id: int) -> None:
+        """Mark an update done and move the confirmable offset past every finished one."""
+        self._unfinished.discard(update_id)
+        waiter = self._waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        while self._unfinished_heap and self._unfinished_heap[0] not in self._unfinished:
+            heapq.heappop(self._unfinished_heap)
+        self._progress.set()
+
+    @property
+    def confirmable(self) -> int:
+        """The offset that confirms exactly what is stored and handled."""
+        if self._unfinished_heap:
+            return self._unfinished_heap[0]
+        return max(self.offset, self._taken + 1) if self._taken else self.offset
+
+    @property
+    def busy(self) -> bool:
+        """Whether some update is still being stored or handled."""
+        return bool(self._unfinished)
+
+    # ------------------------------------------------------------------ fetching
 
     async def _fetch(self) -> tuple[Update, ...]:
-        """One long-poll request."""
-        updates: tuple[Update, ...] = await self.app.bot.get_updates(
-            offset=self.offset,
-            limit=self.limit,
-            timeout=self.timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            read_timeout=self.timeout + 10,
+        """One getUpdates request from the confirmable offset; long-polls only when idle.
+
+        While updates are in flight Telegram returns them again with every request, so the
+        answer is decoded as plain JSON and only updates not held yet become Update objects.
+        """
+        self.offset = self.confirmable
+        wait = 0 if self.busy else self.timeout
+        raw = await self.app.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": self.offset,
+                "limit": self.limit,
+                "timeout": wait,
+                "allowed_updates": ALLOWED_UPDATES,
+            },
+            read_timeout=wait + 10,
         )
-        return updates
+        fresh = [item for item in raw or [] if int(item["update_id"]) > self._taken]
+        return tuple(Update.de_json(item, self.app.bot) for item in fresh)
 
     async def poll_once(self) -> int:
-        """Fetch, store, dispatch and (by moving the offset) confirm one batch."""
-        updates = await self._fetch()
-        if updates:
-            await self.handle_batch(updates)
-            self.offset = updates[-1].update_id + 1
-        return len(updates)
+        """Fetch once and give what is new to the lanes; returns how many were new."""
+        fresh = self.take(await self._fetch())
+        if not fresh and self.busy:
+            # Everything returned is in flight: wait for progress or a short while for news.
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), timeout=self.busy_interval)
+        return fresh
+
+    async def drain(self, within: float | None = None) -> None:
+        """Wait until every lane has finished what it holds."""
+        workers = list(self._workers.values())
+        if workers:
+            await asyncio.wait(workers, timeout=within)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until stopped; transient failures are retried with backoff."""
+        """Poll until stopped; transient failures are retried with a short backoff."""
+        self._stop = stop
         delay = self.backoff
-        while not stop.is_set():
-            fetch = asyncio.ensure_future(self.poll_once())
-            stopper = asyncio.ensure_future(stop.wait())
-            done, _pending = await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if fetch not in done:
-                fetch.cancel()  # unconfirmed updates are simply delivered again next time
-                with contextlib.suppress(asyncio.CancelledError):
-                    await fetch
-                break
-            stopper.cancel()
-            try:
-                fetch.result()
-                delay = self.backoff
-            except (Conflict, InvalidToken):
-                raise  # the command line explains it in one line and exits
-            except RetryAfter as exc:
-                await self._pause(stop, retry_seconds(exc))
-            except TimedOut:
-                continue  # normal for long polling
-            except SQLAlchemyError:
-                # Nothing was confirmed: the same batch comes back once the database does.
-                log.exception("could not store a batch; retrying in %.1fs", delay)
-                await self._pause(stop, delay)
-                delay = min(delay * 2, 60.0)
-            except NetworkError as exc:
-                log.warning("polling failed (%s); retrying in %.1fs", exc, delay)
-                await self._pause(stop, delay)
-                delay = min(delay * 2, 60.0)
+        try:
+            while not stop.is_set():
+                fetch = asyncio.ensure_future(self.poll_once())
+                stopper = asyncio.ensure_future(stop.wait())
+                done, _pending = await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if fetch not in done:
+                    fetch.cancel()  # unconfirmed updates are simply delivered again next time
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await fetch
+                    break
+                stopper.cancel()
+                try:
+                    fetch.result()
+                    delay = self.backoff
+                    self._warn_poll.reset()
+                except (Conflict, InvalidToken):
+                    raise  # the command line explains it in one line and exits
+                except RetryAfter as exc:
+                    await self._pause(retry_seconds(exc))
+                except TimedOut:
+                    continue  # normal for long polling
+                except NetworkError as exc:
+                    self._warn_poll("polling failed (%s); retrying", exc)
+                    await self._pause(delay)
+                    delay = min(delay * 2, self.max_backoff)
+        finally:
+            await self._finish_lanes()
         await self._confirm_final()
 
-    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+    async def _finish_lanes(self) -> None:
+        """On stop, let lanes finish the update each is handling; the rest is delivered again."""
+        await self.drain(within=10)
+        for worker in list(self._workers.values()):
+            worker.cancel()
+
+    async def _pause(self, seconds: float) -> None:
         """Wait, but wake at once when asked to stop."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
 
     async def _confirm_final(self) -> None:
         """Tell Telegram what was handled, so it is not delivered again after a restart."""
-        if self.offset:
+        offset = self.confirmable
+        if offset:
             with contextlib.suppress(NetworkError):
-                await self.app.bot.get_updates(offset=self.offset, limit=1, timeout=0)
+                await self.app.bot.get_updates(offset=offset, limit=1, timeout=0)
+

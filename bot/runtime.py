@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ class Services:
     notifier: Notifier
     bot_username: str = ""
     dispatcher: Dispatcher | None = None
+    # Runs the scheduler soon, in the background (scheduler.jobs.Waker); a no-op until installed.
+    wake_scheduler: Callable[[], None] = lambda: None
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

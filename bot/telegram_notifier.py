@@ -1,26 +1,30 @@
-"""The Notifier that talks to Telegram, handling its errors on purpose."""
+"""The Notifier that talks to Telegram, handling its errors on purpose.
+
+It retries nothing itself: flood waits and failed connections are retried by the one retry
+layer under every Bot API call (bot.pacing.ChatPacer). Here a chat that moved to a supergroup
+is followed, and a chat the bot can no longer write to is reported.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot.notifier import ChatUnreachable, Keyboard, Sent, split_text
+from bot.pacing import retry_seconds
+
+__all__ = ["TelegramNotifier", "markup", "retry_seconds"]
 
 log = logging.getLogger(__name__)
 
 MigrationHook = Callable[[int, int], Awaitable[None]]
 UnreachableHook = Callable[[int, str], Awaitable[None]]
-Sleep = Callable[[float], Awaitable[None]]
 
-MAX_ATTEMPTS = 4
-MAX_FLOOD_WAIT = 120.0
+MAX_MIGRATIONS = 2  # a group becomes a supergroup once; more is a loop
 
 
 def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -32,14 +36,8 @@ def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
     )
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """The flood wait Telegram asked for, in seconds."""
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class TelegramNotifier:
-    """Sends through python-telegram-bot; waits out floods, retries timeouts, follows migrations."""
+    """Sends through python-telegram-bot; follows migrations and reports unreachable chats."""
 
     def __init__(
         self,
@@ -47,14 +45,10 @@ class TelegramNotifier:
         *,
         on_migrated: MigrationHook | None = None,
         on_unreachable: UnreachableHook | None = None,
-        sleep: Sleep = asyncio.sleep,
-        backoff: float = 0.5,
     ) -> None:
         self.bot = bot
         self.on_migrated = on_migrated
         self.on_unreachable = on_unreachable
-        self.sleep = sleep
-        self.backoff = backoff
 
     async def send(
         self, chat_id: int, text: str, *, buttons: Keyboard | None = None, force_reply: bool = False
@@ -128,17 +122,13 @@ class TelegramNotifier:
         )
 
     async def _with_retries(self, chat_id: int, call: Callable[[int], Awaitable[Message | bool]]) -> Message:
-        """Run a call, retrying what Telegram says may succeed later."""
+        """Run a call, following a migrated chat; every other error is the caller's to decide."""
         target = chat_id
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        for _ in range(MAX_MIGRATIONS + 1):
             try:
                 result = await call(target)
                 assert isinstance(result, Message)
                 return result
-            except RetryAfter as exc:
-                wait = min(retry_seconds(exc), MAX_FLOOD_WAIT)
-                log.warning("flood wait %.1fs for chat %s (attempt %d)", wait, target, attempt)
-                await self.sleep(wait)
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
                 log.info("chat %s migrated to %s; following it", target, new_id)
@@ -151,13 +141,7 @@ class TelegramNotifier:
                 if "chat not found" in exc.message.lower():
                     await self._unreachable(target, exc.message)
                 raise
-            except (TimedOut, NetworkError) as exc:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                delay = self.backoff * 2 ** (attempt - 1)
-                log.warning("network error to chat %s (%s); retry in %.1fs", target, exc, delay)
-                await self.sleep(delay)
-        raise TimedOut(f"gave up on chat {chat_id} after {MAX_ATTEMPTS} attempts")
+        raise ChatUnreachable(chat_id, "migrated too many times")
 
     async def _unreachable(self, chat_id: int, reason: str) -> None:
         """Tell the owner and raise: the bot cannot write to this chat any more."""

@@ -104,5 +104,12 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler, and the error handler, to the application."""
-    app.add_handlers(all_handlers())
+    app.add_handlers([commands_not_edits(h) for h in all_handlers()])
     app.add_error_handler(general.on_error)
+
+
+def commands_not_edits(handler: BaseHandler) -> BaseHandler:  # type: ignore[type-arg]
+    """Commands answer new messages only: editing a /log must not record a second contact."""
+    if isinstance(handler, CommandHandler) and handler.filters is filters.UpdateType.MESSAGES:
+        handler.filters = filters.UpdateType.MESSAGE
+    return handler

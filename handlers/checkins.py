@@ -12,7 +12,7 @@ from bot.dates import DateFormatError, NoSuchDay, example_date, local_today, par
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
 from bot.i18n import N_, format_day, format_local, translations
-from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, DeliveryStatus, Partnership, Schedule, Task
+from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, Partnership, Schedule, Task
 from bot.notifier import Button, ChatUnreachable
 from bot.services import checkins, duties, nudges, people, registry, scheduling
 from bot.services.dispatch import ANSWER_WORDS, nudge_text
@@ -149,14 +149,9 @@ async def checkin_now(update: Update, context: Context) -> None:
                 )
             ],
         )
-    if req.services.dispatcher is not None:
-        await req.services.dispatcher.tick()
-    async with req.services.db.transaction() as session:
-        status = await scheduling.delivery_status(session, dedupe_key=key)
-    if status == DeliveryStatus.FAILED.value:
-        await reply(req, req._(NOT_IN_GROUP).format(name=esc(scope.partnership.name)))
-        return
-    if status == DeliveryStatus.PENDING.value:  # quiet hours, a weekend or a holiday: it waits
+    req.services.wake_scheduler()  # sent by the scheduler now, not inside this update
+    if not SendingRules().allowed(now.astimezone(ZoneInfo(scope.partnership.timezone))):
+        # Quiet hours, a weekend or a holiday: the scheduler holds it until the next allowed time.
         await reply(
             req,
             req._(
@@ -402,6 +397,5 @@ async def nudge_send_button(update: Update, context: Context) -> None:
             ),
         )
         return
-    if req.services.dispatcher is not None:
-        await req.services.dispatcher.tick()
+    req.services.wake_scheduler()  # sent by the scheduler now, not inside this update
     await reply(req, req.ngettext("Sent {n} nudge.", "Sent {n} nudges.", len(queued)).format(n=len(queued)))

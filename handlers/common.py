@@ -92,7 +92,7 @@ async def begin(update: Update, context: Context) -> Request:
     person = person_of(update)
     chosen = None
     if person is not None:
-        async with services.db.transaction() as session:
+        async with services.db.transaction(mark=False) as session:  # idempotent by itself
             chosen = (await people.remember_person(session, info=person)).locale
     locale = resolve_locale(
         chosen,

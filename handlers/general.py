@@ -6,12 +6,15 @@ import contextlib
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import TelegramError, TimedOut
 
+from bot import once
 from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
 from bot.notifier import Button
+from bot.once import AlreadyHandled
+from bot.outage import DATABASE_DOWN, database_unreachable
 from bot.runtime import services_of
 from bot.services import partnerships, people, registry
 from bot.text import parse_id, without_controls
@@ -258,6 +261,19 @@ async def use_chosen(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its context and apologise to the user, in their language."""
+    if isinstance(context.error, AlreadyHandled):
+        log.info("update handled before; nothing done again (%s)", context.error)
+        return
+    if database_unreachable(context.error):
+        state = once.current()
+        if state is not None:  # the poller handles the update again once the database is back
+            state.database_failed = True
+            DATABASE_DOWN("the database is unreachable (%s); updates wait", type(context.error).__name__)
+            return
+    if isinstance(context.error, TimedOut):
+        # The answer may well have arrived (and what was saved is saved): no apology on top.
+        log.warning("a reply timed out for update %s; not repeated", getattr(update, "update_id", "?"))
+        return
     log.error("handler failed for update %r", update, exc_info=context.error)
     if not isinstance(update, Update):
         return

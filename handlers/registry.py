@@ -530,11 +530,8 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
                 ]
             ],
         )
-    if (applied.task_id or applied.meeting_id) and req.services.dispatcher is not None:
-        try:
-            await req.services.dispatcher.tick()  # the announcement goes out now, not at the next tick
-        except Exception:  # saved and queued: the scheduler's next run sends it
-            log.exception("sending right after saving failed; the scheduler will send it")
+    if applied.task_id or applied.meeting_id:
+        req.services.wake_scheduler()  # the announcement goes out now, from the scheduler
     if applied.new_coordinator is not None:
         await _send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name

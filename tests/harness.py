@@ -13,6 +13,7 @@ from bot.config import Settings, load_settings
 from bot.polling import ConfirmingPoller
 from bot.runtime import services_of
 from bot.services.dispatch import Dispatcher
+from scheduler.jobs import Waker
 from tests.fakebot import FakeBotApi
 
 
@@ -49,6 +50,7 @@ class BotUnderTest:
     async def stop(self) -> None:
         """Stop polling and shut the application down, as on SIGTERM."""
         self.stop_event.set()
+        await self.settle()
         if self.task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self.task, timeout=10)
@@ -65,4 +67,11 @@ class BotUnderTest:
         """Push updates and wait until the bot has confirmed (so stored and handled) them."""
         ids = self.fake.push_updates(list(updates))
         await self.fake.await_confirmed(ids[-1], timeout=10)
+        await self.settle()
         return ids
+
+    async def settle(self) -> None:
+        """Wait for the scheduler ticks that handlers woke (they run in the background)."""
+        wake = services_of(self.app.bot_data).wake_scheduler
+        if isinstance(wake, Waker):
+            await wake.settle()

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
-from telegram import Bot
 from telegram.error import BadRequest, TimedOut
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.db import Database
 from bot.models import EntryKind, LogEntry
 from bot.notifier import Button, ChatUnreachable
+from bot.pacing import ChatPacer, Pace
 from bot.services import partnerships
 from bot.telegram_notifier import TelegramNotifier
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL, register_group
@@ -26,13 +27,11 @@ from tests.harness import BotUnderTest
 class Events:
     """What the notifier reported, and how long it was asked to wait."""
 
+    pacer: ChatPacer
+
     def __init__(self) -> None:
-        self.sleeps: list[float] = []
         self.migrations: list[tuple[int, int]] = []
         self.unreachable: list[int] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
     async def migrated(self, old: int, new: int) -> None:
         self.migrations.append((old, new))
@@ -43,25 +42,56 @@ class Events:
 
 @pytest.fixture
 async def notifier(fake: FakeBotApi) -> AsyncIterator[tuple[TelegramNotifier, Events]]:
+    """The real notifier over a bot whose calls go through the one retry layer, paced as in production."""
     events = Events()
     request = HTTPXRequest(read_timeout=0.3, connect_timeout=1.0)
-    async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
-        yield (
-            TelegramNotifier(
-                bot, on_migrated=events.migrated, on_unreachable=events.gone, sleep=events.sleep
-            ),
-            events,
-        )
+    pacer = ChatPacer(Pace())
+    async with ExtBot(fake.token, base_url=fake.base_url, request=request, rate_limiter=pacer) as bot:
+        events.pacer = pacer
+        yield TelegramNotifier(bot, on_migrated=events.migrated, on_unreachable=events.gone), events
 
 
 async def test_flood_wait_is_honoured_and_message_still_goes_out(fake: FakeBotApi, notifier) -> None:
     sender, events = notifier
     fake.fail_next(
-        "sendMessage", error_code=429, description="Too Many Requests: retry after 7", retry_after=7
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
     )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     sent = await sender.send(-100_1, "po przerwie")
-    assert events.sleeps == [7.0]
+    assert loop.time() - started >= 0.95
+    assert events.pacer.flood_waits == 1
     assert fake.sent_texts(-100_1) == ["po przerwie"] and sent.chat_id == -100_1
+
+
+async def test_flood_wait_holds_only_its_own_chat(fake: FakeBotApi, notifier) -> None:
+    sender, _events = notifier
+    fake.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 2", retry_after=2
+    )
+    slow = asyncio.create_task(sender.send(-100_11, "czekam"))
+    await fake.await_for("sendMessage", timeout=2)  # the 429 has been answered
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await sender.send(-100_12, "ja nie czekam")
+    await sender.send(1012, "ja też nie")
+    assert loop.time() - started < 0.5 and not slow.done()
+    await slow
+    assert fake.sent_texts(-100_11) == ["czekam"]
+
+
+async def test_server_errors_are_retried_without_waiting_for_the_groups_pace(
+    fake: FakeBotApi, notifier
+) -> None:
+    sender, events = notifier
+    fake.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=2)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for i in range(3):  # a quiet group's burst is three messages; failed tries do not use it up
+        await sender.send(-100_13, f"wiadomość {i}")
+    assert loop.time() - started < 2.0
+    assert events.pacer.retried == 2
+    assert fake.sent_texts(-100_13) == [f"wiadomość {i}" for i in range(3)]
 
 
 async def test_bot_removed_is_reported_not_swallowed(fake: FakeBotApi, notifier) -> None:
@@ -85,20 +115,25 @@ async def test_migrated_chat_is_followed_and_message_resent(fake: FakeBotApi, no
     assert sent.chat_id == -100_333 and fake.sent_texts(-100_333) == ["do supergrupy"]
 
 
-async def test_timeout_is_retried_with_backoff(fake: FakeBotApi, notifier) -> None:
+async def test_a_send_that_timed_out_is_not_repeated(fake: FakeBotApi, notifier) -> None:
     sender, events = notifier
-    fake.delay_next("sendMessage", 0.6)
-    await sender.send(-100_4, "po timeoucie")
-    assert events.sleeps == [0.5]
-    assert fake.sent_texts(-100_4)[-1] == "po timeoucie"
-
-
-async def test_persistent_timeouts_give_up_loudly(fake: FakeBotApi, notifier) -> None:
-    sender, events = notifier
-    fake.delay_next("sendMessage", 0.6, times=4)
+    fake.delay_next("sendMessage", 0.6)  # answers after the 0.3 s read timeout, but delivers
     with pytest.raises(TimedOut):
-        await sender.send(-100_5, "nigdy")
-    assert events.sleeps == [0.5, 1.0, 2.0]
+        await sender.send(-100_4, "może doszło")
+    await asyncio.sleep(0.5)
+    assert fake.sent_texts(-100_4) == ["może doszło"]  # once: the layer did not send it again
+    assert events.pacer.retried == 0
+
+
+async def test_questions_are_not_paced(fake: FakeBotApi, notifier) -> None:
+    sender, _events = notifier
+    for i in range(3):
+        await sender.send(-100_5, f"burst {i}")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(5):  # the group's burst is used up, but getChatMember is not a send
+        await sender.bot.get_chat_member(-100_5, 1001)
+    assert loop.time() - started < 0.5
 
 
 async def test_long_text_is_split_and_buttons_go_last(fake: FakeBotApi, notifier) -> None:
@@ -212,3 +247,24 @@ async def test_redelivered_batch_is_stored_once(running_bot: BotUnderTest, datab
     # Telegram may deliver the same updates again (e.g. a crash before the offset moved).
     await running_bot.deliver(*[dict(u) for u in updates])
     assert await _message_count(database) == 3
+
+
+async def test_production_pace_against_an_enforcing_fake_sends_everything_without_429(
+    fake: FakeBotApi, notifier
+) -> None:
+    sender, _events = notifier
+    fake.enable_flood_control()  # 30 a second, 20 a minute per group, like Telegram
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.gather(*(sender.send(-100_700 - i, f"do grupy {i}") for i in range(45)))
+    spread = loop.time() - started
+    quiet_group = [sender.send(-100_999, f"seria {i}") for i in range(4)]
+    burst_started = loop.time()
+    await asyncio.gather(*quiet_group[:3])
+    burst = loop.time() - burst_started
+    await quiet_group[3]
+    fourth = loop.time() - burst_started
+    assert fake.flood_rejections == 0
+    assert len(fake.calls("sendMessage")) == 49
+    assert 0.9 < spread < 4.0  # 45 messages need more than one second at 29 a second
+    assert burst < 0.5 and fourth >= 1.5  # a quiet group's burst at once, then its pace

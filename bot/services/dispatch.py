@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import time
@@ -18,7 +19,7 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import NetworkError, TimedOut
 
-from bot import flows
+from bot import flows, once
 from bot.db import Database, utcnow
 from bot.i18n import N_, format_day, format_local, format_number, resolve_locale, translations
 from bot.ics import meeting_ics
@@ -36,6 +37,7 @@ from bot.models import (
     Task,
 )
 from bot.notifier import Button, ChatUnreachable, Notifier
+from bot.outage import DATABASE_DOWN
 from bot.services import checkins, duties, missed, nudges, partnerships, plan, registry, scheduling, watch
 from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
@@ -51,6 +53,15 @@ ANSWER_WORDS = {
 }
 
 
+# A send that timed out may or may not have reached the chat. For these kinds a loss is worse
+# than a possible double (the group would never be asked, a task or meeting never announced),
+# so they are tried again; a double check-in shows the same round's buttons. Every other kind
+# (reminders, nudges, digests, alerts, closing summaries) is recorded as sent and not repeated.
+RETRY_AFTER_TIMEOUT = frozenset(
+    {DeliveryKind.CHECKIN, DeliveryKind.TASK_ASSIGNED, DeliveryKind.MEETING_INVITE}
+)
+
+
 @dataclass
 class TickResult:
     """What one run of the job did."""
@@ -60,6 +71,9 @@ class TickResult:
     missed: int = 0
     failed: int = 0
     retried: int = 0
+    lost: int = 0  # claims taken over before the send: left to their new owner
+    uncertain: int = 0  # timed out and, by policy, not repeated
+    exhausted: bool = False  # the time budget ran out with work possibly left: run again at once
     kinds: list[str] = field(default_factory=list)
 
 
@@ -88,9 +102,14 @@ class Dispatcher:
         self.grace = grace
         self.lease = lease
         self.batch = batch
-        # A few deliveries at a time, so sends overlap with the next one's database work; many
-        # more would only make SQLite's single writer lock the queue.
-        self.concurrency = asyncio.Semaphore(4 if db.dialect == "sqlite" else 8)
+        # Enough deliveries at a time that, while each waits for its slot in the pacer, the
+        # others' database work keeps the pacer fed (28 messages/s); on SQLite the transactions
+        # themselves still run one at a time (bot.db).
+        self.concurrency = asyncio.Semaphore(16)
+        self._held: set[int] = set()  # deliveries this worker is sending now; their leases are renewed
+        self._lost: set[int] = set()
+        self._claimed_at: dict[int, datetime] = {}
+        self._forgot_at: datetime | None = None
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
@@ -110,32 +129,90 @@ class Dispatcher:
                 result.materialised += made
                 if made < scheduling.MATERIALISE_BATCH or time.monotonic() - started > budget.total_seconds():
                     break
-        except SQLAlchemyError:
-            log.exception("scheduler tick could not reach the database; next tick tries again")
+        except SQLAlchemyError as exc:
+            DATABASE_DOWN("scheduler: the database is unreachable (%s); retrying", type(exc).__name__)
             return result
+        DATABASE_DOWN.reset()
+        await self._forget_old_handled(now)
         while time.monotonic() - started < budget.total_seconds():
             try:
+                claimed_at = self.clock()  # a long tick must not hand out leases that already ran out
                 async with self.db.transaction() as session:
                     claimed = await scheduling.claim(
-                        session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
+                        session, now=claimed_at, worker=self.worker, lease=self.lease, limit=self.batch
                     )
-            except SQLAlchemyError:
-                log.exception("scheduler could not claim; next tick tries again")
+            except SQLAlchemyError as exc:
+                DATABASE_DOWN("scheduler could not claim (%s); next tick tries again", type(exc).__name__)
                 break
             if not claimed:
                 break
             # Sending may make more due now (a check that queues a nudge): loop until none is left.
-            await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
+            self._held.update(due.id for due in claimed)
+            self._claimed_at.update((due.id, claimed_at) for due in claimed)
+            renewer = asyncio.create_task(self._renew_leases())
+            try:
+                await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+                self._held.difference_update(due.id for due in claimed)
+                for due in claimed:
+                    self._claimed_at.pop(due.id, None)
+        else:
+            result.exhausted = True
         return result
+
+    async def _forget_old_handled(self, now: datetime) -> None:
+        """Once an hour, drop handled-update marks older than a week (they only guard redeliveries)."""
+        if self._forgot_at is not None and now - self._forgot_at < timedelta(hours=1):
+            return
+        self._forgot_at = now
+        with contextlib.suppress(SQLAlchemyError):
+            async with self.db.transaction() as session:
+                await once.forget_handled(session, before=now - once.KEEP_HANDLED)
+
+    async def _renew_leases(self) -> None:
+        """While sends wait (pacing, flood waits), keep extending their leases (every third of one)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            held = sorted(self._held - self._lost)
+            if not held:
+                continue
+            try:
+                async with self.db.transaction() as session:
+                    kept = await scheduling.renew(
+                        session, ids=held, worker=self.worker, until=self.clock() + self.lease
+                    )
+            except SQLAlchemyError:
+                log.warning("could not renew %d leases; retrying", len(held))
+                continue
+            self._lost.update(set(held) - kept)
+
+    def _surely_mine(self, due: Due) -> bool:
+        """Within the first half of the lease taken at claim time nobody else can hold it."""
+        claimed_at = self._claimed_at.get(due.id)
+        if due.id in self._lost or claimed_at is None:
+            return False
+        return self.clock() < claimed_at + self.lease / 2
+
+    async def _still_mine(self, due: Due) -> bool:
+        """Whether this worker still holds the delivery (checked right before sending)."""
+        if due.id in self._lost:
+            return False
+        async with self.db.transaction() as session:
+            return await scheduling.holds(session, delivery_id=due.id, worker=self.worker, now=self.clock())
 
     async def _guarded(self, due: Due, now: datetime, result: TickResult) -> None:
         """Process one delivery; a database failure leaves it claimed, so it is retried after its lease."""
         async with self.concurrency:
             try:
                 await self._process(due, now, result)
-            except SQLAlchemyError:
-                log.exception(
-                    "delivery %s could not be recorded; it is retried when its lease expires", due.id
+            except SQLAlchemyError as exc:
+                DATABASE_DOWN(
+                    "delivery %s could not be recorded (%s); it is retried when its lease expires",
+                    due.id,
+                    type(exc).__name__,
                 )
                 result.retried += 1
             except Exception as exc:
@@ -152,6 +229,10 @@ class Dispatcher:
             await self._missed(due, now)
             result.missed += 1
             return
+        if not self._surely_mine(due) and not await self._still_mine(due):
+            log.warning("delivery %s was taken over by another process; not sending it", due.id)
+            result.lost += 1
+            return
         try:
             await self._send(due, now)
         except ChatUnreachable as exc:
@@ -159,16 +240,18 @@ class Dispatcher:
             await self._unreachable(due, exc)
             result.failed += 1
             return
-        except (TimedOut, NetworkError) as exc:
-            if due.attempts >= scheduling.MAX_ATTEMPTS:
-                await self._finish(due, DeliveryStatus.FAILED, now, str(exc))
-                result.failed += 1
-            else:
-                retry = now + timedelta(seconds=30 * 2 ** (due.attempts - 1))
-                await self._finish(due, DeliveryStatus.PENDING, now, str(exc), retry_at=retry)
-                result.retried += 1
+        except TimedOut as exc:
+            if due.kind not in RETRY_AFTER_TIMEOUT:
+                await self._finish(due, DeliveryStatus.SENT, now, f"timed out, not repeated: {exc}")
+                result.uncertain += 1
+                return
+            await self._retry_later(due, now, str(exc), result)
             return
-        await self._finish(due, DeliveryStatus.SENT, now)
+        except NetworkError as exc:
+            await self._retry_later(due, now, str(exc), result)
+            return
+        if not await self._finish(due, DeliveryStatus.SENT, now):
+            log.warning("delivery %s was sent after its claim was taken over", due.id)
         result.sent += 1
         result.kinds.append(due.kind)
 
@@ -218,6 +301,16 @@ class Dispatcher:
         except ChatUnreachable:
             await self.notifier.send(partnership.chat_id, "\n".join(lines))
 
+    async def _retry_later(self, due: Due, now: datetime, error: str, result: TickResult) -> None:
+        """Put a delivery back in the queue with a growing delay, or give up after enough tries."""
+        if due.attempts >= scheduling.MAX_ATTEMPTS:
+            await self._finish(due, DeliveryStatus.FAILED, now, error)
+            result.failed += 1
+        else:
+            retry = now + timedelta(seconds=30 * 2 ** (due.attempts - 1))
+            await self._finish(due, DeliveryStatus.PENDING, now, error, retry_at=retry)
+            result.retried += 1
+
     async def _keep_routine_going(self, due: Due, now: datetime) -> None:
         """A missed digest, watch or nudge check still queues its next run, or the routine would stop."""
         if due.kind not in (DeliveryKind.DIGEST, DeliveryKind.WATCH, DeliveryKind.NUDGE_CHECK):
@@ -240,10 +333,10 @@ class Dispatcher:
         now: datetime,
         error: str = "",
         retry_at: datetime | None = None,
-    ) -> None:
-        """Record the outcome while this worker still holds the claim."""
+    ) -> bool:
+        """Record the outcome while this worker still holds the claim; False if it does not."""
         async with self.db.transaction() as session:
-            await scheduling.finish(
+            return await scheduling.finish(
                 session,
                 delivery_id=due.id,
                 worker=self.worker,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import SUPPORTED_LOCALES
-from bot.db import utcnow
+from bot.db import insert_ignoring_duplicates, utcnow
 from bot.models import Person
 
 
@@ -29,16 +29,23 @@ class PersonInfo:
 
 async def remember_person(session: AsyncSession, *, info: PersonInfo) -> Person:
     """Create or refresh the person's record and return it; an unchanged person is not written."""
-    person = await session.get(Person, info.user_id)
-    if person is None:
-        person = Person(user_id=info.user_id)
-        session.add(person)
     fresh = {
         "first_name": info.first_name[:200],
         "last_name": info.last_name[:200] if info.last_name else None,
         "username": info.username,
         "language_code": info.language_code,
     }
+    person = await session.get(Person, info.user_id)
+    if person is None:
+        # Two chats of one person are handled side by side: whoever inserts second does nothing.
+        connection = await session.connection()
+        await connection.execute(
+            insert_ignoring_duplicates(Person, connection.dialect.name).values(
+                user_id=info.user_id, updated_at=utcnow(), **fresh
+            )
+        )
+        person = await session.get(Person, info.user_id, populate_existing=True)
+        assert person is not None
     if any(getattr(person, key) != value for key, value in fresh.items()):
         for key, value in fresh.items():
             setattr(person, key, value)

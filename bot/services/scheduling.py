@@ -242,6 +242,34 @@ async def finish(
     return bool(result.rowcount)
 
 
+async def renew(session: AsyncSession, *, ids: list[int], worker: str, until: datetime) -> set[int]:
+    """Extend the leases this worker still holds; returns the ids it still holds."""
+    result = await (await session.connection()).execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(ids),
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.status) == DeliveryStatus.CLAIMED.value,
+        )
+        .values(lease_until=until)
+        .returning(col(Delivery.id))
+    )
+    return {int(row[0] or 0) for row in result}
+
+
+async def holds(session: AsyncSession, *, delivery_id: int, worker: str, now: datetime) -> bool:
+    """Whether the worker holds an unexpired claim on the delivery."""
+    found = await session.exec(
+        select(Delivery.id).where(
+            col(Delivery.id) == delivery_id,
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.status) == DeliveryStatus.CLAIMED.value,
+            col(Delivery.lease_until) >= now,
+        )
+    )
+    return found.first() is not None
+
+
 async def pause_partnership(session: AsyncSession, *, partnership_id: int, reason: str) -> int:
     """Pause every schedule of a partnership (e.g. the bot was removed from its group)."""
     result = await (await session.connection()).execute(

@@ -415,6 +415,7 @@ class FakeBotApi:
         self._validator = default_validator() if validate or self.validate_updates else None
         self._flood: _FloodControl | None = None
         self.flood_rejections = 0  # 429 answers sent by the flood control (enable_flood_control)
+        self.latency = 0.0  # seconds added before every call is answered (set_latency)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -536,6 +537,10 @@ class FakeBotApi:
         """
         with self._cond:
             self._flood = _FloodControl(per_second, group_per_minute)
+
+    def set_latency(self, seconds: float) -> None:
+        """Add `seconds` to every call, like a far-away server (each call waits in its own thread)."""
+        self.latency = seconds
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the answer to the next `times` calls of `method` for `seconds`."""
@@ -766,6 +771,8 @@ class FakeBotApi:
         """Validate, record and answer one Bot API call."""
         if token != self.token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        if self.latency:
+            self._stop_event.wait(self.latency)
         params = decode_params(method, raw) if raw else {}
         params.update(typed)
         mspec = load_spec().method(method)

@@ -1,0 +1,131 @@
+"""Each update's effects happen once: the fact that it was handled is stored with them.
+
+While the poller (or the webhook) handles an update, `handling(update_id)` is active. The
+first transaction of that handling that writes anything also inserts a `handled_update` row
+for the update, in the same transaction; if the row exists already (Telegram delivered the
+update again after a crash or a timeout), the transaction is rolled back and `AlreadyHandled`
+ends the handling: nothing changes and nothing is answered again.
+
+A handling that only reads (/status, /help) leaves no mark, so a redelivery answers once more.
+Transactions that are idempotent on their own (remembering who wrote) pass `mark=False`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import clock
+
+WROTE = "partnerbot.wrote"
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class AlreadyHandled(Exception):
+    """This update's effects are stored already: stop handling it."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} was handled before")
+        self.update_id = update_id
+
+
+@dataclass
+class Handling:
+    """The update being handled in this task, and whether its mark is committed."""
+
+    update_id: int
+    marked: bool = False
+    database_failed: bool = False  # the handler could not reach the database: handle it again
+
+
+_current: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
+    "partnerbot_handling", default=None
+)
+
+
+@contextmanager
+def handling(update_id: int) -> Iterator[Handling]:
+    """Mark writes made in this context as the handling of one update."""
+    token = _current.set(Handling(update_id))
+    try:
+        yield _current.get()  # type: ignore[misc]
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def outside_update() -> Iterator[None]:
+    """Work that is not part of an update's handling (the scheduler woken by a handler)."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current() -> Handling | None:
+    """The update handled in this task, if any."""
+    return _current.get()
+
+
+def _note_writes(
+    conn: Connection, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Remember on the connection that this transaction wrote something."""
+    if statement.lstrip()[:6].upper() in WRITES:
+        conn.info[WROTE] = True
+
+
+def watch_writes(engine: AsyncEngine) -> None:
+    """Install the write detector on an engine."""
+    event.listen(engine.sync_engine, "before_cursor_execute", _note_writes)
+
+
+async def begin(session: AsyncSession) -> None:
+    """At the start of a transaction: nothing written yet."""
+    if _current.get() is not None:
+        connection = await session.connection()
+        connection.sync_connection.info[WROTE] = False  # type: ignore[union-attr]
+
+
+async def mark_if_written(session: AsyncSession, state: Handling) -> bool:
+    """Before commit: if this transaction wrote, store the update's handled-mark with it."""
+    await session.flush()
+    connection = await session.connection()
+    if not connection.sync_connection.info.get(WROTE):  # type: ignore[union-attr]
+        return False
+    from bot.db import insert_ignoring_duplicates
+    from bot.models import HandledUpdate
+
+    result = await connection.execute(
+        insert_ignoring_duplicates(HandledUpdate, connection.dialect.name).values(
+            update_id=state.update_id, handled_at=clock.now()
+        )
+    )
+    if not result.rowcount:
+        raise AlreadyHandled(state.update_id)
+    return True
+
+
+KEEP_HANDLED = timedelta(days=7)  # Telegram keeps an unconfirmed update for 24 hours
+
+
+async def forget_handled(session: AsyncSession, *, before: datetime) -> int:
+    """Drop handled-marks older than any update Telegram could still deliver again."""
+    from sqlalchemy import delete
+
+    from bot.models import HandledUpdate
+
+    result = await (await session.connection()).execute(
+        delete(HandledUpdate).where(HandledUpdate.handled_at < before)  # type: ignore[arg-type]
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,138 @@
+"""Webhook mode: Telegram posts each update; the answer 200 means it is stored and handled.
+
+The same lanes as long polling (bot.polling) keep each chat in order and chats side by side.
+A post without the right secret token is refused with 403 before anything is read or stored.
+If the process dies before answering, Telegram posts the update again, and the handled-mark
+stored with its effects (bot.once) keeps it from being done twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+from bot.config import Settings
+from bot.db import Database
+from bot.polling import ALLOWED_UPDATES, ConfirmingPoller
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookSettingsError(ValueError):
+    """Webhook mode needs a public URL and a secret."""
+
+
+def webhook_path(settings: Settings) -> str:
+    """The path Telegram posts to, taken from the public URL."""
+    if not settings.webhook_url.startswith("https://") and not settings.webhook_url.startswith("http://"):
+        raise WebhookSettingsError("WEBHOOK_URL must be the public https:// address Telegram posts to")
+    if not settings.webhook_secret:
+        raise WebhookSettingsError("WEBHOOK_SECRET must be set (A-Z, a-z, 0-9, _ and -)")
+    return urlsplit(settings.webhook_url).path or "/"
+
+
+class UpdateHandler(RequestHandler):
+    """POST: check the secret, hand the update to its lane, answer when it is handled."""
+
+    def initialize(self, receiver: WebhookReceiver) -> None:
+        """Tornado passes the receiver in."""
+        self.receiver = receiver
+
+    async def post(self) -> None:
+        """One update from Telegram."""
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.receiver.secret.encode()):
+            self.set_status(403)
+            self.finish("forbidden")
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self.receiver.app.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            self.finish("bad update")
+            return
+        handled = self.receiver.lanes.accept(update)
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self.receiver.stop.wait())
+        waiting: set[asyncio.Future[Any]] = {handled, stopping}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if handled not in done:
+            self.set_status(503)  # shutting down: Telegram delivers it again
+            self.finish("stopping")
+            return
+        self.set_header("Content-Type", "application/json")
+        self.finish("{}")
+
+
+class WebhookReceiver:
+    """The HTTP endpoint and the lanes behind it."""
+
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        db: Database,
+        *,
+        secret: str,
+        path: str,
+    ) -> None:
+        self.app = app
+        self.secret = secret
+        self.path = path
+        self.stop = asyncio.Event()
+        self.lanes = ConfirmingPoller(app, db, backoff=0.5)
+        self.lanes.attach(self.stop)
+        self._server: HTTPServer | None = None
+        self.port = 0
+
+    def listen(self, host: str, port: int) -> int:
+        """Start serving; returns the port (0 picks a free one)."""
+        web = WebApplication([(self.path, UpdateHandler, {"receiver": self})])
+        self._server = HTTPServer(web, xheaders=True)
+        sockets = bind_sockets(port, address=host)
+        self._server.add_sockets(sockets)
+        self.port = int(sockets[0].getsockname()[1])
+        return self.port
+
+    async def close(self) -> None:
+        """Stop accepting, let lanes finish what they handle."""
+        self.stop.set()
+        if self._server is not None:
+            self._server.stop()
+        await self.lanes.drain(within=10)
+
+
+async def run_webhook(
+    app: Application,  # type: ignore[type-arg]
+    db: Database,
+    settings: Settings,
+    stop: asyncio.Event,
+) -> None:
+    """Register the webhook with Telegram and serve until stopped."""
+    receiver = WebhookReceiver(app, db, secret=settings.webhook_secret, path=webhook_path(settings))
+    receiver.listen(settings.webhook_listen, settings.webhook_port)
+    await app.bot.set_webhook(
+        url=settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=False,
+    )
+    log.info(
+        "webhook: listening on %s:%d for %s", settings.webhook_listen, receiver.port, settings.webhook_url
+    )
+    try:
+        await stop.wait()
+    finally:
+        await receiver.close()

@@ -1,0 +1,97 @@
+"""Webhook mode over real HTTP: the secret is checked, 200 means stored and handled, once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from bot.app import build_application, start_application, stop_application
+from bot.config import load_settings
+from bot.db import Database
+from bot.models import EntryKind, HandledUpdate, LogEntry
+from bot.runtime import services_of
+from bot.webhook import SECRET_HEADER, WebhookReceiver
+from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL
+from tests.fakebot import FakeBotApi
+from tests.fakebot import updates as tg
+
+SECRET = "s3cret-token_for-tests"
+
+
+@pytest.fixture
+async def endpoint(fake: FakeBotApi, database: Database, db_url: str) -> AsyncIterator[str]:
+    """The real application behind the webhook endpoint; yields its URL."""
+    settings = load_settings(
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+        database_url=db_url,
+        scheduler_interval=0,
+        webhook_url="https://bot.example.org/telegram",
+        webhook_secret=SECRET,
+    )
+    app = build_application(settings, rate_limit=False)
+    await start_application(app)
+    receiver = WebhookReceiver(app, services_of(app.bot_data).db, secret=SECRET, path="/telegram")
+    port = receiver.listen("127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{port}/telegram"
+    finally:
+        await receiver.close()
+        await stop_application(app)
+
+
+async def _count(database: Database, kind: EntryKind) -> int:
+    async with database.transaction() as session:
+        return int(
+            (
+                await session.exec(select(func.count()).select_from(LogEntry).where(LogEntry.kind == kind))
+            ).one()
+        )
+
+
+def _update(update_id: int, body: dict[str, object]) -> bytes:
+    return json.dumps({"update_id": update_id, **body}).encode()
+
+
+async def test_a_wrong_secret_is_refused_and_nothing_is_stored(endpoint: str, database: Database) -> None:
+    chat = tg.supergroup(GROUP_ID, "Czarne")
+    async with httpx.AsyncClient() as client:
+        for headers in ({}, {SECRET_HEADER: "wrong"}):
+            answer = await client.post(
+                endpoint, content=_update(10, tg.message(chat, MEMBER_PL, "hej")), headers=headers
+            )
+            assert answer.status_code == 403
+    async with database.transaction() as session:
+        assert (await session.exec(select(func.count()).select_from(HandledUpdate))).one() == 0
+    assert await _count(database, EntryKind.MESSAGE) == 0
+
+
+async def test_200_comes_after_handling_and_a_redelivery_changes_nothing(
+    endpoint: str, database: Database, fake: FakeBotApi
+) -> None:
+    chat = tg.supergroup(GROUP_ID, "Czarne")
+    fake.set_chat_member(GROUP_ID, COORDINATOR["id"], "administrator")
+    headers = {SECRET_HEADER: SECRET}
+    async with httpx.AsyncClient(timeout=10) as client:
+        setup = await client.post(
+            endpoint,
+            content=_update(1, tg.message(chat, COORDINATOR, "/setup Partnerstwo Czarne")),
+            headers=headers,
+        )
+        assert setup.status_code == 200
+        assert any("Partnerstwo Czarne" in t for t in fake.sent_texts(GROUP_ID))  # answered before the 200
+        log_update = _update(2, tg.message(chat, COORDINATOR, "/log telefon Rozmowa z sołtysem"))
+        first = await client.post(endpoint, content=log_update, headers=headers)
+        assert first.status_code == 200
+        assert await _count(database, EntryKind.CONTACT) == 1  # stored before the 200
+        answers = len(fake.sent_texts(GROUP_ID))
+        # No 200 reached Telegram (a crash, a proxy timeout): it posts the same update again.
+        again = await client.post(endpoint, content=log_update, headers=headers)
+        assert again.status_code == 200
+    assert await _count(database, EntryKind.CONTACT) == 1
+    assert await _count(database, EntryKind.MESSAGE) == 1  # the /log message, once (/setup came before)
+    assert len(fake.sent_texts(GROUP_ID)) == answers
