@@ -128,8 +128,9 @@ button_data = st.one_of(
 ).filter(lambda d: 1 <= len(d.encode("utf-8")) <= 64)
 
 REPLIES = ("sendmessage", "editmessagetext", "senddocument", "sendphoto")
-# What a form keeps while it is being filled, and what every update touches; the rest is data.
-NOT_DATA = {"draft", "person", "log_entry", "log_entry_revision"}
+# What a form keeps while it is being filled, and what every update touches (people seen, the
+# log, the marks of updates already handled); the rest is data.
+NOT_DATA = {"draft", "person", "log_entry", "log_entry_revision", "handled_update"}
 
 
 async def data_rows(database: Database) -> dict[str, int]:
