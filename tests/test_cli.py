@@ -117,6 +117,19 @@ def _serve_env(fake_base_url: str, token: str, tmp_path: Path, **extra: str) -> 
     }
 
 
+def _run_to_the_end(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`partnerbot run` until it exits by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def _errors(stderr: str) -> list[str]:
     """The lines of stderr that report the end of the bot."""
     return [line for line in stderr.splitlines() if line.startswith("partnerbot: error:")]
@@ -128,15 +141,7 @@ def test_rejected_token_is_one_line_exit_3_without_the_token(tmp_path: Path) -> 
     wrong = "999999:" + "W" * 35
     with FakeBotApi() as fake:
         env = _serve_env(fake.base_url, wrong, tmp_path, LOG_LEVEL="DEBUG")
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = _run_to_the_end(env, tmp_path)
     assert result.returncode == 3, result.stderr
     assert _errors(result.stderr) == [
         "partnerbot: error: Telegram rejected the token: check TELEGRAM_BOT_TOKEN (ask @BotFather for /token)"
@@ -153,15 +158,7 @@ def test_conflict_is_one_line_exit_4(tmp_path: Path) -> None:
     with FakeBotApi() as fake:
         fake.fail_next("getUpdates", error_code=409, description=CONFLICT)
         env = _serve_env(fake.base_url, fake.token, tmp_path)
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = _run_to_the_end(env, tmp_path)
     assert result.returncode == 4, result.stderr
     [line] = _errors(result.stderr)
     assert "another instance is polling this token" in line
