@@ -74,6 +74,8 @@ class Waker:
             try:
                 await run_tick(self.dispatcher)
             except Exception:
+                # This task is detached: an error not caught here would vanish unseen. Any fault is
+                # logged and left to the repeating job, which runs the same tick again.
                 log.exception("woken scheduler tick failed; the repeating job tries again")
             if not self._again:
                 return

@@ -67,6 +67,18 @@ def test_settings_validation_names_the_variable() -> None:
     assert settings.api_base_file_url == "http://127.0.0.1:9/file/bot"
 
 
+def _start_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """`partnerbot run` in the background, its output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_partnerbot_run_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     """The real command against the fake Bot API server: migrate, poll, answer, stop cleanly."""
     import signal
@@ -83,14 +95,7 @@ def test_partnerbot_run_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
             "POLLING_TIMEOUT": "1",
             "PYTHONPATH": str(ROOT),
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = _start_bot(env, tmp_path)
         try:
             anna = tg.user(5001, "Anna", language_code="pl")
             update_id = fake.push_update(tg.message(tg.private_chat(anna), anna, "/start"))
@@ -175,14 +180,7 @@ def test_unreachable_telegram_is_retried_and_said_then_stops_cleanly(tmp_path: P
         closed_port = probe.getsockname()[1]
     token = "123456:" + "T" * 35
     env = _serve_env(f"http://127.0.0.1:{closed_port}/bot", token, tmp_path, LOG_LEVEL="DEBUG")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _start_bot(env, tmp_path)
     assert process.stderr is not None
     seen: list[str] = []
     try:

@@ -72,7 +72,7 @@ async def test_a_reply_that_timed_out_is_neither_repeated_nor_apologised_for(
     before = len(fake.sent_texts(GROUP_ID))
     fake.delay_next("sendMessage", 1.0)  # Telegram answers after the bot stopped waiting
     await impatient_bot.deliver(tg.message(chat, MEMBER_PL, "/status"))
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.0)  # real HTTP time: let the late answer arrive, then see nothing follows
     texts = fake.sent_texts(GROUP_ID)[before:]
     assert len(texts) == 1 and "Partnerstwo Czarne" in texts[0]  # the one reply; no apology
 
@@ -98,7 +98,7 @@ async def test_timed_out_checkin_is_retried_and_timed_out_alert_is_not(
     assert checkin.status == DeliveryStatus.PENDING and checkin.due_at > MOMENT  # asked again later
     alert = await _status(database, ids[DeliveryKind.ALERT])
     assert alert.status == DeliveryStatus.SENT and "timed out" in alert.last_error  # not repeated
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.0)  # real HTTP time: the late answers arrive; nothing may be repeated
     assert len([t for t in fake.sent_texts(COORDINATOR["id"]) if "Parafia" in t]) == 1
 
 
