@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.db import UTCDateTime, utcnow
+from bot.columns import UTCDateTime, utcnow
 
 
 class EntryKind(StrEnum):

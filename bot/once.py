@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import clock
+from bot.columns import insert_ignoring_duplicates
+from bot.models import HandledUpdate
 
 WROTE = "partnerbot.wrote"
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -103,9 +105,6 @@ async def mark_if_written(session: AsyncSession, state: Handling) -> bool:
     connection = await session.connection()
     if not connection.sync_connection.info.get(WROTE):  # type: ignore[union-attr]
         return False
-    from bot.db import insert_ignoring_duplicates
-    from bot.models import HandledUpdate
-
     result = await connection.execute(
         insert_ignoring_duplicates(HandledUpdate, connection.dialect.name).values(
             update_id=state.update_id, handled_at=clock.now()
@@ -121,10 +120,6 @@ KEEP_HANDLED = timedelta(days=7)  # Telegram keeps an unconfirmed update for 24 
 
 async def forget_handled(session: AsyncSession, *, before: datetime) -> int:
     """Drop handled-marks older than any update Telegram could still deliver again."""
-    from sqlalchemy import delete
-
-    from bot.models import HandledUpdate
-
     result = await (await session.connection()).execute(
         delete(HandledUpdate).where(HandledUpdate.handled_at < before)  # type: ignore[arg-type]
     )
