@@ -21,7 +21,8 @@ def test_checker_finds_big_modules_long_functions_and_cycles(tmp_path: Path) -> 
     _write(tmp_path, "handlers/__init__.py", "")
     _write(tmp_path, "handlers/a.py", "from handlers import b\n")
     _write(tmp_path, "handlers/b.py", "def later() -> None:\n    from handlers.a import thing\n")
-    _write(tmp_path, "scheduler/__init__.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import bot.big\n")
+    type_only = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import bot.big\n"
+    _write(tmp_path, "scheduler/__init__.py", type_only)
     problems = [str(p) for p in check(tmp_path, max_module=10, max_function=5)]
     assert "bot/big.py: module has 12 lines (limit 10)" in problems
     assert "bot/long.py:1: f() has 7 lines (limit 5)" in problems

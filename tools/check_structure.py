@@ -53,7 +53,9 @@ def functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]
             yield node
 
 
-def size_problems(root: Path, path: Path, tree: ast.AST, *, max_module: int, max_function: int) -> list[Problem]:
+def size_problems(
+    root: Path, path: Path, tree: ast.AST, *, max_module: int, max_function: int
+) -> list[Problem]:
     """Modules and functions over their line limits."""
     shown = path.relative_to(root)
     problems = []
