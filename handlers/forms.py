@@ -1,0 +1,442 @@
+"""The guided flows in the chat: start a form, take its buttons and typed answers, save it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
+
+from bot import flows
+from bot.access import Action
+from bot.db import utcnow
+from bot.flows import CANCEL, FLOWS, SAVE, Data, FlowInputError
+from bot.i18n import format_local
+from bot.models import TargetGroup
+from bot.notifier import Button, ChatUnreachable
+from bot.services import drafts, registry
+from bot.services.dispatch import mention
+from bot.services.drafts import Applied
+from bot.services.registry import RegistryError
+from handlers.common import (
+    STALE_BUTTON,
+    Context,
+    Request,
+    Scope,
+    begin,
+    command_args,
+    esc,
+    reply,
+    scope_for,
+)
+from handlers.form_view import flow_error_text, prompt, show_step
+from handlers.menus import give_coordinator_menus, take_coordinator_menus
+from handlers.refusals import NOTHING_SAVED_SUFFIX, error_text, not_found_text
+from handlers.registry import _send_brief
+
+log = logging.getLogger(__name__)
+
+FLOW_ACTIONS = {
+    "join": Action.REQUEST_JOIN,
+    "handover": Action.HAND_OVER,
+    "period": Action.MANAGE_PLAN,
+    "target": Action.MANAGE_PLAN,
+    "session": Action.MANAGE_PLAN,
+    "trained": Action.MANAGE_PLAN,
+    "schedule": Action.MANAGE_SCHEDULES,
+    "task": Action.MANAGE_SCHEDULES,
+    "meeting": Action.MANAGE_SCHEDULES,
+}
+PLAN_FLOWS = {"target", "session", "trained", "period", "task", "meeting", "schedule"}
+
+
+def group_label(req: Request, group: TargetGroup) -> str:
+    """A target group's name in the user's language (custom groups as the coordinator named them)."""
+    label = flows.TARGET_GROUP_LABELS.get(group.key)
+    return req._(label) if label else group.name
+
+
+
+async def start_flow(
+    req: Request, scope: Scope, flow_name: str, preset: Data | None = None, *, typed: str = ""
+) -> None:
+    """Begin a guided flow for this person in this chat; text typed after the command answers the
+    first typed question (/addpartner Biblioteka)."""
+    assert req.person is not None and scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        data = await drafts.context_for(session, partnership=scope.partnership)
+        if flow_name in PLAN_FLOWS:
+            data.update(
+                await drafts.plan_context(
+                    session,
+                    partnership=scope.partnership,
+                    now=utcnow(),
+                    group_label=lambda g: group_label(req, g),
+                )
+            )
+        data.update(preset or {})
+    flow = FLOWS[flow_name]
+    refused: str | None = None
+    first = flows.current_step(flow, data)
+    if typed.strip() and first is not None and first.parse is not None:
+        try:
+            data = answer_typed(flow, data, typed)
+        except FlowInputError as exc:
+            refused = flow_error_text(req, exc, data)
+    async with req.services.db.transaction() as session:
+        draft = await drafts.start(
+            session,
+            user_id=req.person.user_id,
+            chat_id=req.chat_id,
+            partnership_id=scope.partnership.id,
+            flow=flow_name,
+            data=data,
+        )
+    message_id = await show_step(req, flow, data)
+    if message_id is not None:
+        async with req.services.db.transaction() as session:
+            await drafts.store(session, draft=draft, data={**data, "_msg": message_id})
+    if refused:
+        await reply(req, refused)
+
+
+def answer_typed(flow: flows.Flow, data: Data, text: str) -> Data:
+    """Apply a typed answer and remember how to show it (as typed; dates as people write them)."""
+    step = flows.current_step(flow, data)
+    updated = flows.type_in(flow, data, text)
+    if step is not None:
+        shown = {**updated.get("_shown", {}), step.name: flows.shown_value(step, updated[step.name], text)}
+        updated = {**updated, "_shown": shown}
+    return updated
+
+
+async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
+    """{'partner': id} for a typed name, or None after saying it was not found."""
+    if not name.strip():
+        return {}
+    assert scope.partnership.id is not None
+    async with req.services.db.transaction() as session:
+        found = await registry.find_partner(session, partnership_id=scope.partnership.id, name=name)
+    if found.partner is None:
+        await reply(req, not_found_text(req, name.strip(), found.suggestions))
+        return None
+    return {"partner": str(found.partner.id)}
+
+
+def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: ignore[no-untyped-def]
+    """A command that starts a flow, optionally with a partner named after it."""
+
+    async def command(update: Update, context: Context) -> None:
+        req = await begin(update, context)
+        scope = await scope_for(req, FLOW_ACTIONS.get(flow_name, Action.MANAGE_REGISTRY))
+        if scope is None:
+            return
+        preset: Data | None = {}
+        typed = ""
+        if takes_partner:
+            preset = await _partner_preset(req, scope, command_args(update))
+            if preset is None:
+                return
+        elif flow_name != "schedule":  # '/schedule add' is the command itself
+            typed = command_args(update)  # '/period Wiosna 2027' answers the first question
+        await start_flow(req, scope, flow_name, preset, typed=typed)
+
+    command.__name__ = f"{flow_name}_command"
+    command.__doc__ = f"Start the {flow_name} flow."
+    return command
+
+
+status_command = _flow_command("status", takes_partner=True)
+resource_command = _flow_command("resource", takes_partner=True)
+details_command = _flow_command("details", takes_partner=True)
+leader_command = _flow_command("leader")
+stage_command = _flow_command("stage")
+commplan_command = _flow_command("commplan")
+join_command = _flow_command("join")
+handover_command = _flow_command("handover")
+
+
+async def add_partner_command(update: Update, context: Context) -> None:
+    """/addpartner [name]: the new-partner flow, with the name already given if typed."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_REGISTRY)
+    if scope is None:
+        return
+    await start_flow(req, scope, "partner", typed=command_args(update))
+
+
+async def invite_command(update: Update, context: Context) -> None:
+    """/invite [partner name]: an invitation link for a partner, supervisor or ambassador."""
+    req = await begin(update, context)
+    scope = await scope_for(req, Action.MANAGE_REGISTRY)
+    if scope is None:
+        return
+    preset = await _partner_preset(req, scope, command_args(update))
+    if preset is None:
+        return
+    if "partner" in preset:
+        preset = {"target": preset["partner"]}
+    await start_flow(req, scope, "invite", preset)
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel: drop the flow in progress; nothing is saved."""
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    async with req.services.db.transaction() as session:
+        dropped = await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+    await reply(
+        req, req._("Cancelled. Nothing was saved.") if dropped else req._("There is nothing to cancel.")
+    )
+
+
+async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[Any, Data, Scope] | None:
+    """The caller's draft in this chat, re-authorised against its partnership."""
+    assert req.person is not None
+    async with req.services.db.transaction() as session:
+        found = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id)
+    if found is None:
+        return None
+    draft, data = found
+    scope = await scope_for(
+        req,
+        FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY),
+        partnership_id=draft.partnership_id,
+        query=query,
+    )
+    if scope is None:
+        async with req.services.db.transaction() as session:
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        return None
+    return draft, data, scope
+
+
+async def flow_button(update: Update, context: Context) -> None:
+    """A button of a guided flow: choose, save or cancel."""
+    query = update.callback_query
+    assert query is not None
+    req = await begin(update, context)
+    if req.person is None or query.message is None:
+        await query.answer(req._(STALE_BUTTON))
+        return
+    async with req.services.db.transaction() as session:
+        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+    if not has_draft:
+        await query.answer(req._("This form has ended. Start again with the command."))
+        return
+    loaded = await _load_flow(req, query)
+    if loaded is None:
+        return  # the presser was told why, in an alert only they see
+    draft, data, scope = loaded
+    value = (query.data or "").removeprefix("f:")
+    message_id = query.message.message_id
+    flow = FLOWS[draft.flow]
+    if value not in (CANCEL, SAVE):
+        try:
+            data = flows.choose(flow, data, value)
+        except FlowInputError as exc:
+            await query.answer(flow_error_text(req, exc, data))
+            return
+    await query.answer()
+    if value == CANCEL:
+        async with req.services.db.transaction() as session:
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        await req.services.notifier.edit(req.chat_id, message_id, req._("Cancelled. Nothing was saved."))
+        return
+    if value == SAVE:
+        await _save(req, scope, draft, data, message_id)
+        return
+    data = {**data, "_msg": message_id}
+    async with req.services.db.transaction() as session:
+        await drafts.store(session, draft=draft, data=data)
+    await show_step(req, flow, data, edit_message_id=message_id)
+
+
+# A refusal at Save that one answer can fix: the draft is kept and that step is asked again.
+REFUSAL_STEPS: dict[str, str] = {
+    "duplicate": "name",
+    "name_length": "name",
+    "same_status": "status",
+    "reason_needed": "reason",
+    "leader_not_member": "partner",
+    "description_needed": "description",
+    "seats": "seats",
+    "more_than_room": "seats",
+    "no_period": "when",
+    "meeting_past": "when",
+    "due_past": "due",
+    "period_dates": "end",
+    "period_overlap": "start",
+    "count": "count",
+    "more_than_registered": "trained",
+    "more_than_seats": "trained",
+    "negative": "registered",
+    "disability_over": "disabled",
+    "sources_over": "sources",
+}
+
+
+async def _save(req: Request, scope: Scope, draft: Any, data: Data, message_id: int | None) -> None:
+    """Apply a confirmed flow in one transaction, drop its draft, and say what was saved; a refusal
+    one answer can fix keeps the draft and asks that question again."""
+    assert req.person is not None
+    flow_name = draft.flow
+    if flows.current_step(FLOWS[flow_name], data) is not None:
+        await reply(req, req._("Answer the remaining questions first."))
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            applied = await drafts.apply(
+                session, flow=flow_name, data=data, partnership=scope.partnership, person=req.person
+            )
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+    except RegistryError as exc:
+        step = REFUSAL_STEPS.get(exc.reason)
+        flow = FLOWS[flow_name]
+        if step is not None and step in data and any(s.name == step for s in flow.steps):
+            kept = {k: v for k, v in data.items() if k != step}
+            kept["_shown"] = {k: v for k, v in data.get("_shown", {}).items() if k != step}
+            async with req.services.db.transaction() as session:
+                await drafts.store(session, draft=draft, data=kept)
+            await reply(req, error_text(req, exc).replace(req._(NOTHING_SAVED_SUFFIX), "").strip())
+            await show_step(req, flow, kept, edit_message_id=message_id)
+            return
+        async with req.services.db.transaction() as session:
+            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        text = error_text(req, exc)
+        if message_id is not None:
+            await req.services.notifier.edit(req.chat_id, message_id, text)
+        else:
+            await reply(req, text)
+        return
+    await _announce(req, scope, applied, data, message_id)
+
+
+async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, message_id: int | None) -> None:
+    """Tell the user what was saved, and do what follows from it (links, approvals, briefs)."""
+    values = {k: esc(str(v)) for k, v in applied.values.items()}
+    if applied.first_run_at is not None:
+        values["when"] = format_local(
+            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone), fmt="weekday"
+        )
+    if "status" in applied.values:
+        values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
+    text = req._(applied.message).format(**values)
+    if applied.asked_run_at is not None:
+        text += " " + req._(
+            "It was moved from {asked}: I send nothing between 20:00 and 8:00, at weekends or on "
+            "public holidays."
+        ).format(
+            asked=format_local(
+                applied.asked_run_at,
+                locale=req.locale,
+                zone=ZoneInfo(scope.partnership.timezone),
+                fmt="weekday",
+            )
+        )
+    if applied.invitation_token:
+        username = req.services.bot_username
+        text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
+    # It is saved: the user must hear so even if the form's message can no longer be edited.
+    edited = False
+    if message_id is not None:
+        try:
+            await req.services.notifier.edit(req.chat_id, message_id, text)
+            edited = True
+        except (ChatUnreachable, TelegramError) as exc:
+            log.info("could not edit the form message (%s); saying it in a new one", exc)
+    if not edited:
+        await reply(req, text)
+    if applied.join_request_id is not None:
+        partner_name = next(
+            (n for pid, n, _s in data.get("_partners", []) if str(pid) == data.get("partner")), ""
+        )
+        assert req.person is not None
+        await reply(
+            req,
+            req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?").format(
+                person=esc(req.person.display_name),
+                partner=esc(partner_name),
+                coordinator=mention(
+                    scope.partnership.coordinator_user_id, scope.partnership.coordinator_name
+                ),
+            ),
+            buttons=[
+                [
+                    Button(req._("✔ Approve"), f"jr:{applied.join_request_id}:y"),
+                    Button(req._("✖ Reject"), f"jr:{applied.join_request_id}:n"),
+                ]
+            ],
+        )
+    if applied.task_id or applied.meeting_id:
+        req.services.wake_scheduler()  # the announcement goes out now, from the scheduler
+    if applied.new_coordinator is not None:
+        await _send_brief(
+            req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
+        )
+        if req.bot is not None and req.person is not None:
+            chat_id = scope.partnership.chat_id
+            await take_coordinator_menus(req.bot, chat_id=chat_id, user_id=req.person.user_id)
+            await give_coordinator_menus(
+                req.bot,
+                chat_id=chat_id,
+                user_id=applied.new_coordinator.user_id,
+                default_locale=req.services.settings.default_locale,
+            )
+
+
+async def _accept_text(req: Request, text: str) -> None:
+    """Typed text for the current step of the caller's flow."""
+    loaded = await _load_flow(req)
+    if loaded is None:
+        return
+    draft, data, _scope = loaded
+    flow = FLOWS[draft.flow]
+    try:
+        data = answer_typed(flow, data, text)
+    except FlowInputError as exc:
+        await prompt(req, flow_error_text(req, exc, data) + "\n" + req._("Type it again, or /cancel."))
+        return
+    message_id = await show_step(req, flow, data, edit_message_id=data.get("_msg"))
+    async with req.services.db.transaction() as session:
+        await drafts.store(session, draft=draft, data={**data, "_msg": message_id})
+
+
+async def flow_text(update: Update, context: Context) -> None:
+    """A typed answer: any text privately; in a group, a reply to the bot's question."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if message.chat.type != "private":
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+            return
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    if update.edited_message is not None:
+        # An edited reply to a check-in updates the answer; edits are never answers to a form.
+        if message.chat.type != "private":
+            from handlers.checkins import reply_to_round
+
+            await reply_to_round(req, message)
+        else:
+            await reply(
+                req, req._("I don't take an edited message as an answer. Send it again as a new one.")
+            )
+        return
+    async with req.services.db.transaction() as session:
+        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+    if not has_draft:
+        if message.chat.type != "private":
+            from handlers.checkins import reply_to_round
+
+            await reply_to_round(req, message)
+        else:
+            await reply(req, req._("I only understand commands here. Type /help to see them."))
+        return
+    await _accept_text(req, message.text)
+
