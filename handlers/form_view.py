@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from bot import flows
 from bot.access import Where
-from bot.flows import CANCEL, DONE, SAVE, Data, FlowInputError
+from bot.flows import Data, FlowInputError, Key, Mark
 from bot.notifier import Button, ChatUnreachable, Keyboard
 from bot.services.dispatch import mention
 from handlers.common import Request, esc, reply
@@ -33,7 +33,7 @@ def answer_text(req: Request, step: flows.Step, value: Any, data: Data) -> str:
         options = {o.value: label(req, o) for o in flows.options_for(step, {**data, step.name: None})}
         values = value if isinstance(value, list) else [value]
         return ", ".join(esc(options.get(str(v), str(v))) for v in values)
-    shown = str(data.get("_shown", {}).get(step.name, value))
+    shown = str(data.get(Key.SHOWN, {}).get(step.name, value))
     if len(shown) > SHOWN_MAX:
         shown = shown[:SHOWN_MAX] + "…"
     return esc(shown) if shown not in ("", "-") else "—"
@@ -51,39 +51,32 @@ def flow_error_text(req: Request, exc: FlowInputError, data: Data) -> str:
     return esc(req._(exc.message).format_map(values))
 
 
-def step_message(req: Request, flow: flows.Flow, data: Data) -> tuple[str, Keyboard, bool]:
+def step_message(req: Request, flow: flows.Flow[Any], data: Data) -> tuple[str, Keyboard, bool]:
     """The text, buttons and whether a typed reply is expected, for the draft's next step."""
     _ = req._
     lines = [f"<b>{esc(_(flow.title))}</b>"]
     for step, value in flows.public_answers(flow, data):
         lines.append(f"• {question_text(req, step, data)} <i>{answer_text(req, step, value, data)}</i>")
     next_step = flows.current_step(flow, data)
-    cancel = Button(_("✖ Cancel"), "f:" + CANCEL)
+    cancel = Button(_("✖ Cancel"), "f:" + Mark.CANCEL)
     if next_step is None:
         lines += ["", _("Save this?")]
-        return "\n".join(lines), [[Button(_("✔ Save"), "f:" + SAVE), cancel]], False
+        return "\n".join(lines), [[Button(_("✔ Save"), "f:" + Mark.SAVE), cancel]], False
     lines += ["", question_text(req, next_step, data)]
     if next_step.options is None:
         lines.append(_("(Reply with text, or type /cancel.)"))
         return "\n".join(lines), [[cancel]], True
-    picked = set(data.get("_picked", []))
+    picked = set(data.get(Key.PICKED, []))
     buttons = [
         Button(("✓ " if o.value in picked else "") + label(req, o)[:40], "f:" + o.value)
         for o in flows.options_for(next_step, data)
     ]
     rows: list[list[Button]] = [buttons[i : i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
     if next_step.multi:
-        rows.append([Button(_("Done"), "f:" + DONE)])
+        rows.append([Button(_("Done"), "f:" + Mark.DONE)])
     rows.append([cancel])
-    if not buttons and flow.name == "handover":
-        lines.append(
-            _(
-                "Nobody can take over yet: the new coordinator must first represent a partner. "
-                "Send them an invitation with /invite, then type /handover again."
-            )
-        )
-    elif not buttons:
-        lines.append(_("There is nothing to choose from yet. Type /addpartner to add a partner first."))
+    if not buttons:
+        lines.append(_(flow.nothing_to_choose))
     return "\n".join(lines), rows, False
 
 
@@ -102,7 +95,7 @@ async def prompt(req: Request, text: str) -> None:
 
 
 async def show_step(
-    req: Request, flow: flows.Flow, data: Data, *, edit_message_id: int | None = None
+    req: Request, flow: flows.Flow[Any], data: Data, *, edit_message_id: int | None = None
 ) -> int | None:
     """Show the form: one message edited as it advances (its id is returned); a typed answer in a
     group is asked for with a short selective prompt, never by repeating the summary."""

@@ -12,13 +12,12 @@ from telegram.error import TelegramError
 from bot import flows
 from bot.access import Action
 from bot.db import utcnow
-from bot.flows import CANCEL, FLOWS, SAVE, Data, FlowInputError
+from bot.flows import FLOWS, Applied, Data, FlowInputError, FlowName, Key, Mark, engine
 from bot.i18n import format_local
 from bot.models import TargetGroup
 from bot.notifier import Button, ChatUnreachable
-from bot.services import drafts, registry
+from bot.services import registry
 from bot.services.dispatch import mention
-from bot.services.drafts import Applied
 from bot.services.registry import RegistryError
 from handlers.common import (
     STALE_BUTTON,
@@ -38,20 +37,6 @@ from handlers.registry import _send_brief
 
 log = logging.getLogger(__name__)
 
-FLOW_ACTIONS = {
-    "join": Action.REQUEST_JOIN,
-    "handover": Action.HAND_OVER,
-    "period": Action.MANAGE_PLAN,
-    "target": Action.MANAGE_PLAN,
-    "session": Action.MANAGE_PLAN,
-    "trained": Action.MANAGE_PLAN,
-    "schedule": Action.MANAGE_SCHEDULES,
-    "task": Action.MANAGE_SCHEDULES,
-    "meeting": Action.MANAGE_SCHEDULES,
-}
-PLAN_FLOWS = {"target", "session", "trained", "period", "task", "meeting", "schedule"}
-
-
 def group_label(req: Request, group: TargetGroup) -> str:
     """A target group's name in the user's language (custom groups as the coordinator named them)."""
     label = flows.TARGET_GROUP_LABELS.get(group.key)
@@ -65,28 +50,20 @@ async def start_flow(
     """Begin a guided flow for this person in this chat; text typed after the command answers the
     first typed question (/addpartner Biblioteka)."""
     assert req.person is not None and scope.partnership.id is not None
-    async with req.services.db.transaction() as session:
-        data = await drafts.context_for(session, partnership=scope.partnership)
-        if flow_name in PLAN_FLOWS:
-            data.update(
-                await drafts.plan_context(
-                    session,
-                    partnership=scope.partnership,
-                    now=utcnow(),
-                    group_label=lambda g: group_label(req, g),
-                )
-            )
-        data.update(preset or {})
     flow = FLOWS[flow_name]
+    preparing = engine.Preparing(scope.partnership, utcnow(), lambda g: group_label(req, g))
+    async with req.services.db.transaction() as session:
+        data = await engine.prepare(session, flow, preparing)
+    data.update(preset or {})
     refused: str | None = None
     first = flows.current_step(flow, data)
     if typed.strip() and first is not None and first.parse is not None:
         try:
-            data = answer_typed(flow, data, typed)
+            data = engine.answer_typed(flow, data, typed)
         except FlowInputError as exc:
             refused = flow_error_text(req, exc, data)
     async with req.services.db.transaction() as session:
-        draft = await drafts.start(
+        draft = await engine.start(
             session,
             user_id=req.person.user_id,
             chat_id=req.chat_id,
@@ -97,19 +74,9 @@ async def start_flow(
     message_id = await show_step(req, flow, data)
     if message_id is not None:
         async with req.services.db.transaction() as session:
-            await drafts.store(session, draft=draft, data={**data, "_msg": message_id})
+            await engine.store(session, draft=draft, data={**data, Key.MESSAGE: message_id})
     if refused:
         await reply(req, refused)
-
-
-def answer_typed(flow: flows.Flow, data: Data, text: str) -> Data:
-    """Apply a typed answer and remember how to show it (as typed; dates as people write them)."""
-    step = flows.current_step(flow, data)
-    updated = flows.type_in(flow, data, text)
-    if step is not None:
-        shown = {**updated.get("_shown", {}), step.name: flows.shown_value(step, updated[step.name], text)}
-        updated = {**updated, "_shown": shown}
-    return updated
 
 
 async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
@@ -130,7 +97,7 @@ def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: igno
 
     async def command(update: Update, context: Context) -> None:
         req = await begin(update, context)
-        scope = await scope_for(req, FLOW_ACTIONS.get(flow_name, Action.MANAGE_REGISTRY))
+        scope = await scope_for(req, FLOWS[flow_name].action)
         if scope is None:
             return
         preset: Data | None = {}
@@ -139,7 +106,7 @@ def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: igno
             preset = await _partner_preset(req, scope, command_args(update))
             if preset is None:
                 return
-        elif flow_name != "schedule":  # '/schedule add' is the command itself
+        elif flow_name != FlowName.SCHEDULE:  # '/schedule add' is the command itself
             typed = command_args(update)  # '/period Wiosna 2027' answers the first question
         await start_flow(req, scope, flow_name, preset, typed=typed)
 
@@ -187,7 +154,7 @@ async def cancel_command(update: Update, context: Context) -> None:
     if req.person is None:
         return
     async with req.services.db.transaction() as session:
-        dropped = await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        dropped = await engine.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
     await reply(
         req, req._("Cancelled. Nothing was saved.") if dropped else req._("There is nothing to cancel.")
     )
@@ -197,19 +164,19 @@ async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[
     """The caller's draft in this chat, re-authorised against its partnership."""
     assert req.person is not None
     async with req.services.db.transaction() as session:
-        found = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id)
+        found = await engine.get(session, user_id=req.person.user_id, chat_id=req.chat_id)
     if found is None:
         return None
     draft, data = found
     scope = await scope_for(
         req,
-        FLOW_ACTIONS.get(draft.flow, Action.MANAGE_REGISTRY),
+        FLOWS[draft.flow].action,
         partnership_id=draft.partnership_id,
         query=query,
     )
     if scope is None:
         async with req.services.db.transaction() as session:
-            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+            await engine.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
         return None
     return draft, data, scope
 
@@ -223,7 +190,7 @@ async def flow_button(update: Update, context: Context) -> None:
         await query.answer(req._(STALE_BUTTON))
         return
     async with req.services.db.transaction() as session:
-        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+        has_draft = await engine.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
     if not has_draft:
         await query.answer(req._("This form has ended. Start again with the command."))
         return
@@ -234,24 +201,24 @@ async def flow_button(update: Update, context: Context) -> None:
     value = (query.data or "").removeprefix("f:")
     message_id = query.message.message_id
     flow = FLOWS[draft.flow]
-    if value not in (CANCEL, SAVE):
+    if value not in (Mark.CANCEL, Mark.SAVE):
         try:
             data = flows.choose(flow, data, value)
         except FlowInputError as exc:
             await query.answer(flow_error_text(req, exc, data))
             return
     await query.answer()
-    if value == CANCEL:
+    if value == Mark.CANCEL:
         async with req.services.db.transaction() as session:
-            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+            await engine.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
         await req.services.notifier.edit(req.chat_id, message_id, req._("Cancelled. Nothing was saved."))
         return
-    if value == SAVE:
+    if value == Mark.SAVE:
         await _save(req, scope, draft, data, message_id)
         return
-    data = {**data, "_msg": message_id}
+    data = {**data, Key.MESSAGE: message_id}
     async with req.services.db.transaction() as session:
-        await drafts.store(session, draft=draft, data=data)
+        await engine.store(session, draft=draft, data=data)
     await show_step(req, flow, data, edit_message_id=message_id)
 
 
@@ -289,23 +256,22 @@ async def _save(req: Request, scope: Scope, draft: Any, data: Data, message_id: 
         return
     try:
         async with req.services.db.transaction() as session:
-            applied = await drafts.apply(
-                session, flow=flow_name, data=data, partnership=scope.partnership, person=req.person
+            applied = await engine.apply(
+                session, flow=FLOWS[flow_name], data=data, partnership=scope.partnership, person=req.person
             )
-            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+            await engine.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
     except RegistryError as exc:
         step = REFUSAL_STEPS.get(exc.reason)
         flow = FLOWS[flow_name]
         if step is not None and step in data and any(s.name == step for s in flow.steps):
-            kept = {k: v for k, v in data.items() if k != step}
-            kept["_shown"] = {k: v for k, v in data.get("_shown", {}).items() if k != step}
+            kept = engine.without_answer(data, step)
             async with req.services.db.transaction() as session:
-                await drafts.store(session, draft=draft, data=kept)
+                await engine.store(session, draft=draft, data=kept)
             await reply(req, error_text(req, exc).replace(req._(NOTHING_SAVED_SUFFIX), "").strip())
             await show_step(req, flow, kept, edit_message_id=message_id)
             return
         async with req.services.db.transaction() as session:
-            await drafts.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
+            await engine.drop(session, user_id=req.person.user_id, chat_id=req.chat_id)
         text = error_text(req, exc)
         if message_id is not None:
             await req.services.notifier.edit(req.chat_id, message_id, text)
@@ -352,7 +318,7 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         await reply(req, text)
     if applied.join_request_id is not None:
         partner_name = next(
-            (n for pid, n, _s in data.get("_partners", []) if str(pid) == data.get("partner")), ""
+            (n for pid, n, _s in data.get(Key.PARTNERS, []) if str(pid) == data.get("partner")), ""
         )
         assert req.person is not None
         await reply(
@@ -396,13 +362,13 @@ async def _accept_text(req: Request, text: str) -> None:
     draft, data, _scope = loaded
     flow = FLOWS[draft.flow]
     try:
-        data = answer_typed(flow, data, text)
+        data = engine.answer_typed(flow, data, text)
     except FlowInputError as exc:
         await prompt(req, flow_error_text(req, exc, data) + "\n" + req._("Type it again, or /cancel."))
         return
-    message_id = await show_step(req, flow, data, edit_message_id=data.get("_msg"))
+    message_id = await show_step(req, flow, data, edit_message_id=data.get(Key.MESSAGE))
     async with req.services.db.transaction() as session:
-        await drafts.store(session, draft=draft, data={**data, "_msg": message_id})
+        await engine.store(session, draft=draft, data={**data, Key.MESSAGE: message_id})
 
 
 async def flow_text(update: Update, context: Context) -> None:
@@ -429,7 +395,7 @@ async def flow_text(update: Update, context: Context) -> None:
             )
         return
     async with req.services.db.transaction() as session:
-        has_draft = await drafts.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
+        has_draft = await engine.get(session, user_id=req.person.user_id, chat_id=req.chat_id) is not None
     if not has_draft:
         if message.chat.type != "private":
             from handlers.checkins import reply_to_round
