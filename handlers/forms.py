@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from bot.models import TargetGroup
 from bot.notifier import Button, ChatUnreachable
 from bot.services import registry
 from bot.services.dispatch import mention
+from bot.services.people import PersonInfo
 from bot.services.registry import RegistryError
 from handlers.common import (
     STALE_BUTTON,
@@ -36,6 +38,7 @@ from handlers.refusals import NOTHING_SAVED_SUFFIX, error_text, not_found_text
 from handlers.registry import _send_brief
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 def group_label(req: Request, group: TargetGroup) -> str:
     """A target group's name in the user's language (custom groups as the coordinator named them)."""
@@ -92,7 +95,7 @@ async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
     return {"partner": str(found.partner.id)}
 
 
-def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: ignore[no-untyped-def]
+def flow_command(flow_name: str, *, takes_partner: bool = False) -> Handler:
     """A command that starts a flow, optionally with a partner named after it."""
 
     async def command(update: Update, context: Context) -> None:
@@ -115,14 +118,17 @@ def _flow_command(flow_name: str, *, takes_partner: bool = False):  # type: igno
     return command
 
 
-status_command = _flow_command("status", takes_partner=True)
-resource_command = _flow_command("resource", takes_partner=True)
-details_command = _flow_command("details", takes_partner=True)
-leader_command = _flow_command("leader")
-stage_command = _flow_command("stage")
-commplan_command = _flow_command("commplan")
-join_command = _flow_command("join")
-handover_command = _flow_command("handover")
+_flow_command = flow_command  # the name other handlers still import
+
+
+status_command = flow_command(FlowName.STATUS, takes_partner=True)
+resource_command = flow_command(FlowName.RESOURCE, takes_partner=True)
+details_command = flow_command(FlowName.DETAILS, takes_partner=True)
+leader_command = flow_command(FlowName.LEADER)
+stage_command = flow_command(FlowName.STAGE)
+commplan_command = flow_command(FlowName.COMMPLAN)
+join_command = flow_command(FlowName.JOIN)
+handover_command = flow_command(FlowName.HANDOVER)
 
 
 async def add_partner_command(update: Update, context: Context) -> None:
@@ -131,7 +137,7 @@ async def add_partner_command(update: Update, context: Context) -> None:
     scope = await scope_for(req, Action.MANAGE_REGISTRY)
     if scope is None:
         return
-    await start_flow(req, scope, "partner", typed=command_args(update))
+    await start_flow(req, scope, FlowName.PARTNER, typed=command_args(update))
 
 
 async def invite_command(update: Update, context: Context) -> None:
@@ -145,7 +151,7 @@ async def invite_command(update: Update, context: Context) -> None:
         return
     if "partner" in preset:
         preset = {"target": preset["partner"]}
-    await start_flow(req, scope, "invite", preset)
+    await start_flow(req, scope, FlowName.INVITE, preset)
 
 
 async def cancel_command(update: Update, context: Context) -> None:
@@ -281,13 +287,12 @@ async def _save(req: Request, scope: Scope, draft: Any, data: Data, message_id: 
     await _announce(req, scope, applied, data, message_id)
 
 
-async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, message_id: int | None) -> None:
-    """Tell the user what was saved, and do what follows from it (links, approvals, briefs)."""
+def saved_text(req: Request, scope: Scope, applied: Applied) -> str:
+    """What was saved, in the user's language, with the invitation link if one was made."""
+    zone = ZoneInfo(scope.partnership.timezone)
     values = {k: esc(str(v)) for k, v in applied.values.items()}
     if applied.first_run_at is not None:
-        values["when"] = format_local(
-            applied.first_run_at, locale=req.locale, zone=ZoneInfo(scope.partnership.timezone), fmt="weekday"
-        )
+        values["when"] = format_local(applied.first_run_at, locale=req.locale, zone=zone, fmt="weekday")
     if "status" in applied.values:
         values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
     text = req._(applied.message).format(**values)
@@ -295,17 +300,16 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
         text += " " + req._(
             "It was moved from {asked}: I send nothing between 20:00 and 8:00, at weekends or on "
             "public holidays."
-        ).format(
-            asked=format_local(
-                applied.asked_run_at,
-                locale=req.locale,
-                zone=ZoneInfo(scope.partnership.timezone),
-                fmt="weekday",
-            )
-        )
+        ).format(asked=format_local(applied.asked_run_at, locale=req.locale, zone=zone, fmt="weekday"))
     if applied.invitation_token:
         username = req.services.bot_username
         text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
+    return text
+
+
+async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, message_id: int | None) -> None:
+    """Tell the user what was saved, and do what follows from it (links, approvals, briefs)."""
+    text = saved_text(req, scope, applied)
     # It is saved: the user must hear so even if the form's message can no longer be edited.
     edited = False
     if message_id is not None:
@@ -317,41 +321,47 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
     if not edited:
         await reply(req, text)
     if applied.join_request_id is not None:
-        partner_name = next(
-            (n for pid, n, _s in data.get(Key.PARTNERS, []) if str(pid) == data.get("partner")), ""
-        )
-        assert req.person is not None
-        await reply(
-            req,
-            req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?").format(
-                person=esc(req.person.display_name),
-                partner=esc(partner_name),
-                coordinator=mention(
-                    scope.partnership.coordinator_user_id, scope.partnership.coordinator_name
-                ),
-            ),
-            buttons=[
-                [
-                    Button(req._("✔ Approve"), f"jr:{applied.join_request_id}:y"),
-                    Button(req._("✖ Reject"), f"jr:{applied.join_request_id}:n"),
-                ]
-            ],
-        )
+        await _ask_approval(req, scope, applied.join_request_id, data)
     if applied.task_id or applied.meeting_id:
         req.services.wake_scheduler()  # the announcement goes out now, from the scheduler
     if applied.new_coordinator is not None:
-        await _send_brief(
-            req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
+        await _welcome_coordinator(req, scope, applied.new_coordinator)
+
+
+async def _ask_approval(req: Request, scope: Scope, request_id: int, data: Data) -> None:
+    """Ask the coordinator, in the chat, to approve a request to represent a partner."""
+    partner_name = next(
+        (n for pid, n, _s in data.get(Key.PARTNERS, []) if str(pid) == data.get("partner")), ""
+    )
+    assert req.person is not None
+    await reply(
+        req,
+        req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?").format(
+            person=esc(req.person.display_name),
+            partner=esc(partner_name),
+            coordinator=mention(scope.partnership.coordinator_user_id, scope.partnership.coordinator_name),
+        ),
+        buttons=[
+            [
+                Button(req._("✔ Approve"), f"jr:{request_id}:y"),
+                Button(req._("✖ Reject"), f"jr:{request_id}:n"),
+            ]
+        ],
+    )
+
+
+async def _welcome_coordinator(req: Request, scope: Scope, new: PersonInfo) -> None:
+    """Brief the new coordinator and move the coordinator's menus from the old one to them."""
+    await _send_brief(req, scope.partnership, new.user_id, new.display_name)
+    if req.bot is not None and req.person is not None:
+        chat_id = scope.partnership.chat_id
+        await take_coordinator_menus(req.bot, chat_id=chat_id, user_id=req.person.user_id)
+        await give_coordinator_menus(
+            req.bot,
+            chat_id=chat_id,
+            user_id=new.user_id,
+            default_locale=req.services.settings.default_locale,
         )
-        if req.bot is not None and req.person is not None:
-            chat_id = scope.partnership.chat_id
-            await take_coordinator_menus(req.bot, chat_id=chat_id, user_id=req.person.user_id)
-            await give_coordinator_menus(
-                req.bot,
-                chat_id=chat_id,
-                user_id=applied.new_coordinator.user_id,
-                default_locale=req.services.settings.default_locale,
-            )
 
 
 async def _accept_text(req: Request, text: str) -> None:
