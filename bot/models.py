@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from bot.access import Role
 from bot.db import UTCDateTime, utcnow
+from bot.timing import Recurrence
 
 
 class EntryKind(StrEnum):
@@ -19,7 +24,6 @@ class EntryKind(StrEnum):
     EVENT = "event"  # something that happened to the partnership itself
     CHECKIN = "checkin"  # an answer to a check-in question
 
-
 class Channel(StrEnum):
     """Channels of contact a coordinator can record."""
 
@@ -29,7 +33,6 @@ class Channel(StrEnum):
     IN_PERSON = "in_person"
     ONLINE_MEETING = "online_meeting"
     SMS = "sms"
-
 
 class EventKind(StrEnum):
     """Things that happen to a partnership, recorded in its log."""
@@ -42,6 +45,150 @@ class EventKind(StrEnum):
     PARTNER_STATUS = "partner_status"
     PERSON_JOINED = "person_joined"
     HANDOVER = "handover"
+
+class PartnerKind(StrEnum):
+    """Kinds of partner organisation found in municipal partnerships."""
+
+    LIBRARY = "library"
+    CULTURE_CENTRE = "culture_centre"
+    SCHOOL = "school"
+    SOCIAL_WELFARE = "social_welfare"
+    MUNICIPAL_OFFICE = "municipal_office"
+    JOB_CENTRE = "job_centre"
+    SENIOR_CLUB = "senior_club"
+    UNIVERSITY_THIRD_AGE = "u3a"
+    RURAL_WOMENS_CIRCLE = "kgw"
+    FIRE_BRIGADE = "osp"
+    PARISH = "parish"
+    NGO = "ngo"
+    HEALTH_CENTRE = "health_centre"
+    VILLAGE_COUNCIL = "village_council"
+    OTHER = "other"
+
+class PartnerStatus(StrEnum):
+    """Where a partner organisation stands: candidate -> invited -> joined -> active -> withdrawn."""
+
+    CANDIDATE = "candidate"
+    INVITED = "invited"
+    JOINED = "joined"
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+class JoinForm(StrEnum):
+    """How a partner formalised joining."""
+
+    SIGNED_AGREEMENT = "agreement"
+    DECLARATION = "declaration"
+    ORAL = "oral"
+
+class ResourceKind(StrEnum):
+    """What a partner can contribute."""
+
+    ROOM = "room"
+    COMPUTER_LAB = "lab"
+    EQUIPMENT = "equipment"
+    TRAINER = "trainer"
+    VOLUNTEERS = "volunteers"
+    NOTICE_BOARD = "notice_board"
+    WEBSITE = "website"
+    FACEBOOK = "facebook"
+    PARISH_ANNOUNCEMENTS = "parish_announcements"
+    LOCAL_EVENTS = "local_events"
+
+class Stage(StrEnum):
+    """The partnership's stage of life."""
+
+    FORMING = "forming"
+    OPERATING = "operating"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+class AppointedRole(StrEnum):
+    """Roles given to people other than the coordinator and representatives."""
+
+    SUPERVISOR = "supervisor"
+    AMBASSADOR = "ambassador"
+
+class JoinRequestStatus(StrEnum):
+    """Where a request to represent a partner stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+class TargetGroupKey(StrEnum):
+    """Target groups every partnership starts with; coordinators can add their own."""
+
+    SENIORS = "seniors"
+    UNEMPLOYED = "unemployed"
+    PARENTS = "parents"
+    DISABLED = "disabled"
+    FARMERS = "farmers"
+    YOUTH = "youth"
+    OTHER = "other"
+
+class DeliveryStatus(StrEnum):
+    """Where a due occurrence stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    MISSED = "missed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+class DeliveryKind(StrEnum):
+    """What a due occurrence does when it is sent."""
+
+    CHECKIN = "checkin"  # open a check-in round in the group
+    CHECKIN_REMINDER = "checkin_reminder"  # remind those who have not answered
+    CHECKIN_CLOSE = "checkin_close"  # close the round, tell the coordinator
+    TASK_ASSIGNED = "task_assigned"  # tell the partner about a new task
+    TASK_REMINDER = "task_reminder"  # remind the partner the day before it is due
+    MEETING_INVITE = "meeting_invite"  # invitation with RSVP buttons and an .ics file
+    MEETING_REMINDER = "meeting_reminder"  # a week and a day before
+    NUDGE_CHECK = "nudge_check"  # daily: is any target group behind? (re-queues itself)
+    NUDGE = "nudge"  # ask the partners who reach a lagging group to push promotion
+    DIGEST = "digest"  # weekly, to the coordinator: what happened, who is quiet, what is due
+    WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
+    ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
+    MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A StrEnum stored as its plain value in a VARCHAR (no database enum type, so no migration);
+    read back as the enum. A value outside the enum is kept as text rather than refused."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """The value as text."""
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """The enum member for a stored value."""
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
+
+
+def _enum_column(enum: type[StrEnum], length: int, *, nullable: bool = False, **kw: Any) -> Column[Any]:
+    """A column holding one of an enum's values."""
+    return Column(EnumText(enum, length), nullable=nullable, **kw)
+
+
+
 
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
@@ -72,7 +219,7 @@ class Partnership(PartnershipBase, table=True):
     can_read_messages: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     deactivated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    stage: str = Field(default="forming", max_length=16)
+    stage: Stage = Field(default=Stage.FORMING, sa_column=_enum_column(Stage, 16))
     leader_partner_id: int | None = Field(default=None)
     communication_channels: str = Field(default="", max_length=200)
     meeting_frequency: str = Field(default="", max_length=32)
@@ -109,7 +256,7 @@ class LogEntry(SQLModel, table=True):
     partnership_id: int = Field(
         sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
     )
-    kind: str = Field(max_length=16)
+    kind: EntryKind = Field(sa_column=_enum_column(EntryKind, 16))
     occurred_at: datetime = Field(sa_column=_utc_column())
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     author_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
@@ -139,57 +286,8 @@ class LogEntryRevision(SQLModel, table=True):
     replaced_at: datetime = Field(sa_column=_utc_column())
 
 
-class PartnerKind(StrEnum):
-    """Kinds of partner organisation found in municipal partnerships."""
-
-    LIBRARY = "library"
-    CULTURE_CENTRE = "culture_centre"
-    SCHOOL = "school"
-    SOCIAL_WELFARE = "social_welfare"
-    MUNICIPAL_OFFICE = "municipal_office"
-    JOB_CENTRE = "job_centre"
-    SENIOR_CLUB = "senior_club"
-    UNIVERSITY_THIRD_AGE = "u3a"
-    RURAL_WOMENS_CIRCLE = "kgw"
-    FIRE_BRIGADE = "osp"
-    PARISH = "parish"
-    NGO = "ngo"
-    HEALTH_CENTRE = "health_centre"
-    VILLAGE_COUNCIL = "village_council"
-    OTHER = "other"
 
 
-class PartnerStatus(StrEnum):
-    """Where a partner organisation stands: candidate -> invited -> joined -> active -> withdrawn."""
-
-    CANDIDATE = "candidate"
-    INVITED = "invited"
-    JOINED = "joined"
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
-
-
-class JoinForm(StrEnum):
-    """How a partner formalised joining."""
-
-    SIGNED_AGREEMENT = "agreement"
-    DECLARATION = "declaration"
-    ORAL = "oral"
-
-
-class ResourceKind(StrEnum):
-    """What a partner can contribute."""
-
-    ROOM = "room"
-    COMPUTER_LAB = "lab"
-    EQUIPMENT = "equipment"
-    TRAINER = "trainer"
-    VOLUNTEERS = "volunteers"
-    NOTICE_BOARD = "notice_board"
-    WEBSITE = "website"
-    FACEBOOK = "facebook"
-    PARISH_ANNOUNCEMENTS = "parish_announcements"
-    LOCAL_EVENTS = "local_events"
 
 
 PROMOTION_CHANNELS = frozenset(
@@ -203,20 +301,6 @@ PROMOTION_CHANNELS = frozenset(
 )
 
 
-class Stage(StrEnum):
-    """The partnership's stage of life."""
-
-    FORMING = "forming"
-    OPERATING = "operating"
-    CLOSING = "closing"
-    CLOSED = "closed"
-
-
-class AppointedRole(StrEnum):
-    """Roles given to people other than the coordinator and representatives."""
-
-    SUPERVISOR = "supervisor"
-    AMBASSADOR = "ambassador"
 
 
 class Partner(SQLModel, table=True):
@@ -232,9 +316,9 @@ class Partner(SQLModel, table=True):
     )
     name: str = Field(max_length=120)
     name_key: str = Field(max_length=120)  # folded: case and diacritics ignored
-    kind: str = Field(max_length=32)
-    status: str = Field(max_length=16)
-    join_form: str | None = Field(default=None, max_length=16)
+    kind: PartnerKind = Field(sa_column=_enum_column(PartnerKind, 32))
+    status: PartnerStatus = Field(sa_column=_enum_column(PartnerStatus, 16))
+    join_form: JoinForm | None = Field(default=None, sa_column=_enum_column(JoinForm, 16, nullable=True))
     target_groups: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     gains: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     obstacles: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -250,7 +334,7 @@ class PartnerStatusChange(SQLModel, table=True):
     partner_id: int = Field(
         sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    status: str = Field(max_length=16)
+    status: PartnerStatus = Field(sa_column=_enum_column(PartnerStatus, 16))
     changed_at: datetime = Field(sa_column=_utc_column())
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     changed_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
@@ -282,7 +366,7 @@ class Appointment(SQLModel, table=True):
         )
     )
     user_id: int = Field(sa_column=_telegram_id(index=True))
-    role: str = Field(max_length=16)
+    role: AppointedRole = Field(sa_column=_enum_column(AppointedRole, 16))
     name: str = Field(default="", max_length=200)
     since: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
@@ -294,7 +378,7 @@ class Resource(SQLModel, table=True):
     partner_id: int = Field(
         sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    kind: str = Field(max_length=32)
+    kind: ResourceKind = Field(sa_column=_enum_column(ResourceKind, 32))
     description: str = Field(sa_column=Column(Text, nullable=False))
     seats: int | None = None
     availability: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -312,7 +396,7 @@ class Invitation(SQLModel, table=True):
     partner_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=True)
     )
-    role: str = Field(max_length=16)  # representative, supervisor or ambassador
+    role: Role = Field(sa_column=_enum_column(Role, 16))  # representative, supervisor or ambassador
     created_by_user_id: int = Field(sa_column=_telegram_id())
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
@@ -331,7 +415,9 @@ class JoinRequest(SQLModel, table=True):
     )
     user_id: int = Field(sa_column=_telegram_id())
     name: str = Field(default="", max_length=200)
-    status: str = Field(default="pending", max_length=16)
+    status: JoinRequestStatus = Field(
+        default=JoinRequestStatus.PENDING, sa_column=_enum_column(JoinRequestStatus, 16)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     decided_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
@@ -350,17 +436,6 @@ class Draft(SQLModel, table=True):
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
-
-class TargetGroupKey(StrEnum):
-    """Target groups every partnership starts with; coordinators can add their own."""
-
-    SENIORS = "seniors"
-    UNEMPLOYED = "unemployed"
-    PARENTS = "parents"
-    DISABLED = "disabled"
-    FARMERS = "farmers"
-    YOUTH = "youth"
-    OTHER = "other"
 
 
 class TargetGroup(SQLModel, table=True):
@@ -489,33 +564,6 @@ class RecruitmentSource(SQLModel, table=True):
     count: int
 
 
-class DeliveryStatus(StrEnum):
-    """Where a due occurrence stands."""
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    SENT = "sent"
-    MISSED = "missed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class DeliveryKind(StrEnum):
-    """What a due occurrence does when it is sent."""
-
-    CHECKIN = "checkin"  # open a check-in round in the group
-    CHECKIN_REMINDER = "checkin_reminder"  # remind those who have not answered
-    CHECKIN_CLOSE = "checkin_close"  # close the round, tell the coordinator
-    TASK_ASSIGNED = "task_assigned"  # tell the partner about a new task
-    TASK_REMINDER = "task_reminder"  # remind the partner the day before it is due
-    MEETING_INVITE = "meeting_invite"  # invitation with RSVP buttons and an .ics file
-    MEETING_REMINDER = "meeting_reminder"  # a week and a day before
-    NUDGE_CHECK = "nudge_check"  # daily: is any target group behind? (re-queues itself)
-    NUDGE = "nudge"  # ask the partners who reach a lagging group to push promotion
-    DIGEST = "digest"  # weekly, to the coordinator: what happened, who is quiet, what is due
-    WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
-    ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
-    MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
 
 
 class Schedule(SQLModel, table=True):
@@ -529,7 +577,7 @@ class Schedule(SQLModel, table=True):
             Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    recurrence: str = Field(max_length=16)
+    recurrence: Recurrence = Field(sa_column=_enum_column(Recurrence, 16))
     weekday: int = 0
     day: int = 1
     at_time: str = Field(default="09:00", max_length=5)
@@ -558,12 +606,14 @@ class Delivery(SQLModel, table=True):
     schedule_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("schedule.id", ondelete="SET NULL"), nullable=True)
     )
-    kind: str = Field(max_length=32)
+    kind: DeliveryKind = Field(sa_column=_enum_column(DeliveryKind, 32))
     ref_id: int | None = None  # e.g. the check-in round a reminder belongs to
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     dedupe_key: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
     due_at: datetime = Field(sa_column=_utc_column())
-    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.PENDING, sa_column=_enum_column(DeliveryStatus, 16)
+    )
     claimed_by: str = Field(default="", max_length=64)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     attempts: int = 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import flows
-from bot.access import Action
+from bot.access import Action, Role
+from bot.models import JoinRequestStatus
 from bot.services import registry
 from bot.services.registry import RegistryError
 from handlers.common import Context, begin, button_press, esc, reply
@@ -41,7 +42,7 @@ async def join_decision(update: Update, context: Context) -> None:
         return
     text = (
         req._("Approved: {person} represents “{partner}”.")
-        if request.status == "approved"
+        if request.status == JoinRequestStatus.APPROVED
         else req._("Rejected: {person} does not represent “{partner}”.")
     )
     await req.services.notifier.edit(
@@ -76,7 +77,7 @@ async def redeem(update: Update, context: Context, token: str) -> None:
             role=role, name=esc(redeemed.partnership.name)
         )
     await reply(req, text + "\n" + req._("Type /partners or /status to see the partnership."))
-    if redeemed.role == "supervisor" and req.bot is not None:
+    if redeemed.role == Role.SUPERVISOR and req.bot is not None:
         await give_supervisor_menu(
             req.bot, user_id=req.person.user_id, default_locale=req.services.settings.default_locale
         )

@@ -23,7 +23,7 @@ from bot.flows.engine import (
 from bot.flows.parsing import NOT_WITHDRAWN, choices, partner_options
 from bot.flows.registry import PartnerChoice, load_partners, partner_of
 from bot.i18n import N_
-from bot.models import AppointedRole, Partner
+from bot.models import Partner
 from bot.services import registry
 from bot.services.people import PersonInfo
 from bot.services.registry import RegistryError
@@ -58,7 +58,7 @@ async def save_invite(session: AsyncSession, draft: InviteDraft, saving: Saving)
     """Create the invitation link."""
     invited: Partner | None = None
     if draft.target in (RoleTarget.SUPERVISOR, RoleTarget.AMBASSADOR):
-        role = str(AppointedRole(draft.target.removeprefix("=")))
+        role = Role(draft.target.removeprefix("="))
     else:
         partner_id = parse_id(draft.target)
         if partner_id is None:

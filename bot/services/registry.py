@@ -21,6 +21,7 @@ from bot.models import (
     Invitation,
     JoinForm,
     JoinRequest,
+    JoinRequestStatus,
     LogEntry,
     Partner,
     PartnerKind,
@@ -180,8 +181,8 @@ async def add_partner(
         partnership_id=partnership.id,
         name=clean,
         name_key=fold(clean),
-        kind=kind.value,
-        status=status.value,
+        kind=kind,
+        status=status,
         created_at=now,
     )
     session.add(partner)
@@ -189,7 +190,7 @@ async def add_partner(
     assert partner.id is not None
     session.add(
         PartnerStatusChange(
-            partner_id=partner.id, status=status.value, changed_at=now, changed_by_user_id=by_user_id
+            partner_id=partner.id, status=status, changed_at=now, changed_by_user_id=by_user_id
         )
     )
     await record_event(
@@ -218,12 +219,12 @@ async def change_status(
     if status is PartnerStatus.WITHDRAWN and not (reason and reason.strip()):
         raise RegistryError("reason_needed")
     now = utcnow()
-    partner.status = status.value
+    partner.status = status
     assert partner.id is not None
     session.add(
         PartnerStatusChange(
             partner_id=partner.id,
-            status=status.value,
+            status=status,
             changed_at=now,
             reason=reason,
             changed_by_user_id=by_user_id,
@@ -255,9 +256,9 @@ async def update_details(
 ) -> Partner:
     """Change what is known about a partner; only the given fields change."""
     if kind is not None:
-        partner.kind = kind.value
+        partner.kind = kind
     if join_form is not None:
-        partner.join_form = join_form.value
+        partner.join_form = join_form
     if target_groups is not None:
         partner.target_groups = clean_text(target_groups)
     if gains is not None:
@@ -286,7 +287,7 @@ async def add_resource(
     assert partner.id is not None
     resource = Resource(
         partner_id=partner.id,
-        kind=kind.value,
+        kind=kind,
         description=text,
         seats=seats,
         availability=clean_text(availability),
@@ -306,7 +307,7 @@ async def set_leader(session: AsyncSession, *, partnership: Partnership, partner
 
 async def set_stage(session: AsyncSession, *, partnership: Partnership, stage: Stage) -> None:
     """Move the partnership to another stage of its life."""
-    partnership.stage = stage.value
+    partnership.stage = stage
     await session.flush()
 
 
@@ -380,7 +381,7 @@ async def add_representative(session: AsyncSession, *, partner: Partner, person:
         return False
     session.add(Representative(partner_id=partner.id, user_id=person.user_id, name=person.display_name))
     if partner.status in (PartnerStatus.CANDIDATE, PartnerStatus.INVITED):
-        partner.status = PartnerStatus.JOINED.value
+        partner.status = PartnerStatus.JOINED
         session.add(
             PartnerStatusChange(
                 partner_id=partner.id,
@@ -401,7 +402,7 @@ async def appoint(
         select(Appointment).where(
             Appointment.partnership_id == partnership.id,
             Appointment.user_id == person.user_id,
-            Appointment.role == role.value,
+            Appointment.role == role,
         )
     )
     if existing.first() is not None:
@@ -409,7 +410,7 @@ async def appoint(
     assert partnership.id is not None
     session.add(
         Appointment(
-            partnership_id=partnership.id, user_id=person.user_id, role=role.value, name=person.display_name
+            partnership_id=partnership.id, user_id=person.user_id, role=role, name=person.display_name
         )
     )
     await session.flush()
@@ -442,7 +443,7 @@ async def create_invitation(
     partnership: Partnership,
     by_user_id: int,
     partner: Partner | None = None,
-    role: str = "representative",
+    role: Role = Role.REPRESENTATIVE,
     now: datetime | None = None,
     days: int = INVITATION_DAYS,
 ) -> Invitation:
@@ -505,7 +506,7 @@ async def redeem_invitation(
     partner = await session.get(Partner, found.partner_id) if found.partner_id else None
     if partner is not None:
         await add_representative(session, partner=partner, person=person)
-    elif found.role in (AppointedRole.SUPERVISOR, AppointedRole.AMBASSADOR):
+    elif found.role in (Role.SUPERVISOR, Role.AMBASSADOR):
         await appoint(session, partnership=partnership, person=person, role=AppointedRole(found.role))
     await record_event(
         session,
@@ -536,7 +537,7 @@ async def request_join(session: AsyncSession, *, partner: Partner, person: Perso
         select(JoinRequest).where(
             JoinRequest.partner_id == partner.id,
             JoinRequest.user_id == person.user_id,
-            JoinRequest.status == "pending",
+            JoinRequest.status == JoinRequestStatus.PENDING,
         )
     )
     existing = pending.first()
@@ -556,9 +557,9 @@ async def decide_join(
     partner = await session.get(Partner, request.partner_id) if request else None
     if request is None or partner is None or partner.partnership_id != partnership.id:
         raise RegistryError("request_unknown")
-    if request.status != "pending":
+    if request.status != JoinRequestStatus.PENDING:
         raise RegistryError("request_decided")
-    request.status = "approved" if approve else "rejected"
+    request.status = JoinRequestStatus.APPROVED if approve else JoinRequestStatus.REJECTED
     request.decided_at = utcnow()
     request.decided_by_user_id = by_user_id
     if approve:
@@ -704,7 +705,9 @@ async def brief(session: AsyncSession, *, partnership: Partnership, now: datetim
     without_people = [s.partner for s in current if not s.representatives]
     ids = [s.partner.id for s in partners if s.partner.id is not None]
     pending = await session.exec(
-        select(JoinRequest).where(col(JoinRequest.partner_id).in_(ids), JoinRequest.status == "pending")
+        select(JoinRequest).where(
+            col(JoinRequest.partner_id).in_(ids), JoinRequest.status == JoinRequestStatus.PENDING
+        )
     )
     invitations = await session.exec(
         select(func.count())
