@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -156,3 +156,18 @@ class _TaskLock:
         if self._depth == 0:
             self._owner = None
             self._lock.release()
+
+
+class Stored(Protocol):
+    """A table row: its id is None until it is flushed."""
+
+    @property
+    def id(self) -> int | None:
+        """The primary key."""
+
+
+def stored_id(row: Stored) -> int:
+    """The id of a row that has been stored; asking for the id of one not yet flushed is a bug."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id

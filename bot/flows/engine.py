@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Action
-from bot.db import utcnow
+from bot.db import stored_id, utcnow
 from bot.i18n import N_
 from bot.models import Draft, Partnership, TargetGroup
 from bot.services.people import PersonInfo
@@ -149,8 +149,7 @@ class Saving:
     @property
     def partnership_id(self) -> int:
         """The partnership's id (it is stored, so it has one)."""
-        assert self.partnership.id is not None
-        return self.partnership.id
+        return stored_id(self.partnership)
 
     @property
     def by(self) -> int:
@@ -169,8 +168,7 @@ class Preparing:
     @property
     def partnership_id(self) -> int:
         """The partnership's id (it is stored, so it has one)."""
-        assert self.partnership.id is not None
-        return self.partnership.id
+        return stored_id(self.partnership)
 
 
 D = TypeVar("D", bound=FlowDraft)

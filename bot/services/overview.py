@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import as_utc, utcnow
+from bot.db import as_utc, stored_id, utcnow
 from bot.models import (
     EntryKind,
     Invitation,
@@ -76,36 +76,36 @@ async def last_activity_by_partner(session: AsyncSession, *, partnership_id: int
 async def overview(session: AsyncSession, *, partnership_id: int) -> list[PartnerSummary]:
     """Every partner with its representatives and last activity."""
     partners = await partners_of(session, partnership_id=partnership_id)
-    people = await representatives_by_partner(session, partner_ids=[p.id for p in partners if p.id])
+    people = await representatives_by_partner(session, partner_ids=[stored_id(p) for p in partners])
     last = await last_activity_by_partner(session, partnership_id=partnership_id)
-    return [PartnerSummary(p, people.get(p.id or 0, []), last.get(p.id or 0)) for p in partners]
+    return [PartnerSummary(p, people.get(stored_id(p), []), last.get(stored_id(p))) for p in partners]
 
 
 async def card(session: AsyncSession, *, partnership: Partnership, partner: Partner) -> PartnerCard:
     """One partner's card."""
-    assert partner.id is not None
-    people = await representatives_by_partner(session, partner_ids=[partner.id])
+    partner_id = stored_id(partner)
+    people = await representatives_by_partner(session, partner_ids=[partner_id])
     resources = await session.exec(
-        select(Resource).where(Resource.partner_id == partner.id).order_by(col(Resource.id))
+        select(Resource).where(Resource.partner_id == partner_id).order_by(col(Resource.id))
     )
     history = await session.exec(
         select(PartnerStatusChange)
-        .where(PartnerStatusChange.partner_id == partner.id)
+        .where(PartnerStatusChange.partner_id == partner_id)
         .order_by(col(PartnerStatusChange.changed_at), col(PartnerStatusChange.id))
     )
     recent = await session.exec(
         select(LogEntry)
-        .where(LogEntry.partner_id == partner.id)
+        .where(LogEntry.partner_id == partner_id)
         .order_by(col(LogEntry.occurred_at).desc(), col(LogEntry.id).desc())
         .limit(5)
     )
     return PartnerCard(
         partner,
-        people.get(partner.id, []),
+        people.get(partner_id, []),
         list(resources),
         list(history),
         list(recent),
-        partnership.leader_partner_id == partner.id,
+        partnership.leader_partner_id == partner_id,
     )
 
 
@@ -129,10 +129,10 @@ async def gone_quiet(
 ) -> list[PartnerSummary]:
     """Joined or active partners silent for `after`: a partner that joined more recently is not silent."""
     members = [s for s in summaries if s.partner.status in (PartnerStatus.JOINED, PartnerStatus.ACTIVE)]
-    since = await member_since(session, partner_ids=[s.partner.id for s in members if s.partner.id])
+    since = await member_since(session, partner_ids=[stored_id(s.partner) for s in members])
     quiet = []
     for s in members:
-        heard = s.last_activity_at or since.get(s.partner.id or 0) or as_utc(s.partner.created_at)
+        heard = s.last_activity_at or since.get(stored_id(s.partner)) or as_utc(s.partner.created_at)
         if now - heard >= after:
             quiet.append(s)
     return quiet
@@ -140,13 +140,13 @@ async def gone_quiet(
 
 async def brief(session: AsyncSession, *, partnership: Partnership, now: datetime | None = None) -> Brief:
     """Partners and their state, open matters, recent communication, who has gone quiet."""
-    assert partnership.id is not None
+    partnership_id = stored_id(partnership)
     now = now or utcnow()
-    partners = await overview(session, partnership_id=partnership.id)
+    partners = await overview(session, partnership_id=partnership_id)
     current = [s for s in partners if s.partner.status != PartnerStatus.WITHDRAWN.value]
     quiet = await gone_quiet(session, summaries=current, now=now, after=QUIET_AFTER)
     without_people = [s.partner for s in current if not s.representatives]
-    ids = [s.partner.id for s in partners if s.partner.id is not None]
+    ids = [stored_id(s.partner) for s in partners]
     pending = await session.exec(
         select(JoinRequest).where(
             col(JoinRequest.partner_id).in_(ids), JoinRequest.status == JoinRequestStatus.PENDING
@@ -156,7 +156,7 @@ async def brief(session: AsyncSession, *, partnership: Partnership, now: datetim
         select(func.count())
         .select_from(Invitation)
         .where(
-            Invitation.partnership_id == partnership.id,
+            Invitation.partnership_id == partnership_id,
             col(Invitation.used_at).is_(None),
             Invitation.expires_at > now,
         )
@@ -165,7 +165,7 @@ async def brief(session: AsyncSession, *, partnership: Partnership, now: datetim
     recent = await session.exec(
         select(LogEntry)
         .where(
-            LogEntry.partnership_id == partnership.id,
+            LogEntry.partnership_id == partnership_id,
             col(LogEntry.kind).in_([EntryKind.MESSAGE.value, EntryKind.CONTACT.value]),
             or_(col(LogEntry.text).is_(None), ~col(LogEntry.text).startswith("/")),
         )

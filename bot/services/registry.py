@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Role
-from bot.db import utcnow
+from bot.db import stored_id, utcnow
 from bot.models import (
     AppointedRole,
     Appointment,
@@ -135,17 +135,17 @@ async def add_partner(
     by_user_id: int,
 ) -> Partner:
     """Add a partner or candidate; a duplicate name (any case or diacritics) is refused."""
-    assert partnership.id is not None
+    partnership_id = stored_id(partnership)
     clean = clean_partner_name(name)
     existing = await session.exec(
-        select(Partner).where(Partner.partnership_id == partnership.id, Partner.name_key == fold(clean))
+        select(Partner).where(Partner.partnership_id == partnership_id, Partner.name_key == fold(clean))
     )
     duplicate = existing.first()
     if duplicate is not None:
         raise RegistryError("duplicate", existing=duplicate.name)
     now = utcnow()
     partner = Partner(
-        partnership_id=partnership.id,
+        partnership_id=partnership_id,
         name=clean,
         name_key=fold(clean),
         kind=kind,
@@ -154,10 +154,10 @@ async def add_partner(
     )
     session.add(partner)
     await session.flush()
-    assert partner.id is not None
+    partner_id = stored_id(partner)
     session.add(
         PartnerStatusChange(
-            partner_id=partner.id, status=status, changed_at=now, changed_by_user_id=by_user_id
+            partner_id=partner_id, status=status, changed_at=now, changed_by_user_id=by_user_id
         )
     )
     await record_event(
@@ -187,17 +187,17 @@ async def change_status(
         raise RegistryError("reason_needed")
     now = utcnow()
     partner.status = status
-    assert partner.id is not None
+    partner_id = stored_id(partner)
     session.add(
         PartnerStatusChange(
-            partner_id=partner.id,
+            partner_id=partner_id,
             status=status,
             changed_at=now,
             reason=reason,
             changed_by_user_id=by_user_id,
         )
     )
-    if status is PartnerStatus.WITHDRAWN and partnership.leader_partner_id == partner.id:
+    if status is PartnerStatus.WITHDRAWN and partnership.leader_partner_id == partner_id:
         partnership.leader_partner_id = None
     await record_event(
         session,
@@ -251,9 +251,9 @@ async def add_resource(
         raise RegistryError("description_needed")
     if kind is ResourceKind.COMPUTER_LAB and seats is None:
         raise RegistryError("seats")
-    assert partner.id is not None
+    partner_id = stored_id(partner)
     resource = Resource(
-        partner_id=partner.id,
+        partner_id=partner_id,
         kind=kind,
         description=text,
         seats=seats,
@@ -295,20 +295,20 @@ async def set_communication_plan(
 
 async def add_representative(session: AsyncSession, *, partner: Partner, person: PersonInfo) -> bool:
     """Link a person to an organisation; False if they already represent it."""
-    assert partner.id is not None
+    partner_id = stored_id(partner)
     existing = await session.exec(
         select(Representative).where(
-            Representative.partner_id == partner.id, Representative.user_id == person.user_id
+            Representative.partner_id == partner_id, Representative.user_id == person.user_id
         )
     )
     if existing.first() is not None:
         return False
-    session.add(Representative(partner_id=partner.id, user_id=person.user_id, name=person.display_name))
+    session.add(Representative(partner_id=partner_id, user_id=person.user_id, name=person.display_name))
     if partner.status in (PartnerStatus.CANDIDATE, PartnerStatus.INVITED):
         partner.status = PartnerStatus.JOINED
         session.add(
             PartnerStatusChange(
-                partner_id=partner.id,
+                partner_id=partner_id,
                 status=partner.status,
                 changed_at=utcnow(),
                 changed_by_user_id=person.user_id,
@@ -331,10 +331,10 @@ async def appoint(
     )
     if existing.first() is not None:
         return False
-    assert partnership.id is not None
+    partnership_id = stored_id(partnership)
     session.add(
         Appointment(
-            partnership_id=partnership.id, user_id=person.user_id, role=role, name=person.display_name
+            partnership_id=partnership_id, user_id=person.user_id, role=role, name=person.display_name
         )
     )
     await session.flush()
@@ -352,11 +352,11 @@ async def create_invitation(
     days: int = INVITATION_DAYS,
 ) -> Invitation:
     """A single-use deep-link token, valid for `days` days."""
-    assert partnership.id is not None
+    partnership_id = stored_id(partnership)
     now = now or utcnow()
     invitation = Invitation(
         token=secrets.token_urlsafe(18),
-        partnership_id=partnership.id,
+        partnership_id=partnership_id,
         partner_id=partner.id if partner else None,
         role=role,
         created_by_user_id=by_user_id,
@@ -426,17 +426,17 @@ async def redeem_invitation(
 
 async def request_join(session: AsyncSession, *, partner: Partner, person: PersonInfo) -> JoinRequest:
     """A group member asks to represent a partner; the coordinator decides."""
-    assert partner.id is not None
+    partner_id = stored_id(partner)
     already = await session.exec(
         select(Representative).where(
-            Representative.partner_id == partner.id, Representative.user_id == person.user_id
+            Representative.partner_id == partner_id, Representative.user_id == person.user_id
         )
     )
     if already.first() is not None:
         raise RegistryError("already_representative", partner=partner.name)
     pending = await session.exec(
         select(JoinRequest).where(
-            JoinRequest.partner_id == partner.id,
+            JoinRequest.partner_id == partner_id,
             JoinRequest.user_id == person.user_id,
             JoinRequest.status == JoinRequestStatus.PENDING,
         )
@@ -444,7 +444,7 @@ async def request_join(session: AsyncSession, *, partner: Partner, person: Perso
     existing = pending.first()
     if existing is not None:
         return existing
-    request = JoinRequest(partner_id=partner.id, user_id=person.user_id, name=person.display_name)
+    request = JoinRequest(partner_id=partner_id, user_id=person.user_id, name=person.display_name)
     session.add(request)
     await session.flush()
     return request
