@@ -7,7 +7,7 @@ with `handlers.forms.start_flow` (or a command made by `handlers.forms.flow_comm
 
 from __future__ import annotations
 
-from bot.flows import duties, membership, plan, registry
+from bot.flows import duties, engine, membership, plan, registry
 from bot.flows.engine import (
     CANCEL,
     DONE,
@@ -76,6 +76,7 @@ __all__ = [
     "choose",
     "current_step",
     "duties",
+    "engine",
     "membership",
     "options_for",
     "plan",
