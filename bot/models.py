@@ -24,6 +24,7 @@ class EntryKind(StrEnum):
     EVENT = "event"  # something that happened to the partnership itself
     CHECKIN = "checkin"  # an answer to a check-in question
 
+
 class Channel(StrEnum):
     """Channels of contact a coordinator can record."""
 
@@ -33,6 +34,7 @@ class Channel(StrEnum):
     IN_PERSON = "in_person"
     ONLINE_MEETING = "online_meeting"
     SMS = "sms"
+
 
 class EventKind(StrEnum):
     """Things that happen to a partnership, recorded in its log."""
@@ -45,6 +47,7 @@ class EventKind(StrEnum):
     PARTNER_STATUS = "partner_status"
     PERSON_JOINED = "person_joined"
     HANDOVER = "handover"
+
 
 class PartnerKind(StrEnum):
     """Kinds of partner organisation found in municipal partnerships."""
@@ -65,6 +68,7 @@ class PartnerKind(StrEnum):
     VILLAGE_COUNCIL = "village_council"
     OTHER = "other"
 
+
 class PartnerStatus(StrEnum):
     """Where a partner organisation stands: candidate -> invited -> joined -> active -> withdrawn."""
 
@@ -74,12 +78,14 @@ class PartnerStatus(StrEnum):
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
 
+
 class JoinForm(StrEnum):
     """How a partner formalised joining."""
 
     SIGNED_AGREEMENT = "agreement"
     DECLARATION = "declaration"
     ORAL = "oral"
+
 
 class ResourceKind(StrEnum):
     """What a partner can contribute."""
@@ -95,6 +101,7 @@ class ResourceKind(StrEnum):
     PARISH_ANNOUNCEMENTS = "parish_announcements"
     LOCAL_EVENTS = "local_events"
 
+
 class Stage(StrEnum):
     """The partnership's stage of life."""
 
@@ -103,11 +110,13 @@ class Stage(StrEnum):
     CLOSING = "closing"
     CLOSED = "closed"
 
+
 class AppointedRole(StrEnum):
     """Roles given to people other than the coordinator and representatives."""
 
     SUPERVISOR = "supervisor"
     AMBASSADOR = "ambassador"
+
 
 class JoinRequestStatus(StrEnum):
     """Where a request to represent a partner stands."""
@@ -115,6 +124,7 @@ class JoinRequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
 
 class TargetGroupKey(StrEnum):
     """Target groups every partnership starts with; coordinators can add their own."""
@@ -127,6 +137,7 @@ class TargetGroupKey(StrEnum):
     YOUTH = "youth"
     OTHER = "other"
 
+
 class DeliveryStatus(StrEnum):
     """Where a due occurrence stands."""
 
@@ -136,6 +147,7 @@ class DeliveryStatus(StrEnum):
     MISSED = "missed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
 
 class DeliveryKind(StrEnum):
     """What a due occurrence does when it is sent."""
@@ -186,9 +198,6 @@ class EnumText(TypeDecorator[E], Generic[E]):
 def _enum_column(enum: type[StrEnum], length: int, *, nullable: bool = False, **kw: Any) -> Column[Any]:
     """A column holding one of an enum's values."""
     return Column(EnumText(enum, length), nullable=nullable, **kw)
-
-
-
 
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
@@ -286,10 +295,6 @@ class LogEntryRevision(SQLModel, table=True):
     replaced_at: datetime = Field(sa_column=_utc_column())
 
 
-
-
-
-
 PROMOTION_CHANNELS = frozenset(
     {
         ResourceKind.NOTICE_BOARD,
@@ -299,8 +304,6 @@ PROMOTION_CHANNELS = frozenset(
         ResourceKind.LOCAL_EVENTS,
     }
 )
-
-
 
 
 class Partner(SQLModel, table=True):
@@ -437,7 +440,6 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
 
-
 class TargetGroup(SQLModel, table=True):
     """A group of residents the partnership wants to train."""
 
@@ -564,8 +566,6 @@ class RecruitmentSource(SQLModel, table=True):
     count: int
 
 
-
-
 class Schedule(SQLModel, table=True):
     """A recurring check-in: what to ask, how often, how long answers are collected."""
 
@@ -611,9 +611,7 @@ class Delivery(SQLModel, table=True):
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     dedupe_key: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
     due_at: datetime = Field(sa_column=_utc_column())
-    status: DeliveryStatus = Field(
-        default=DeliveryStatus.PENDING, sa_column=_enum_column(DeliveryStatus, 16)
-    )
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_column=_enum_column(DeliveryStatus, 16))
     claimed_by: str = Field(default="", max_length=64)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     attempts: int = 0

@@ -117,4 +117,3 @@ async def show_step(
         assert step is not None
         await prompt(req, question_text(req, step, data))
     return message_id
-

@@ -40,11 +40,11 @@ from handlers.registry import _send_brief
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
+
 def group_label(req: Request, group: TargetGroup) -> str:
     """A target group's name in the user's language (custom groups as the coordinator named them)."""
     label = flows.TARGET_GROUP_LABELS.get(group.key)
     return req._(label) if label else group.name
-
 
 
 async def start_flow(
@@ -415,4 +415,3 @@ async def flow_text(update: Update, context: Context) -> None:
             await reply(req, req._("I only understand commands here. Type /help to see them."))
         return
     await _accept_text(req, message.text)
-

@@ -81,4 +81,3 @@ async def redeem(update: Update, context: Context, token: str) -> None:
         await give_supervisor_menu(
             req.bot, user_id=req.person.user_id, default_locale=req.services.settings.default_locale
         )
-

@@ -59,4 +59,3 @@ def not_found_text(req: Request, name: str, close: list[str]) -> str:
             names=", ".join(req._("“{name}”").format(name=esc(n)) for n in close)
         )
     return text + " " + req._("Type /partners to see them all.")
-

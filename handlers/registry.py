@@ -251,4 +251,3 @@ async def brief_command(update: Update, context: Context) -> None:
     async with req.services.db.transaction() as session:
         brief = await registry.brief(session, partnership=scope.partnership)
     await reply(req, brief_text(req, brief))
-

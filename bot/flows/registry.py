@@ -104,9 +104,7 @@ def seats(text: str, data: Data) -> int:
 
 def _status_options(data: Data) -> list[Option]:
     """Every status but the partner's current one."""
-    current = next(
-        (s for pid, _n, s in data.get(Key.PARTNERS, []) if str(pid) == data.get("partner")), None
-    )
+    current = next((s for pid, _n, s in data.get(Key.PARTNERS, []) if str(pid) == data.get("partner")), None)
     return choices(STATUS_LABELS, exclude={current} if current else None)
 
 
