@@ -12,10 +12,10 @@ from telegram.error import TelegramError
 
 from bot import flows
 from bot.access import Action
-from bot.db import utcnow
+from bot.db import stored_id, utcnow
 from bot.flows import FLOWS, Applied, Data, FlowInputError, FlowName, Key, Mark, engine
 from bot.i18n import format_local
-from bot.models import TargetGroup
+from bot.models import Draft, TargetGroup
 from bot.notifier import Button, ChatUnreachable
 from bot.services import registry
 from bot.services.dispatch import mention
@@ -52,7 +52,7 @@ async def start_flow(
 ) -> None:
     """Begin a guided flow for this person in this chat; text typed after the command answers the
     first typed question (/addpartner Biblioteka)."""
-    assert req.person is not None and scope.partnership.id is not None
+    assert req.person is not None
     flow = FLOWS[flow_name]
     preparing = engine.Preparing(scope.partnership, utcnow(), lambda g: group_label(req, g))
     async with req.services.db.transaction() as session:
@@ -70,7 +70,7 @@ async def start_flow(
             session,
             user_id=req.person.user_id,
             chat_id=req.chat_id,
-            partnership_id=scope.partnership.id,
+            partnership_id=stored_id(scope.partnership),
             flow=flow_name,
             data=data,
         )
@@ -86,9 +86,8 @@ async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
     """{'partner': id} for a typed name, or None after saying it was not found."""
     if not name.strip():
         return {}
-    assert scope.partnership.id is not None
     async with req.services.db.transaction() as session:
-        found = await registry.find_partner(session, partnership_id=scope.partnership.id, name=name)
+        found = await registry.find_partner(session, partnership_id=stored_id(scope.partnership), name=name)
     if found.partner is None:
         await reply(req, not_found_text(req, name.strip(), found.suggestions))
         return None
@@ -166,7 +165,7 @@ async def cancel_command(update: Update, context: Context) -> None:
     )
 
 
-async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[Any, Data, Scope] | None:
+async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[Draft, Data, Scope] | None:
     """The caller's draft in this chat, re-authorised against its partnership."""
     assert req.person is not None
     async with req.services.db.transaction() as session:
@@ -252,7 +251,7 @@ REFUSAL_STEPS: dict[str, str] = {
 }
 
 
-async def _save(req: Request, scope: Scope, draft: Any, data: Data, message_id: int | None) -> None:
+async def _save(req: Request, scope: Scope, draft: Draft, data: Data, message_id: int | None) -> None:
     """Apply a confirmed flow in one transaction, drop its draft, and say what was saved; a refusal
     one answer can fix keeps the draft and asks that question again."""
     assert req.person is not None
