@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -115,3 +115,18 @@ class _TaskLock:
         if self._depth == 0:
             self._owner = None
             self._lock.release()
+
+
+class Stored(Protocol):
+    """A table row: its id is None until it is flushed."""
+
+    @property
+    def id(self) -> int | None:
+        """The primary key."""
+
+
+def stored_id(row: Stored) -> int:
+    """The id of a row that has been stored; asking for the id of one not yet flushed is a bug."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from bot.access import Role
 from bot.columns import UTCDateTime, utcnow
+from bot.timing import Recurrence
 
 
 class EntryKind(StrEnum):
@@ -42,101 +47,6 @@ class EventKind(StrEnum):
     PARTNER_STATUS = "partner_status"
     PERSON_JOINED = "person_joined"
     HANDOVER = "handover"
-
-
-def _utc_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
-    """A fresh UTC datetime column (SQLAlchemy columns cannot be shared between tables)."""
-    return Column(UTCDateTime(), nullable=nullable, index=index)
-
-
-def _telegram_id(*, nullable: bool = False, index: bool = False, unique: bool = False) -> Column[int]:
-    """A 64-bit Telegram identifier column."""
-    return Column(BigInteger(), nullable=nullable, index=index, unique=unique)
-
-
-class PartnershipBase(SQLModel):
-    """Fields of a partnership shared by its table and its views."""
-
-    name: str = Field(max_length=200)
-    coordinator_name: str = Field(default="", max_length=200)
-    timezone: str = Field(default="Europe/Warsaw", max_length=64)
-
-
-class Partnership(PartnershipBase, table=True):
-    """A municipality's partnership, bound to one Telegram group chat."""
-
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
-    chat_id: int = Field(sa_column=_telegram_id(unique=True))
-    coordinator_user_id: int = Field(sa_column=_telegram_id(index=True))
-    is_active: bool = True
-    can_read_messages: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-    deactivated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    stage: str = Field(default="forming", max_length=16)
-    leader_partner_id: int | None = Field(default=None)
-    communication_channels: str = Field(default="", max_length=200)
-    meeting_frequency: str = Field(default="", max_length=32)
-    reporting: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-
-
-class Person(SQLModel, table=True):
-    """A Telegram user the bot has met, with their chosen language."""
-
-    user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
-    first_name: str = Field(default="", max_length=200)
-    last_name: str | None = Field(default=None, max_length=200)
-    username: str | None = Field(default=None, max_length=64)
-    language_code: str | None = Field(default=None, max_length=16)
-    locale: str | None = Field(default=None, max_length=8)
-    current_partnership_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="SET NULL")),
-    )
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-
-
-class LogEntry(SQLModel, table=True):
-    """One entry of a partnership's communication log."""
-
-    __tablename__ = "log_entry"
-    __table_args__ = (
-        # A redelivered update must not be logged twice.
-        UniqueConstraint("chat_id", "message_id", name="uq_log_entry_chat_message"),
-        Index("ix_log_entry_partnership_occurred", "partnership_id", "occurred_at"),
-    )
-
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
-    partnership_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
-    )
-    kind: str = Field(max_length=16)
-    occurred_at: datetime = Field(sa_column=_utc_column())
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-    author_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
-    author_name: str = Field(default="", max_length=400)
-    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    media_kind: str | None = Field(default=None, max_length=32)
-    channel: str | None = Field(default=None, max_length=32)
-    chat_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
-    message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
-    reply_to_message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
-    edited_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # The partner organisation the author speaks for, so the log can answer "when did we last
-    # hear from the parish?".
-    partner_id: int | None = Field(default=None, index=True)
-
-
-class LogEntryRevision(SQLModel, table=True):
-    """The text a message had before an edit replaced it."""
-
-    __tablename__ = "log_entry_revision"
-
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
-    entry_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("log_entry.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
-    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    replaced_at: datetime = Field(sa_column=_utc_column())
 
 
 class PartnerKind(StrEnum):
@@ -192,17 +102,6 @@ class ResourceKind(StrEnum):
     LOCAL_EVENTS = "local_events"
 
 
-PROMOTION_CHANNELS = frozenset(
-    {
-        ResourceKind.NOTICE_BOARD,
-        ResourceKind.WEBSITE,
-        ResourceKind.FACEBOOK,
-        ResourceKind.PARISH_ANNOUNCEMENTS,
-        ResourceKind.LOCAL_EVENTS,
-    }
-)
-
-
 class Stage(StrEnum):
     """The partnership's stage of life."""
 
@@ -219,6 +118,194 @@ class AppointedRole(StrEnum):
     AMBASSADOR = "ambassador"
 
 
+class JoinRequestStatus(StrEnum):
+    """Where a request to represent a partner stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class TargetGroupKey(StrEnum):
+    """Target groups every partnership starts with; coordinators can add their own."""
+
+    SENIORS = "seniors"
+    UNEMPLOYED = "unemployed"
+    PARENTS = "parents"
+    DISABLED = "disabled"
+    FARMERS = "farmers"
+    YOUTH = "youth"
+    OTHER = "other"
+
+
+class DeliveryStatus(StrEnum):
+    """Where a due occurrence stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    MISSED = "missed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryKind(StrEnum):
+    """What a due occurrence does when it is sent."""
+
+    CHECKIN = "checkin"  # open a check-in round in the group
+    CHECKIN_REMINDER = "checkin_reminder"  # remind those who have not answered
+    CHECKIN_CLOSE = "checkin_close"  # close the round, tell the coordinator
+    TASK_ASSIGNED = "task_assigned"  # tell the partner about a new task
+    TASK_REMINDER = "task_reminder"  # remind the partner the day before it is due
+    MEETING_INVITE = "meeting_invite"  # invitation with RSVP buttons and an .ics file
+    MEETING_REMINDER = "meeting_reminder"  # a week and a day before
+    NUDGE_CHECK = "nudge_check"  # daily: is any target group behind? (re-queues itself)
+    NUDGE = "nudge"  # ask the partners who reach a lagging group to push promotion
+    DIGEST = "digest"  # weekly, to the coordinator: what happened, who is quiet, what is due
+    WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
+    ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
+    MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A StrEnum stored as its plain value in a VARCHAR (no database enum type, so no migration);
+    read back as the enum. A value outside the enum is kept as text rather than refused."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """The value as text."""
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """The enum member for a stored value."""
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
+
+
+def _enum_column(enum: type[StrEnum], length: int, *, nullable: bool = False, **kw: Any) -> Column[Any]:
+    """A column holding one of an enum's values."""
+    return Column(EnumText(enum, length), nullable=nullable, **kw)
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    """A fresh UTC datetime column (SQLAlchemy columns cannot be shared between tables)."""
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def _telegram_id(*, nullable: bool = False, index: bool = False, unique: bool = False) -> Column[int]:
+    """A 64-bit Telegram identifier column."""
+    return Column(BigInteger(), nullable=nullable, index=index, unique=unique)
+
+
+class PartnershipBase(SQLModel):
+    """Fields of a partnership shared by its table and its views."""
+
+    name: str = Field(max_length=200)
+    coordinator_name: str = Field(default="", max_length=200)
+    timezone: str = Field(default="Europe/Warsaw", max_length=64)
+
+
+class Partnership(PartnershipBase, table=True):
+    """A municipality's partnership, bound to one Telegram group chat."""
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    chat_id: int = Field(sa_column=_telegram_id(unique=True))
+    coordinator_user_id: int = Field(sa_column=_telegram_id(index=True))
+    is_active: bool = True
+    can_read_messages: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    deactivated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    stage: Stage = Field(default=Stage.FORMING, sa_column=_enum_column(Stage, 16))
+    leader_partner_id: int | None = Field(default=None)
+    communication_channels: str = Field(default="", max_length=200)
+    meeting_frequency: str = Field(default="", max_length=32)
+    reporting: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Person(SQLModel, table=True):
+    """A Telegram user the bot has met, with their chosen language."""
+
+    user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=64)
+    language_code: str | None = Field(default=None, max_length=16)
+    locale: str | None = Field(default=None, max_length=8)
+    current_partnership_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="SET NULL")),
+    )
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+class LogEntry(SQLModel, table=True):
+    """One entry of a partnership's communication log."""
+
+    __tablename__ = "log_entry"
+    __table_args__ = (
+        # A redelivered update must not be logged twice.
+        UniqueConstraint("chat_id", "message_id", name="uq_log_entry_chat_message"),
+        Index("ix_log_entry_partnership_occurred", "partnership_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    partnership_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: EntryKind = Field(sa_column=_enum_column(EntryKind, 16))
+    occurred_at: datetime = Field(sa_column=_utc_column())
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    author_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+    author_name: str = Field(default="", max_length=400)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    media_kind: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=32)
+    chat_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+    message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+    reply_to_message_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
+    edited_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The partner organisation the author speaks for, so the log can answer "when did we last
+    # hear from the parish?".
+    partner_id: int | None = Field(default=None, index=True)
+
+
+class LogEntryRevision(SQLModel, table=True):
+    """The text a message had before an edit replaced it."""
+
+    __tablename__ = "log_entry_revision"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    entry_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("log_entry.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    replaced_at: datetime = Field(sa_column=_utc_column())
+
+
+PROMOTION_CHANNELS = frozenset(
+    {
+        ResourceKind.NOTICE_BOARD,
+        ResourceKind.WEBSITE,
+        ResourceKind.FACEBOOK,
+        ResourceKind.PARISH_ANNOUNCEMENTS,
+        ResourceKind.LOCAL_EVENTS,
+    }
+)
+
+
 class Partner(SQLModel, table=True):
     """A partner organisation (or a candidate for one) in a partnership."""
 
@@ -232,9 +319,9 @@ class Partner(SQLModel, table=True):
     )
     name: str = Field(max_length=120)
     name_key: str = Field(max_length=120)  # folded: case and diacritics ignored
-    kind: str = Field(max_length=32)
-    status: str = Field(max_length=16)
-    join_form: str | None = Field(default=None, max_length=16)
+    kind: PartnerKind = Field(sa_column=_enum_column(PartnerKind, 32))
+    status: PartnerStatus = Field(sa_column=_enum_column(PartnerStatus, 16))
+    join_form: JoinForm | None = Field(default=None, sa_column=_enum_column(JoinForm, 16, nullable=True))
     target_groups: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     gains: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     obstacles: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -250,7 +337,7 @@ class PartnerStatusChange(SQLModel, table=True):
     partner_id: int = Field(
         sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    status: str = Field(max_length=16)
+    status: PartnerStatus = Field(sa_column=_enum_column(PartnerStatus, 16))
     changed_at: datetime = Field(sa_column=_utc_column())
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     changed_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
@@ -282,7 +369,7 @@ class Appointment(SQLModel, table=True):
         )
     )
     user_id: int = Field(sa_column=_telegram_id(index=True))
-    role: str = Field(max_length=16)
+    role: AppointedRole = Field(sa_column=_enum_column(AppointedRole, 16))
     name: str = Field(default="", max_length=200)
     since: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
@@ -294,7 +381,7 @@ class Resource(SQLModel, table=True):
     partner_id: int = Field(
         sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    kind: str = Field(max_length=32)
+    kind: ResourceKind = Field(sa_column=_enum_column(ResourceKind, 32))
     description: str = Field(sa_column=Column(Text, nullable=False))
     seats: int | None = None
     availability: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -312,7 +399,7 @@ class Invitation(SQLModel, table=True):
     partner_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("partner.id", ondelete="CASCADE"), nullable=True)
     )
-    role: str = Field(max_length=16)  # representative, supervisor or ambassador
+    role: Role = Field(sa_column=_enum_column(Role, 16))  # representative, supervisor or ambassador
     created_by_user_id: int = Field(sa_column=_telegram_id())
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
@@ -331,7 +418,9 @@ class JoinRequest(SQLModel, table=True):
     )
     user_id: int = Field(sa_column=_telegram_id())
     name: str = Field(default="", max_length=200)
-    status: str = Field(default="pending", max_length=16)
+    status: JoinRequestStatus = Field(
+        default=JoinRequestStatus.PENDING, sa_column=_enum_column(JoinRequestStatus, 16)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     decided_by_user_id: int | None = Field(default=None, sa_column=_telegram_id(nullable=True))
@@ -349,18 +438,6 @@ class Draft(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-
-
-class TargetGroupKey(StrEnum):
-    """Target groups every partnership starts with; coordinators can add their own."""
-
-    SENIORS = "seniors"
-    UNEMPLOYED = "unemployed"
-    PARENTS = "parents"
-    DISABLED = "disabled"
-    FARMERS = "farmers"
-    YOUTH = "youth"
-    OTHER = "other"
 
 
 class TargetGroup(SQLModel, table=True):
@@ -489,35 +566,6 @@ class RecruitmentSource(SQLModel, table=True):
     count: int
 
 
-class DeliveryStatus(StrEnum):
-    """Where a due occurrence stands."""
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    SENT = "sent"
-    MISSED = "missed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class DeliveryKind(StrEnum):
-    """What a due occurrence does when it is sent."""
-
-    CHECKIN = "checkin"  # open a check-in round in the group
-    CHECKIN_REMINDER = "checkin_reminder"  # remind those who have not answered
-    CHECKIN_CLOSE = "checkin_close"  # close the round, tell the coordinator
-    TASK_ASSIGNED = "task_assigned"  # tell the partner about a new task
-    TASK_REMINDER = "task_reminder"  # remind the partner the day before it is due
-    MEETING_INVITE = "meeting_invite"  # invitation with RSVP buttons and an .ics file
-    MEETING_REMINDER = "meeting_reminder"  # a week and a day before
-    NUDGE_CHECK = "nudge_check"  # daily: is any target group behind? (re-queues itself)
-    NUDGE = "nudge"  # ask the partners who reach a lagging group to push promotion
-    DIGEST = "digest"  # weekly, to the coordinator: what happened, who is quiet, what is due
-    WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
-    ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
-    MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
-
-
 class Schedule(SQLModel, table=True):
     """A recurring check-in: what to ask, how often, how long answers are collected."""
 
@@ -529,7 +577,7 @@ class Schedule(SQLModel, table=True):
             Integer, ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    recurrence: str = Field(max_length=16)
+    recurrence: Recurrence = Field(sa_column=_enum_column(Recurrence, 16))
     weekday: int = 0
     day: int = 1
     at_time: str = Field(default="09:00", max_length=5)
@@ -558,12 +606,12 @@ class Delivery(SQLModel, table=True):
     schedule_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("schedule.id", ondelete="SET NULL"), nullable=True)
     )
-    kind: str = Field(max_length=32)
+    kind: DeliveryKind = Field(sa_column=_enum_column(DeliveryKind, 32))
     ref_id: int | None = None  # e.g. the check-in round a reminder belongs to
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     dedupe_key: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
     due_at: datetime = Field(sa_column=_utc_column())
-    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_column=_enum_column(DeliveryStatus, 16))
     claimed_by: str = Field(default="", max_length=64)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     attempts: int = 0

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import checkins, general, group, plan, registry, status
+from handlers import checkins, forms, general, group, invitations, plan, registry, status
 from handlers import log as log_handlers
 from handlers.common import answer_stale
 
@@ -40,20 +40,20 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(log_handlers.history_page, pattern=r"^hist:"),
         command("status", status.status),
         # The registry: guided flows (coordinator), views (everyone), joining, hand-over.
-        command("addpartner", registry.add_partner_command),
-        command("partnerstatus", registry.status_command),
-        command("editpartner", registry.details_command),
-        command("resource", registry.resource_command),
-        command("leader", registry.leader_command),
-        command("stage", registry.stage_command),
-        command("commplan", registry.commplan_command),
-        command("invite", registry.invite_command),
-        command("join", registry.join_command),
-        command("handover", registry.handover_command),
+        command("addpartner", forms.add_partner_command),
+        command("partnerstatus", forms.status_command),
+        command("editpartner", forms.details_command),
+        command("resource", forms.resource_command),
+        command("leader", forms.leader_command),
+        command("stage", forms.stage_command),
+        command("commplan", forms.commplan_command),
+        command("invite", forms.invite_command),
+        command("join", forms.join_command),
+        command("handover", forms.handover_command),
         command("brief", registry.brief_command),
-        command("cancel", registry.cancel_command),
-        CallbackQueryHandler(registry.flow_button, pattern=r"^f:"),
-        CallbackQueryHandler(registry.join_decision, pattern=r"^jr:"),
+        command("cancel", forms.cancel_command),
+        CallbackQueryHandler(forms.flow_button, pattern=r"^f:"),
+        CallbackQueryHandler(invitations.join_decision, pattern=r"^jr:"),
         command("partners", registry.partners_command),
         command("resources", registry.resources_command),
         command("partner", registry.partner_command),
@@ -87,7 +87,7 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         command("use", general.use_command),
         CallbackQueryHandler(general.use_chosen, pattern=r"^use:"),
         # Typed answers to a guided flow's question (last, so commands win).
-        MessageHandler(filters.TEXT & ~filters.COMMAND, registry.flow_text),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, forms.flow_text),
         # Anything else that looks like a command, privately (in groups it may be for another bot).
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE, general.unknown_command

@@ -30,7 +30,7 @@ from handlers.common import (
     reply,
     scope_for,
 )
-from handlers.registry import _flow_command
+from handlers.forms import _flow_command
 
 schedule_add_command = _flow_command("schedule")
 QUESTION_MAX = 1000

@@ -134,7 +134,7 @@ async def _is_coordinator(req: Request) -> bool:
 async def start(update: Update, context: Context) -> None:
     """Greet a user privately, or open an invitation link (/start <token>)."""
     if context.args and where_of(update) is Where.PRIVATE:
-        from handlers.registry import redeem
+        from handlers.invitations import redeem
 
         await redeem(update, context, without_controls(context.args[0])[:64])
         return

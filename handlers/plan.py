@@ -19,7 +19,8 @@ from bot.services import charting, exporting, plan
 from bot.services.plan import PlanReport
 from bot.services.registry import RegistryError
 from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
-from handlers.registry import _flow_command, error_text, group_label
+from handlers.forms import _flow_command, group_label
+from handlers.refusals import error_text
 
 period_command = _flow_command("period")
 target_command = _flow_command("target")

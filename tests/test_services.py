@@ -168,7 +168,8 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
     assert p.id is not None
     with pytest.raises(Exception, match="naive"):
         async with database.transaction() as session:
-            session.add(LogEntry(partnership_id=p.id, kind="message", occurred_at=datetime(2026, 1, 1)))
+            naive = datetime(2026, 1, 1)
+            session.add(LogEntry(partnership_id=p.id, kind=EntryKind.MESSAGE, occurred_at=naive))
             await session.flush()
 
 

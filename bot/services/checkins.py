@@ -209,7 +209,7 @@ async def answer(
     session.add(
         LogEntry(
             partnership_id=round_.partnership_id,
-            kind=EntryKind.CHECKIN.value,
+            kind=EntryKind.CHECKIN,
             occurred_at=now,
             author_user_id=person.user_id,
             author_name=person.display_name,

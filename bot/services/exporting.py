@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import flows
+from bot import labels
 from bot.export import Sheet
 from bot.i18n import N_
 from bot.models import (
@@ -69,9 +69,9 @@ async def sheets(
         partner_sheet.rows.append(
             [
                 p.name,
-                _(flows.PARTNER_KIND_LABELS.get(p.kind, p.kind)),
-                _(flows.STATUS_LABELS.get(p.status, p.status)),
-                _(flows.JOIN_FORM_LABELS[p.join_form]) if p.join_form in flows.JOIN_FORM_LABELS else "",
+                _(labels.PARTNER_KIND_LABELS.get(p.kind, p.kind)),
+                _(labels.STATUS_LABELS.get(p.status, p.status)),
+                _(labels.JOIN_FORM_LABELS[p.join_form]) if p.join_form in labels.JOIN_FORM_LABELS else "",
                 ", ".join(people.get(p.id or 0, [])),
                 p.target_groups,
                 p.gains,
@@ -88,7 +88,7 @@ async def sheets(
         resource_sheet.rows.append(
             [
                 partner.name,
-                _(flows.RESOURCE_LABELS.get(resource.kind, resource.kind)),
+                _(labels.RESOURCE_LABELS.get(resource.kind, resource.kind)),
                 resource.description,
                 resource.seats,
                 resource.availability,

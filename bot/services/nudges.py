@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import flows
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
+from bot.labels import TARGET_GROUP_LABELS
 from bot.models import (
     PROMOTION_CHANNELS,
     Delivery,
@@ -132,7 +132,7 @@ async def prepare(
         if group_id is not None and found.group.id != group_id:
             continue
         # Partners write their target groups in either language: match both names.
-        label = flows.TARGET_GROUP_LABELS.get(found.group.key, "")
+        label = TARGET_GROUP_LABELS.get(found.group.key, "")
         labels = [translations(code).gettext(label) for code in SUPPORTED_LOCALES] if label else []
         result.append(
             await compose(session, partnership=partnership, group_progress=found, now=now, labels=labels)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import utcnow
+from bot.db import stored_id, utcnow
 from bot.models import (
     Partner,
     PlanPeriod,
@@ -166,15 +166,14 @@ async def set_target(
     ).first()
     old = found.count if found else None
     if found is None:
-        assert period.id is not None and group.id is not None
-        found = Target(period_id=period.id, target_group_id=group.id, count=count)
+        found = Target(period_id=stored_id(period), target_group_id=stored_id(group), count=count)
         session.add(found)
     found.count = count
     await session.flush()
-    assert found.id is not None
+    found_id = stored_id(found)
     session.add(
         TargetRevision(
-            target_id=found.id,
+            target_id=found_id,
             old_count=old,
             new_count=count,
             reason=reason,
@@ -208,12 +207,12 @@ async def add_session(
     topic = " ".join(topic.split())
     if not 2 <= len(topic) <= 120:
         raise RegistryError("name_length")
-    assert group.id is not None
+    group_id = stored_id(group)
     training = TrainingSession(
         partnership_id=partnership_id,
         starts_at=starts_at,
         topic=topic,
-        target_group_id=group.id,
+        target_group_id=group_id,
         resource_id=resource.id if resource else None,
         trainer=trainer.strip()[:120],
         seats=seats,
@@ -247,11 +246,11 @@ def check_outcome(outcome: Outcome, *, seats: int) -> None:
 async def record_outcome(session: AsyncSession, *, training: TrainingSession, outcome: Outcome) -> None:
     """Record (or re-record) how many registered and were trained, and where they heard of it."""
     check_outcome(outcome, seats=training.seats)
-    assert training.id is not None
-    for old in await session.exec(select(TrainedCount).where(TrainedCount.session_id == training.id)):
+    training_id = stored_id(training)
+    for old in await session.exec(select(TrainedCount).where(TrainedCount.session_id == training_id)):
         await session.delete(old)
     for old_source in await session.exec(
-        select(RecruitmentSource).where(RecruitmentSource.session_id == training.id)
+        select(RecruitmentSource).where(RecruitmentSource.session_id == training_id)
     ):
         await session.delete(old_source)
     await session.flush()
@@ -262,14 +261,14 @@ async def record_outcome(session: AsyncSession, *, training: TrainingSession, ou
         disabled_left -= share
         session.add(
             TrainedCount(
-                session_id=training.id, target_group_id=group_id, trained=trained, with_disability=share
+                session_id=training_id, target_group_id=group_id, trained=trained, with_disability=share
             )
         )
     for partner_id, count in outcome.sources.items():
         if count:
             session.add(
                 RecruitmentSource(
-                    session_id=training.id,
+                    session_id=training_id,
                     partner_id=partner_id,
                     channel="" if partner_id else "other",
                     count=count,
@@ -339,19 +338,19 @@ async def report(session: AsyncSession, *, partnership_id: int, now: datetime, z
         )
     rows = []
     for g in groups:
-        assert g.id is not None
+        g_id = stored_id(g)
         period_progress = None
-        if current is not None and current.id is not None and (current.id, g.id) in target_of:
+        if current is not None and current.id is not None and (current.id, g_id) in target_of:
             period_progress = progress(
-                trained=in_period.get(g.id, 0),
-                target=target_of[(current.id, g.id)],
+                trained=in_period.get(g_id, 0),
+                target=target_of[(current.id, g_id)],
                 start=current.starts_on,
                 end=current.ends_on,
                 today=today,
             )
-        if period_progress is None and not total.get(g.id) and not total_target.get(g.id):
+        if period_progress is None and not total.get(g_id) and not total_target.get(g_id):
             continue  # a group the plan does not use
-        rows.append(GroupProgress(g, period_progress, total.get(g.id, 0), total_target.get(g.id, 0)))
+        rows.append(GroupProgress(g, period_progress, total.get(g_id, 0), total_target.get(g_id, 0)))
     upcoming = await _upcoming(session, partnership_id=partnership_id, now=now)
     disabled = (
         await session.exec(
@@ -413,7 +412,7 @@ async def contributions(session: AsyncSession, *, partnership_id: int) -> list[C
     result = []
     for p in partners:
         r = int(recruited.get(p.id, 0) or 0)
-        n, rooms = hosted.get(p.id or 0, (0, 0))
+        n, rooms = hosted.get(stored_id(p), (0, 0))
         if r or n:
             result.append(Contribution(p, r, rooms, n))
     return sorted(result, key=lambda c: (-c.recruited, -c.sessions_hosted, c.partner.name_key))

@@ -78,7 +78,7 @@ async def add_schedule(
     zone = ZoneInfo(partnership.timezone)
     schedule = Schedule(
         partnership_id=partnership.id,
-        recurrence=spec.kind.value,
+        recurrence=spec.kind,
         weekday=spec.weekday,
         day=spec.day,
         at_time=spec.at.strftime("%H:%M"),

@@ -1,0 +1,83 @@
+"""Joining a partnership: invitation links and the coordinator's answer to a join request."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import flows
+from bot.access import Action, Role
+from bot.models import JoinRequestStatus
+from bot.services import registry
+from bot.services.registry import RegistryError
+from handlers.common import Context, begin, button_press, esc, reply
+from handlers.menus import give_supervisor_menu
+from handlers.refusals import error_text
+
+# --------------------------------------------------------------------------- join requests
+
+
+async def join_decision(update: Update, context: Context) -> None:
+    """The coordinator's Approve / Reject button on a join request."""
+    query = update.callback_query
+    assert query is not None
+    press = await button_press(update, context, Action.MANAGE_REGISTRY)
+    if press is None:
+        return
+    await query.answer()
+    if query.message is None:
+        return
+    req, scope, request_id, verdict = press.req, press.scope, press.target_id, press.choice
+    assert req.person is not None
+    try:
+        async with req.services.db.transaction() as session:
+            request, partner = await registry.decide_join(
+                session,
+                partnership=scope.partnership,
+                request_id=request_id,
+                approve=verdict == "y",
+                by_user_id=req.person.user_id,
+            )
+    except RegistryError as exc:
+        await reply(req, error_text(req, exc))
+        return
+    text = (
+        req._("Approved: {person} represents “{partner}”.")
+        if request.status == JoinRequestStatus.APPROVED
+        else req._("Rejected: {person} does not represent “{partner}”.")
+    )
+    await req.services.notifier.edit(
+        req.chat_id,
+        query.message.message_id,
+        text.format(person=esc(request.name), partner=esc(partner.name)),
+    )
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+async def redeem(update: Update, context: Context, token: str) -> None:
+    """/start <token>: open an invitation and link the person in one tap."""
+    req = await begin(update, context)
+    if req.person is None:
+        return
+    try:
+        async with req.services.db.transaction() as session:
+            redeemed = await registry.redeem_invitation(session, token=token, person=req.person)
+    except RegistryError as exc:
+        await reply(req, error_text(req, exc))
+        return
+    if redeemed.partner is not None:
+        text = req._("Welcome! You now represent “{partner}” in the partnership “{name}”.").format(
+            partner=esc(redeemed.partner.name), name=esc(redeemed.partnership.name)
+        )
+    else:
+        role_key = "=" + redeemed.role
+        role = req._(flows.ROLE_TARGET_LABELS[role_key])
+        text = req._("Welcome! You are now {role} of the partnership “{name}”.").format(
+            role=role, name=esc(redeemed.partnership.name)
+        )
+    await reply(req, text + "\n" + req._("Type /partners or /status to see the partnership."))
+    if redeemed.role == Role.SUPERVISOR and req.bot is not None:
+        await give_supervisor_menu(
+            req.bot, user_id=req.person.user_id, default_locale=req.services.settings.default_locale
+        )
