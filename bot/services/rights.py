@@ -103,51 +103,59 @@ async def personal_sheets(session: AsyncSession, *, user_id: int) -> list[Sheet]
     return [profile, roles, *await _records(session, user_id=user_id)]
 
 
+Query = tuple[str, list[str], Select[Any]]
+
+
+def fields(names: str) -> list[str]:
+    """Column headers written as one line of words."""
+    return names.split()
+
+
 async def _records(session: AsyncSession, *, user_id: int) -> list[Sheet]:
     """The person's records in every partnership, besides the profile and roles."""
+    queries = [*_role_queries(user_id), *_log_queries(user_id), *_answer_queries(user_id)]
+    queries += _other_queries(user_id)
+    return [await _sheet(session, name, headers, statement) for name, headers, statement in queries]
+
+
+def _role_queries(user_id: int) -> list[Query]:
+    """The organisations the person represents and the roles they were appointed to."""
     p_name, o_name = col(Partnership.name), col(Partner.name)
-    mine = col(LogEntry.author_user_id) == user_id
     return [
-        await _sheet(
-            session,
+        (
             "organisations",
-            ["partnership", "organisation", "name_given", "since"],
+            fields("partnership organisation name_given since"),
             columns(p_name, o_name, Representative.name, Representative.since)
             .join(Partner, col(Partner.id) == col(Representative.partner_id))
             .join(Partnership, col(Partnership.id) == col(Partner.partnership_id))
             .where(col(Representative.user_id) == user_id),
         ),
-        await _sheet(
-            session,
+        (
             "appointments",
-            ["partnership", "role", "name_given", "since"],
+            fields("partnership role name_given since"),
             columns(p_name, Appointment.role, Appointment.name, Appointment.since)
             .join(Partnership, col(Partnership.id) == col(Appointment.partnership_id))
             .where(col(Appointment.user_id) == user_id),
         ),
-        await _sheet(
-            session,
+    ]
+
+
+def _log_queries(user_id: int) -> list[Query]:
+    """The person's messages, contacts and events in every log, and the earlier texts of edits."""
+    mine = col(LogEntry.author_user_id) == user_id
+    return [
+        (
             "log",
-            [
-                "id",
-                "partnership",
-                "kind",
-                "occurred_at",
-                "author_name",
-                "organisation",
-                "channel",
-                "media",
-                "text",
-                "edited_at",
-                "erased",
-            ],
+            fields(
+                "id partnership kind occurred_at author_name organisation channel media text edited_at erased"
+            ),
             columns(
                 LogEntry.id,
-                p_name,
+                col(Partnership.name),
                 LogEntry.kind,
                 LogEntry.occurred_at,
                 LogEntry.author_name,
-                o_name,
+                col(Partner.name),
                 LogEntry.channel,
                 LogEntry.media_kind,
                 LogEntry.text,
@@ -159,27 +167,24 @@ async def _records(session: AsyncSession, *, user_id: int) -> list[Sheet]:
             .where(mine)
             .order_by(col(LogEntry.occurred_at), col(LogEntry.id)),
         ),
-        await _sheet(
-            session,
+        (
             "edits",
-            ["log_id", "earlier_text", "replaced_at"],
+            fields("log_id earlier_text replaced_at"),
             columns(LogEntryRevision.entry_id, LogEntryRevision.text, LogEntryRevision.replaced_at)
             .join(LogEntry, col(LogEntry.id) == col(LogEntryRevision.entry_id))
             .where(mine)
             .order_by(col(LogEntryRevision.id)),
         ),
-        *await _answers_and_plans(session, user_id=user_id),
     ]
 
 
-async def _answers_and_plans(session: AsyncSession, *, user_id: int) -> list[Sheet]:
-    """Check-in answers, RSVPs, tasks, join requests, invitations used, paused reminders."""
+def _answer_queries(user_id: int) -> list[Query]:
+    """Check-in answers and meeting replies."""
     p_name = col(Partnership.name)
     return [
-        await _sheet(
-            session,
+        (
             "checkin_answers",
-            ["partnership", "question", "answer", "comment", "answered_at", "late"],
+            fields("partnership question answer comment answered_at late"),
             columns(
                 p_name,
                 CheckinRound.question,
@@ -192,56 +197,52 @@ async def _answers_and_plans(session: AsyncSession, *, user_id: int) -> list[She
             .join(Partnership, col(Partnership.id) == col(CheckinRound.partnership_id))
             .where(col(CheckinAnswer.user_id) == user_id),
         ),
-        await _sheet(
-            session,
+        (
             "rsvps",
-            ["partnership", "meeting_starts_at", "place", "answer", "answered_at"],
+            fields("partnership meeting_starts_at place answer answered_at"),
             columns(p_name, Meeting.starts_at, Meeting.place, MeetingReply.answer, MeetingReply.answered_at)
             .join(Meeting, col(Meeting.id) == col(MeetingReply.meeting_id))
             .join(Partnership, col(Partnership.id) == col(Meeting.partnership_id))
             .where(col(MeetingReply.user_id) == user_id),
         ),
-        await _sheet(
-            session,
+    ]
+
+
+def _other_queries(user_id: int) -> list[Query]:
+    """Tasks they set or finished, join requests, invitations they used, paused reminders."""
+    return [
+        (
             "tasks",
-            ["partnership", "organisation", "task", "due_on", "created_by_you", "done_by_you", "done_at"],
+            fields("partnership organisation task due_on created_by_you done_by_you done_at"),
             columns(
-                p_name,
+                col(Partnership.name),
                 col(Partner.name),
                 Task.text,
                 Task.due_on,
-                Task.created_by_user_id == user_id,
-                Task.done_by_user_id == user_id,
+                col(Task.created_by_user_id) == user_id,
+                col(Task.done_by_user_id) == user_id,
                 Task.done_at,
             )
             .join(Partner, col(Partner.id) == col(Task.partner_id))
             .join(Partnership, col(Partnership.id) == col(Task.partnership_id))
             .where((col(Task.created_by_user_id) == user_id) | (col(Task.done_by_user_id) == user_id)),
         ),
-        await _sheet(
-            session,
+        (
             "join_requests",
-            ["organisation", "name_given", "status", "created_at", "decided_at"],
-            columns(
-                col(Partner.name),
-                JoinRequest.name,
-                JoinRequest.status,
-                JoinRequest.created_at,
-                JoinRequest.decided_at,
-            )
+            fields("organisation name_given status created_at decided_at"),
+            columns(col(Partner.name), JoinRequest.name, JoinRequest.status, JoinRequest.created_at)
+            .add_columns(col(JoinRequest.decided_at))
             .join(Partner, col(Partner.id) == col(JoinRequest.partner_id))
             .where(col(JoinRequest.user_id) == user_id),
         ),
-        await _sheet(
-            session,
+        (
             "invitations_used",
-            ["partnership", "role", "used_at"],
-            columns(p_name, Invitation.role, Invitation.used_at)
+            fields("partnership role used_at"),
+            columns(col(Partnership.name), Invitation.role, Invitation.used_at)
             .join(Partnership, col(Partnership.id) == col(Invitation.partnership_id))
             .where(col(Invitation.used_by_user_id) == user_id),
         ),
-        await _sheet(
-            session,
+        (
             "reminder_pause",
             ["until"],
             columns(ReminderPause.until).where(col(ReminderPause.user_id) == user_id),
