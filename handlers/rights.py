@@ -183,15 +183,14 @@ def erased_text(req: Request, done: rights.Erased) -> str:
     return "\n".join(
         [
             _("<b>Your data is erased.</b>"),
+            _("Erased: your name, username and language, your roles and unfinished forms."),
             req.ngettext(
-                "Erased: your name and username, your language, {n} message or contact text",
-                "Erased: your name and username, your language, {n} message or contact texts",
+                "{n} text of yours in the logs is now “[erased]”.",
+                "{n} texts of yours in the logs are now “[erased]”.",
                 done.messages,
             ).format(n=done.messages),
             req.ngettext(
-                "and {n} check-in comment; your roles and unfinished forms.",
-                "and {n} check-in comments; your roles and unfinished forms.",
-                done.answers,
+                "{n} check-in comment erased.", "{n} check-in comments erased.", done.answers
             ).format(n=done.answers),
             _(
                 "Kept, without your name or words: that a message was written on a day for a partner, "
