@@ -14,7 +14,7 @@ import logging
 import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, update
@@ -255,6 +255,15 @@ def _json_value(value: Cell) -> object:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
+def _naive_utc(sheet: Sheet) -> Sheet:
+    """A sheet whose times are UTC without a zone (spreadsheets have none)."""
+    rows = [
+        [v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) and v.tzinfo else v for v in row]
+        for row in sheet.rows
+    ]
+    return Sheet(sheet.name, sheet.headers, rows)
+
+
 def archive(sheets: list[Sheet]) -> bytes:
     """A ZIP with data.json (machine-readable), data.xlsx and one CSV per table (readable)."""
     document = {
@@ -263,7 +272,7 @@ def archive(sheets: list[Sheet]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         zipped.writestr("data.json", json.dumps(document, ensure_ascii=False, indent=2))
-        zipped.writestr("data.xlsx", export.workbook(sheets))
+        zipped.writestr("data.xlsx", export.workbook([_naive_utc(s) for s in sheets]))
         with zipfile.ZipFile(io.BytesIO(export.csv_archive(sheets))) as csvs:
             for name in csvs.namelist():
                 zipped.writestr(f"csv/{name}", csvs.read(name))
