@@ -91,7 +91,9 @@ async def _seed_registry(database: Database, zofia: dict[str, Any]) -> None:
         )  # fmt: skip
         for partner, who in ((library, zofia), (library, THIRD), (parish, THIRD)):
             await registry.add_representative(
-                session, partner=partner, person=PersonInfo(who["id"], who["first_name"], who.get("last_name"))
+                session,
+                partner=partner,
+                person=PersonInfo(who["id"], who["first_name"], who.get("last_name")),
             )
         await registry.appoint(
             session, partnership=second, person=PersonInfo(zofia["id"], "Zofia", "Zielińska"),
@@ -120,8 +122,8 @@ async def _seed_records(database: Database, zofia: dict[str, Any]) -> None:
                 CheckinAnswer(round_id=round_.id, user_id=zofia["id"], name="Zofia Zielińska",
                               partner_id=library.id, answer="done", text="komentarz Zofii", answered_at=now),
                 CheckinAnswer(round_id=round_.id, user_id=THIRD["id"], name="Tomasz Trzeci",
-                              partner_id=library.id, answer="help", text="komentarz Tomasza", answered_at=now),
-                MeetingReply(meeting_id=meeting.id, user_id=zofia["id"], name="Zofia Zielińska", answer="yes"),
+                              partner_id=library.id, answer="help", text="komentarz T", answered_at=now),
+                MeetingReply(meeting_id=meeting.id, user_id=zofia["id"], name="Zofia Z.", answer="yes"),
                 MeetingReply(meeting_id=meeting.id, user_id=THIRD["id"], name="Tomasz Trzeci", answer="no"),
                 Task(partnership_id=first.id, partner_id=library.id, text="Plakaty w bibliotece",
                      due_on=date(2026, 12, 1), created_by_user_id=COORD["id"], done_at=now,
@@ -172,7 +174,9 @@ async def test_mydata_holds_every_kind_of_record_and_nothing_of_others(
     zofia = person(language)
     await _scene(running_bot, database, zofia)
     await say(running_bot, zofia, tg.supergroup(GROUP_ID, "Czarne"), "/mydata")
-    assert "private chat" in last_text(running_bot, GROUP_ID) or "prywatnej" in last_text(running_bot, GROUP_ID)
+    assert "private chat" in last_text(running_bot, GROUP_ID) or "prywatnej" in last_text(
+        running_bot, GROUP_ID
+    )
     await running_bot.deliver(tg.message(tg.private_chat(zofia), zofia, "/mydata"))
     (call,) = running_bot.fake.calls("sendDocument")
     assert call.params["chat_id"] == zofia["id"]
@@ -247,7 +251,9 @@ async def test_forgetme_leaves_no_trace_and_keeps_the_counts(
     assert "Hand the role over first" in last_text(running_bot, COORD["id"])
     private = tg.private_chat(zofia)
     await running_bot.deliver(tg.message(private, zofia, "/forgetme"))
-    assert ("Erase my data?" if language == "en" else "Usunąć moje dane?") in last_text(running_bot, zofia["id"])
+    assert ("Erase my data?" if language == "en" else "Usunąć moje dane?") in last_text(
+        running_bot, zofia["id"]
+    )
     await press(running_bot, zofia, zofia["id"], "forget:0:yes")
     done = last_text(running_bot, zofia["id"])
     if language == "en":
@@ -272,20 +278,28 @@ async def _check_rows(database: Database, user_id: int) -> None:
     """What the erasure left in the database: counting rows without words or names."""
     async with database.transaction() as session:
         profile = await session.get(Person, user_id)
-        assert profile is not None and (profile.first_name, profile.username, profile.locale) == ("", None, None)
+        assert profile is not None and (profile.first_name, profile.username, profile.locale) == (
+            "",
+            None,
+            None,
+        )
         entries = list(await session.exec(select(LogEntry).where(LogEntry.author_user_id == user_id)))
         assert len(entries) == 2 and all(e.erased and e.text is None and e.author_name == "" for e in entries)
         assert (await session.exec(select(func.count()).select_from(LogEntryRevision))).one() == 0
         answer = (await session.exec(select(CheckinAnswer).where(CheckinAnswer.user_id == user_id))).one()
         assert (answer.answer, answer.text, answer.name, answer.erased) == ("done", "", "", True)
-        assert (await session.exec(select(MeetingReply).where(MeetingReply.user_id == user_id))).one().name == ""
+        assert (
+            await session.exec(select(MeetingReply).where(MeetingReply.user_id == user_id))
+        ).one().name == ""
         for table in (Representative, JoinRequest, ReminderPause):
             assert not list(await session.exec(select(table).where(col(table.user_id) == user_id)))
         request = await session.get(ErasureRequest, user_id)
         assert request is not None and request.finished_at is not None
 
 
-async def test_privacy_notice_per_partnership_and_retention(running_bot: BotUnderTest, database: Database) -> None:
+async def test_privacy_notice_per_partnership_and_retention(
+    running_bot: BotUnderTest, database: Database
+) -> None:
     group1 = await register_group(running_bot, coordinator=COORD)
     group2 = await register_group(
         running_bot, chat=tg.supergroup(GROUP2_ID, "Białe"), name="Partnerstwo Białe", coordinator=COORD2
@@ -293,7 +307,9 @@ async def test_privacy_notice_per_partnership_and_retention(running_bot: BotUnde
     await say(running_bot, THIRD, group1, "/privacy")
     notice = last_text(running_bot, GROUP_ID)
     assert "What I record and why" in notice and "<b>Partnership “Partnerstwo Czarne”</b>" in notice
-    assert "the partnership's coordinator, Claire Coordinator" in notice and "3 years after it closes" in notice
+    assert (
+        "the partnership's coordinator, Claire Coordinator" in notice and "3 years after it closes" in notice
+    )
     await say(running_bot, THIRD, group1, "/retention 5")
     assert "Only the partnership's coordinator" in last_text(running_bot, GROUP_ID)
     await say(running_bot, COORD, group1, "/privacy set Gmina Czarne, ul. Długa 1 & co")
@@ -333,7 +349,9 @@ async def test_delete_partnership_only_when_closed(
         await registry.set_stage(session, partnership=fresh, stage=Stage.CLOSED)
     await running_bot.deliver(tg.message(tg.private_chat(coordinator), coordinator, "/deletepartnership"))
     prompt = last_text(running_bot, coordinator["id"])
-    assert ("Delete “Partnerstwo Czarne” for good?" if language == "en" else "Trwale usunąć „Partnerstwo Czarne”?") in prompt
+    assert (
+        "Delete “Partnerstwo Czarne” for good?" if language == "en" else "Trwale usunąć „Partnerstwo Czarne”?"
+    ) in prompt
     await press(running_bot, THIRD, coordinator["id"], f"delp:{partnership.id}:yes")  # not theirs to press
     await press(running_bot, coordinator, coordinator["id"], f"delp:{partnership.id}:yes")
     assert ("is deleted" if language == "en" else "usunięto") in last_text(running_bot, coordinator["id"])
