@@ -270,7 +270,8 @@ async def on_error(update: object, context: Context) -> None:
         # The answer may well have arrived (and what was saved is saved): no apology on top.
         log.warning("a reply timed out for update %s; not repeated", getattr(update, "update_id", "?"))
         return
-    log.error("handler failed for update %r", update, exc_info=context.error)
+    # The update's id only: its repr holds people's texts and names, which logs must not.
+    log.error("handler failed for update %s", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update):
         return
     if update.callback_query is not None:

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from bot import clock as bot_clock
@@ -24,6 +25,7 @@ from bot.models import (
     Stage,
 )
 from bot.services import retention, rights
+from bot.startup import MaskingFormatter
 
 SECRET = "tajny tekst +48 600 700 800"
 USER, OTHER = 7001, 7002
@@ -181,3 +183,27 @@ def test_retention_years_are_bounded() -> None:
             retention.set_years(p, years)
     retention.set_years(p, 10)
     assert p.retention_years == 10 and retention.expires_at(p) is None
+
+
+def test_log_lines_never_show_a_token_or_a_phone_number() -> None:
+    token = "123456789:" + "A" * 35
+    formatter = MaskingFormatter("%(levelname)s %(message)s", token)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "call %s, %s or %s; chat %s at %s", None, None)
+    record.args = (f"https://api.telegram.org/bot{token}/x", "+48 600 700 800", "600-700-800", -1001234567890,
+                   "2026-11-18 10:00:00+00:00")  # fmt: skip
+    shown = formatter.format(record)
+    assert token not in shown and "600" not in shown
+    assert "<token>" in shown and shown.count("<phone>") == 2
+    assert "-1001234567890" in shown and "2026-11-18 10:00:00+00:00" in shown  # ids and times stay readable
+
+
+async def test_database_errors_do_not_show_the_texts_they_were_writing(database: Database) -> None:
+    await _partnership(database)
+    with pytest.raises(IntegrityError) as failure:
+        async with database.transaction() as session:
+            session.add(
+                LogEntry(partnership_id=1, kind="message", occurred_at=bot_clock.now(), text=SECRET,
+                         chat_id=-1001, message_id=1000)
+            )  # fmt: skip
+    assert "unique" in str(failure.value).lower()
+    assert "tajny" not in str(failure.value)
