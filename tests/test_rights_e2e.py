@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,11 +33,13 @@ from bot.models import (
     Person,
     ReminderPause,
     Representative,
+    RetentionRun,
     Stage,
     Task,
 )
 from bot.services import registry
 from bot.services.people import PersonInfo
+from scheduler import jobs
 from tests.e2e_fixtures import GROUP_ID, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
@@ -362,3 +365,15 @@ async def test_delete_partnership_only_when_closed(
         assert entries and all(e.erased and e.text is None and e.author_name == "" for e in entries)
     await say(running_bot, coordinator, group, "/status")
     assert ("not registered" if language == "en" else "zarejestrowana") in last_text(running_bot, GROUP_ID)
+
+
+async def test_the_scheduler_job_runs_retention_once_a_day(
+    running_bot: BotUnderTest, database: Database
+) -> None:
+    await register_group(running_bot, coordinator=COORD)
+    context = SimpleNamespace(bot_data=running_bot.app.bot_data)
+    await jobs.tick(context)  # type: ignore[arg-type]
+    await jobs.tick(context)  # type: ignore[arg-type]
+    async with database.transaction() as session:
+        runs = list(await session.exec(select(RetentionRun)))
+    assert [(r.day, r.finished_at is not None) for r in runs] == [(clock.now().date(), True)]
