@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -115,7 +116,8 @@ async def mydata(update: Update, context: Context) -> None:
     assert req.person is not None
     async with req.services.db.transaction() as session:
         sheets = await rights.personal_sheets(session, user_id=req.person.user_id)
-    content = rights.archive(sheets)
+    # Writing the workbook takes seconds for a long log: off the event loop, so other chats go on.
+    content = await asyncio.to_thread(rights.archive, sheets)
     log.info("personal data export: %d tables, %d bytes", len(sheets), len(content))
     stamp = clock.now().strftime("%Y-%m-%d")
     try:
