@@ -31,6 +31,8 @@ class Action(StrEnum):
     EXPORT = "export"  # the whole partnership as a spreadsheet
     MANAGE_SCHEDULES = "manage_schedules"  # check-in schedules, a check-in now
     ANSWER_CHECKIN = "answer_checkin"  # press an answer button under a check-in
+    MANAGE_PRIVACY = "manage_privacy"  # the privacy notice's controller statement, the retention period
+    DELETE_PARTNERSHIP = "delete_partnership"  # remove a closed partnership's personal data for good
 
 
 class Where(StrEnum):
@@ -74,6 +76,10 @@ POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
     (Action.MANAGE_SCHEDULES, Where.GROUP): frozenset({Role.COORDINATOR}),
     (Action.MANAGE_SCHEDULES, Where.PRIVATE): frozenset({Role.COORDINATOR}),
     (Action.ANSWER_CHECKIN, Where.GROUP): _READERS,
+    (Action.MANAGE_PRIVACY, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.MANAGE_PRIVACY, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.DELETE_PARTNERSHIP, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.DELETE_PARTNERSHIP, Where.PRIVATE): frozenset({Role.COORDINATOR}),
 }
 
 

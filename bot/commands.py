@@ -55,6 +55,10 @@ COMMANDS: list[Command] = [
     Command("cancel", N_("Stop a form without saving")),
     Command("setup", N_("Register this group as a partnership (administrators)"), places=(Where.GROUP,)),
     Command("privacy", N_("What the bot records and why")),
+    Command("mydata", N_("A copy of everything about you"), places=(Where.PRIVATE,)),
+    Command("forgetme", N_("Erase your data"), places=(Where.PRIVATE,)),
+    Command("retention", N_("How long texts are kept after closing"), Action.MANAGE_PRIVACY),
+    Command("deletepartnership", N_("Delete a closed partnership for good"), Action.DELETE_PARTNERSHIP),
     Command("language", N_("Choose your language")),
     Command("help", N_("What the bot can do")),
 ]

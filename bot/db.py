@@ -31,9 +31,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)  # errors never show people's texts
     else:  # chats are handled side by side: enough connections for them and the scheduler
-        engine = create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+        engine = create_async_engine(
+            url, pool_pre_ping=True, pool_size=20, max_overflow=20, hide_parameters=True
+        )
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     once.watch_writes(engine)

@@ -6,7 +6,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -233,6 +245,12 @@ class Partnership(PartnershipBase, table=True):
     communication_channels: str = Field(default="", max_length=200)
     meeting_frequency: str = Field(default="", max_length=32)
     reporting: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Data rights (issue 14): the controller's notice, how long texts outlive the closing, and when
+    # the retention job first saw the partnership closed (or deleted it for good).
+    privacy_notice: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    retention_years: int = Field(default=3, sa_column=Column(Integer, nullable=False, server_default="3"))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Person(SQLModel, table=True):
@@ -280,6 +298,8 @@ class LogEntry(SQLModel, table=True):
     # The partner organisation the author speaks for, so the log can answer "when did we last
     # hear from the parish?".
     partner_id: int | None = Field(default=None, index=True)
+    # Erased on request or by retention: the text and name are gone, the row still counts.
+    erased: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class LogEntryRevision(SQLModel, table=True):
@@ -660,6 +680,8 @@ class CheckinAnswer(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     late: bool = False
+    # Erased on request or by retention: the text and name are gone, the row still counts.
+    erased: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class ReminderPause(SQLModel, table=True):
@@ -730,3 +752,23 @@ class HandledUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
     handled_at: datetime = Field(sa_column=_utc_column())
+
+
+class ErasureRequest(SQLModel, table=True):
+    """A person's /forgetme: kept until every batch of the erasure is done, so a crash resumes it."""
+
+    __tablename__ = "erasure_request"
+
+    user_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    requested_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class RetentionRun(SQLModel, table=True):
+    """One day's retention run: the first process to insert the day's row runs it."""
+
+    __tablename__ = "retention_run"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    started_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

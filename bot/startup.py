@@ -20,6 +20,9 @@ from bot.i18n import CatalogMissing
 log = logging.getLogger(__name__)
 
 _TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
+# Phone numbers as people write them: +48 600 700 800, 600-700-800 (never a chat id: those have no
+# separators and no plus sign).
+_PHONE_SHAPE = re.compile(r"\+\d{1,3}(?:[ -]?\d{2,4}){2,5}\b|\b\d{3}[ -]\d{3}[ -]\d{3}\b")
 
 
 class ExitCode(IntEnum):
@@ -94,10 +97,10 @@ def safe_url(url: str) -> str:
 
 
 def mask_secrets(text: str, token: str = "") -> str:
-    """Text with the bot token (given, or anything shaped like one) replaced by a placeholder."""
+    """Text with the bot token (given, or anything shaped like one) and phone numbers masked."""
     if token:
         text = text.replace(token, "<token>")
-    return _TOKEN_SHAPE.sub("<token>", text)
+    return _PHONE_SHAPE.sub("<phone>", _TOKEN_SHAPE.sub("<token>", text))
 
 
 class MaskingFormatter(logging.Formatter):

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import checkins, forms, general, group, invitations, plan, registry, status
+from handlers import checkins, forms, general, group, invitations, plan, registry, rights, status
 from handlers import log as log_handlers
 from handlers.common import answer_stale
 
@@ -81,7 +81,14 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         # For everyone: greeting, help, privacy notice, language, choosing a partnership.
         command("start", general.start),
         command("help", general.help_command),
-        command("privacy", general.privacy),
+        command("privacy", rights.privacy),
+        # People's data rights: a copy, erasure, retention, deleting a closed partnership.
+        command("mydata", rights.mydata),
+        command("forgetme", rights.forgetme),
+        CallbackQueryHandler(rights.forget_confirmed, pattern=r"^forget:"),
+        command("retention", rights.retention_command),
+        command("deletepartnership", rights.delete_partnership_command),
+        CallbackQueryHandler(rights.delete_partnership_confirmed, pattern=r"^delp:"),
         command("language", general.language),
         CallbackQueryHandler(general.language_chosen, pattern=r"^lang:"),
         command("use", general.use_command),

@@ -1,4 +1,4 @@
-"""/start, /help, /privacy, /language, choosing a partnership, and the error handler."""
+"""/start, /help, the privacy notice's first part, /language, choosing a partnership, errors."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
             _("/use: choose which partnership private commands are about"),
             _("/language: choose your language"),
             _("/privacy: what I record and why"),
+            _("/mydata, /forgetme: a copy of everything about you, or erase it"),
         ]
         if not is_coordinator:
             lines += [
@@ -112,6 +113,7 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
             _("/schedule, /checkin: regular check-ins with the partners, or one now"),
             _("/task, /meeting, /nudge: tasks for partners, meetings, recruitment nudges"),
             _("/cancel: stop a form; nothing is saved"),
+            _("/retention, /deletepartnership: how long texts are kept; delete a closed partnership"),
             _(
                 "Channels for /log: phone, email, meeting, in_person, online, sms "
                 "(or: telefon, email, spotkanie, osobiście, online, sms)."
@@ -174,12 +176,6 @@ async def _coordinator_menus(req: Request) -> None:
             user_id=req.person.user_id,
             default_locale=req.services.settings.default_locale,
         )
-
-
-async def privacy(update: Update, context: Context) -> None:
-    """Repeat the privacy notice."""
-    req = await begin(update, context)
-    await reply(req, privacy_text(req))
 
 
 async def language(update: Update, context: Context) -> None:
@@ -274,7 +270,8 @@ async def on_error(update: object, context: Context) -> None:
         # The answer may well have arrived (and what was saved is saved): no apology on top.
         log.warning("a reply timed out for update %s; not repeated", getattr(update, "update_id", "?"))
         return
-    log.error("handler failed for update %r", update, exc_info=context.error)
+    # The update's id only: its repr holds people's texts and names, which logs must not.
+    log.error("handler failed for update %s", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update):
         return
     if update.callback_query is not None:
@@ -312,11 +309,48 @@ async def _fallback_request(update: Update, context: Context, locale: str) -> Re
 
 OUR_COMMANDS = frozenset(
     {
-        "setup", "log", "history", "status", "addpartner", "partnerstatus", "editpartner", "resource",
-        "leader", "stage", "commplan", "invite", "join", "handover", "brief", "cancel", "partners",
-        "resources", "partner", "period", "target", "session", "trained", "addgroup", "plan", "chart",
-        "export", "checkin", "schedule", "pausereminders", "task", "meeting", "nudge", "start", "help",
-        "privacy", "language", "use",
+        "setup",
+        "log",
+        "history",
+        "status",
+        "addpartner",
+        "partnerstatus",
+        "editpartner",
+        "resource",
+        "leader",
+        "stage",
+        "commplan",
+        "invite",
+        "join",
+        "handover",
+        "brief",
+        "cancel",
+        "partners",
+        "resources",
+        "partner",
+        "period",
+        "target",
+        "session",
+        "trained",
+        "addgroup",
+        "plan",
+        "chart",
+        "export",
+        "checkin",
+        "schedule",
+        "pausereminders",
+        "task",
+        "meeting",
+        "nudge",
+        "start",
+        "help",
+        "privacy",
+        "language",
+        "use",
+        "mydata",
+        "forgetme",
+        "retention",
+        "deletepartnership",
     }
 )
 
@@ -334,8 +368,7 @@ async def edited_command(update: Update, context: Context) -> None:
     await reply(
         req,
         req._(
-            "I don't run edited commands again, so nothing was changed. "
-            "Send the command as a new message."
+            "I don't run edited commands again, so nothing was changed. Send the command as a new message."
         ),
     )
 

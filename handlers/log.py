@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.access import Action
+from bot.erased import author_shown, text_shown
 from bot.i18n import N_, format_local
 from bot.models import Channel, EntryKind, EventKind, LogEntry
 from bot.notifier import Button, ChatUnreachable, Keyboard
@@ -118,8 +119,8 @@ def describe_entry(req: Request, entry: LogEntry) -> str:
     when = format_local(entry.occurred_at, locale=req.locale, zone=req.zone)
     if entry.kind == EntryKind.EVENT:
         label = EVENT_LABELS.get(entry.channel or "", N_("Event"))
-        return "🔹 {when} · {text}".format(when=when, text=esc(_(label).format(detail=entry.text or "")))
-    text = entry.text or ""
+        return f"🔹 {when} · {esc(_(label).format(detail=text_shown(_, entry)))}"
+    text = text_shown(_, entry)
     if len(text) > ENTRY_TEXT_SHOWN:
         text = text[:ENTRY_TEXT_SHOWN] + "…"
     parts = []
@@ -132,8 +133,8 @@ def describe_entry(req: Request, entry: LogEntry) -> str:
     body = " ".join(parts)
     if entry.kind == EntryKind.CONTACT:
         channel = _(CHANNEL_LABELS.get(entry.channel or "", N_("other")))
-        return f"📞 {when} · <b>{esc(entry.author_name)}</b> ({channel}): {body}"
-    return f"💬 {when} · <b>{esc(entry.author_name)}</b>: {body}"
+        return f"📞 {when} · <b>{esc(author_shown(_, entry))}</b> ({channel}): {body}"
+    return f"💬 {when} · <b>{esc(author_shown(_, entry))}</b>: {body}"
 
 
 def history_text(req: Request, name: str, page: HistoryPage) -> str:

@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot import flows
 from bot.access import Action
+from bot.erased import author_shown, text_shown
 from bot.i18n import format_local, translations
 from bot.models import Partner, Partnership
 from bot.notifier import ChatUnreachable
@@ -133,11 +134,8 @@ def card_text(req: Request, card: PartnerCard) -> str:
         lines.append(_("Nothing from this partner in the log yet."))
     for entry_row in card.recent:
         lines.append(
-            "• {when} · {who}: {text}".format(
-                when=format_local(entry_row.occurred_at, locale=req.locale, zone=req.zone),
-                who=esc(entry_row.author_name),
-                text=esc((entry_row.text or "")[:200]),
-            )
+            f"• {format_local(entry_row.occurred_at, locale=req.locale, zone=req.zone)} · "
+            f"{esc(author_shown(_, entry_row))}: {esc(text_shown(_, entry_row)[:200])}"
         )
     return "\n".join(lines)
 
@@ -210,11 +208,8 @@ def brief_text(req: Request, brief: Brief) -> str:
     lines += [f"• {esc(s.partner.name)}" for s in brief.quiet] or [_("Nobody.")]
     lines += ["", _("<b>Recent communication</b>")]
     lines += [
-        "• {when} · {who}: {text}".format(
-            when=format_local(e.occurred_at, locale=req.locale, zone=req.zone),
-            who=esc(e.author_name),
-            text=esc((e.text or "")[:150]),
-        )
+        f"• {format_local(e.occurred_at, locale=req.locale, zone=req.zone)} · "
+        f"{esc(author_shown(_, e))}: {esc(text_shown(_, e)[:150])}"
         for e in brief.recent
     ] or [_("Nothing yet.")]
     return "\n".join(lines)

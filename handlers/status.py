@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.access import Action, Where
 from bot.db import utcnow
+from bot.erased import FORMER_MEMBER
 from bot.i18n import format_day, format_local
 from bot.models import Partnership
 from bot.services import checkins, duties, plan
@@ -51,7 +52,7 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
         counts_line(req, _("This month"), status.messages_month, status.contacts_month),
     ]
     if status.active_people:
-        people = ", ".join(f"{esc(p.name)} ({p.entries})" for p in status.active_people)
+        people = ", ".join(f"{esc(p.name or _(FORMER_MEMBER))} ({p.entries})" for p in status.active_people)
         more = status.active_people_total - len(status.active_people)
         if more > 0:
             people += " " + req.ngettext("and {n} more", "and {n} more", more).format(n=more)

@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import once
 from bot.runtime import services_of
+from bot.services import retention
 from bot.services.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,13 @@ async def run_tick(dispatcher: Dispatcher) -> None:
 
 
 async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The repeating job."""
-    dispatcher = services_of(context.bot_data).dispatcher
+    """The repeating job; once a day it also runs retention (bot.services.retention)."""
+    services = services_of(context.bot_data)
+    dispatcher = services.dispatcher
     if dispatcher is not None:
         await run_tick(dispatcher)
+    with once.outside_update():
+        await retention.run_daily(services.db)
 
 
 class Waker:

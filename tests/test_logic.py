@@ -34,6 +34,8 @@ README_ROWS = {
     "/export": Action.EXPORT,
     "/schedule": Action.MANAGE_SCHEDULES,
     "answer": Action.ANSWER_CHECKIN,
+    "/retention": Action.MANAGE_PRIVACY,
+    "/deletepartnership": Action.DELETE_PARTNERSHIP,
 }
 ROLE_WORDS = {
     "coordinator": Role.COORDINATOR,

@@ -21,6 +21,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot import flows, once
 from bot.db import Database, utcnow
+from bot.erased import FORMER_MEMBER
 from bot.i18n import N_, format_day, format_local, format_number, resolve_locale, translations
 from bot.ics import meeting_ics
 from bot.models import (
@@ -756,7 +757,7 @@ def round_summary_text(tr: NullTranslations, partnership: Partnership, report: c
     """The coordinator's private summary of a closed check-in round."""
 
     def who(line: checkins.ReportLine) -> str:
-        name = html.escape(line.name)
+        name = html.escape(line.name or tr.gettext(FORMER_MEMBER))  # erased: no name, a marker
         return f"{name} ({html.escape(line.organisation)})" if line.organisation else name
 
     lines = [

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import labels
+from bot.erased import author_shown, text_shown
 from bot.export import Sheet
 from bot.i18n import N_
 from bot.models import (
@@ -262,10 +263,10 @@ async def sheets(
             [
                 local(e.occurred_at),
                 e.kind,
-                e.author_name,
+                author_shown(_, e),
                 names.get(e.partner_id, ""),
                 e.channel or e.media_kind or "",
-                e.text or "",
+                text_shown(_, e),
             ]
         )
     return [

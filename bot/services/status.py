@@ -95,7 +95,7 @@ async def communication_status(
         .group_by(col(LogEntry.author_user_id))
         .order_by(func.count().desc(), func.max(LogEntry.author_name))
     )
-    active = [ActivePerson(name=name or "?", entries=int(n)) for _uid, name, n in people.all()]
+    active = [ActivePerson(name=name or "", entries=int(n)) for _uid, name, n in people.all()]
     return CommunicationStatus(
         messages_week=int(messages_week),
         messages_month=int(messages_month),
