@@ -17,8 +17,8 @@ from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
 from bot.i18n import N_, format_local, translations
 from bot.models import Partner, Partnership, TargetGroup
 from bot.notifier import Button, ChatUnreachable, Keyboard
+from bot.presenters.common import mention
 from bot.services import drafts, people, registry
-from bot.services.dispatch import mention
 from bot.services.drafts import Applied
 from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
 from handlers.common import (

@@ -61,7 +61,6 @@ def lagging(groups: list[GroupProgress], *, threshold: float = THRESHOLD) -> lis
     return out
 
 
-
 def reaches(partner: Partner, group: TargetGroup, labels: list[str]) -> bool:
     """Whether a partner said it reaches a target group (by its key or any of its names)."""
     said = fold(partner.target_groups)
@@ -206,3 +205,15 @@ async def queue_next_check(
             )
         ],
     )
+
+
+async def daily_check(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, rules: SendingRules
+) -> None:
+    """Queue nudges for lagging groups, then the next day's check while a plan period runs."""
+    assert partnership.id is not None
+    await due_nudges(session, partnership=partnership, now=now)
+    periods = await plan.periods(session, partnership_id=partnership.id)
+    today = now.astimezone(ZoneInfo(partnership.timezone)).date()
+    if any(p.ends_on >= today for p in periods):
+        await queue_next_check(session, partnership=partnership, after=now, rules=rules)
