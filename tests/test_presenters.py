@@ -49,7 +49,7 @@ def test_export_words_and_headers_come_from_the_presenter() -> None:
     group = TargetGroup(id=1, partnership_id=1, key="seniors")
     table = Table(
         TableKey.LOG,
-        rows=[[None, "message", "Ola", "", "", "tekst", ""]],
+        rows=[[None, "message", "Ola", "", "", "tekst"]],
         omitted=5,
     )
     partners = Table(
@@ -74,7 +74,7 @@ def test_export_words_and_headers_come_from_the_presenter() -> None:
     assert [s.name for s in sheets] == ["Partnerzy", "Plan", "Dziennik"]
     assert sheets[0].rows[0][1:4] == ["biblioteka", "przystąpił", ""]
     assert sheets[1].rows[0][3] == "<seniors>"
-    assert sheets[2].headers[5:] == ["Treść (pominięte starsze wpisy: 5)", "Wcześniejsze treści"]
+    assert sheets[2].headers[4:] == ["Kanał", "Treść (pominięte starsze wpisy: 5)"]
 
 
 def test_nudge_matching_uses_stable_words_that_cover_every_language() -> None:

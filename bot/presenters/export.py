@@ -71,7 +71,7 @@ HEADERS: dict[TableKey, tuple[str, tuple[str, ...]]] = {
     ),
     TableKey.LOG: (
         N_("Log"),
-        (N_("Time"), N_("Kind"), N_("Author"), N_("Partner"), N_("Channel"), N_("Text"), N_("Earlier texts")),
+        (N_("Time"), N_("Kind"), N_("Author"), N_("Partner"), N_("Channel"), N_("Text")),
     ),
 }
 

@@ -210,7 +210,7 @@ class _Reader:
         return table
 
     async def log(self, names: dict[int | None, str]) -> Table:
-        """The communication log (the newest entries when it is too long), with earlier texts of edits."""
+        """The communication log (the newest entries when it is too long)."""
         # When the log is longer than a sheet should be, the newest entries are kept (shown oldest first).
         newest = list(
             await self.session.exec(
@@ -223,7 +223,6 @@ class _Reader:
         table = Table(TableKey.LOG)
         if len(newest) >= LOG_ROWS_MAX:
             table.omitted = await log.count_entries(self.session, partnership_id=self.pid) - len(newest)
-        earlier = await log.earlier_texts(self.session, partnership_id=self.pid)
         for e in reversed(newest):
             table.rows.append(
                 [
@@ -233,7 +232,6 @@ class _Reader:
                     names.get(e.partner_id, ""),
                     e.channel or e.media_kind or "",
                     e.text or "",
-                    "\n".join(earlier.get(e.id or 0, [])),
                 ]
             )
         return table

@@ -303,20 +303,6 @@ async def revisions(session: AsyncSession, *, entry_id: int) -> list[LogEntryRev
     return list(result)
 
 
-async def earlier_texts(session: AsyncSession, *, partnership_id: int) -> dict[int, list[str]]:
-    """The texts edited entries had before, oldest first, by entry id (for the export)."""
-    result = await session.exec(
-        select(LogEntryRevision.entry_id, LogEntryRevision.text)
-        .join(LogEntry, col(LogEntry.id) == col(LogEntryRevision.entry_id))
-        .where(LogEntry.partnership_id == partnership_id, col(LogEntryRevision.text).is_not(None))
-        .order_by(col(LogEntryRevision.replaced_at), col(LogEntryRevision.id))
-    )
-    found: dict[int, list[str]] = {}
-    for entry_id, text in result:
-        found.setdefault(entry_id, []).append(text or "")
-    return found
-
-
 async def count_entries(session: AsyncSession, *, partnership_id: int) -> int:
     """How many entries a partnership's log holds."""
     result = await session.exec(
