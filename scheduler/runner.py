@@ -82,7 +82,7 @@ class Dispatcher:
 
     @property
     def outbox(self) -> Outbox:
-        """The handles the senders use (read at each use: tests swap the notifier)."""
+        """The handles the senders use, built at each use from the current attributes."""
         return Outbox(self.db, self.notifier, self.rules, self.default_locale)
 
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
