@@ -80,13 +80,13 @@ from bot.app import telegram_pace
 from bot.db import Database, utcnow
 from bot.migrate import upgrade_database
 from bot.models import CheckinRound, Delivery, DeliveryKind, DeliveryStatus, Schedule
-from bot.notifier import RecordingNotifier
 from bot.pacing import ChatPacer
 from bot.services import partnerships, scheduling
-from bot.services.dispatch import Dispatcher, TickResult
 from bot.telegram_notifier import TelegramNotifier
 from bot.timing import Recurrence, SendingRules
+from scheduler.runner import Dispatcher, TickResult
 from tests.fakebot import FakeBotApi
+from tests.recording import RecordingNotifier
 
 ZONE = "Europe/Warsaw"
 CHAT_BASE = -1_003_000_000_000  # partnership i is chat CHAT_BASE - i

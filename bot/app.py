@@ -19,10 +19,11 @@ from bot.pacing import ChatPacer, Pace
 from bot.polling import ConfirmingPoller
 from bot.runtime import SERVICES_KEY, Services, services_of
 from bot.services import partnerships
-from bot.services.dispatch import Dispatcher, bot_removed
 from bot.startup import migrate_or_explain, until_reachable
 from bot.telegram_notifier import TelegramNotifier
 from scheduler import jobs
+from scheduler.outcomes import bot_removed
+from scheduler.runner import Dispatcher
 
 log = logging.getLogger(__name__)
 

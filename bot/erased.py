@@ -7,9 +7,12 @@ An erased row keeps only a flag (see bot.services.rights), so every output that 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.i18n import N_
-from bot.models import LogEntry
+
+if TYPE_CHECKING:  # presenters use the markers without the tables
+    from bot.models import LogEntry
 
 FORMER_MEMBER = N_("a former member")
 ERASED_TEXT = N_("[erased]")

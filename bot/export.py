@@ -12,17 +12,63 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from bot.models import TargetGroup
 from bot.text import without_controls
 
 Cell = str | int | float | date | datetime | None
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT, MOMENT_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+
+
+class TableKey(StrEnum):
+    """The tables of the export, in the order of the workbook."""
+
+    PARTNERS = "partners"
+    RESOURCES = "resources"
+    PLAN = "plan"
+    TARGET_CHANGES = "target_changes"
+    SESSIONS = "sessions"
+    TRAINED_PER_GROUP = "trained_per_group"
+    RECRUITMENT = "recruitment"
+    LOG = "log"
+
+
+class Vocabulary(StrEnum):
+    """What kind of stable key a `Word` cell holds."""
+
+    PARTNER_KIND = "partner_kind"
+    PARTNER_STATUS = "partner_status"
+    JOIN_FORM = "join_form"
+    RESOURCE_KIND = "resource_kind"
+    SOURCE = "source"  # where participants heard of a session: "other" when not from a partner
+    ERASED = "erased"  # an author or text erased on request or by retention (see bot.erased)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A stable key (a kind, a status) the presenter puts into words."""
+
+    key: str
+    vocabulary: Vocabulary
+
+
+ExportCell = Cell | Word | TargetGroup  # kinds and target groups are put into words by the presenter
+
+
+@dataclass
+class Table:
+    """One table of the export, before it is put into words."""
+
+    key: TableKey
+    rows: list[list[ExportCell]] = field(default_factory=list)
+    omitted: int = 0  # the oldest rows left out to keep the sheet a workable size
 
 
 @dataclass

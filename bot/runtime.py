@@ -11,7 +11,7 @@ from bot.db import Database
 from bot.notifier import Notifier
 
 if TYPE_CHECKING:
-    from bot.services.dispatch import Dispatcher
+    from scheduler.runner import Dispatcher
 
 SERVICES_KEY = "partnerbot.services"
 

@@ -2,7 +2,10 @@
 
 It retries nothing itself: flood waits and failed connections are retried by the one retry
 layer under every Bot API call (bot.pacing.ChatPacer). Here a chat that moved to a supergroup
-is followed, and a chat the bot can no longer write to is reported.
+is followed, a chat the bot can no longer write to is reported, and the errors left over are
+raised as the Notifier's own (SendTimedOut, SendFailed), so callers such as the scheduler need
+not know Telegram. They remain python-telegram-bot's errors too (TimedOut, BadRequest,
+NetworkError), for handlers that catch those.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TimedOut
 
-from bot.notifier import ChatUnreachable, Keyboard, Sent, split_text
+from bot.notifier import ChatUnreachable, Keyboard, SendFailed, SendTimedOut, Sent, split_text
 from bot.pacing import retry_seconds
 
 __all__ = ["TelegramNotifier", "markup", "retry_seconds"]
@@ -25,6 +28,32 @@ MigrationHook = Callable[[int, int], Awaitable[None]]
 UnreachableHook = Callable[[int, str], Awaitable[None]]
 
 MAX_MIGRATIONS = 2  # a group becomes a supergroup once; more is a loop
+
+
+class TelegramTimedOut(SendTimedOut, TimedOut):
+    """Telegram did not answer in time (the message may have arrived)."""
+
+
+class TelegramBadRequest(SendFailed, BadRequest):
+    """Telegram refused the request."""
+
+
+class TelegramNetworkError(SendFailed, NetworkError):
+    """The request did not reach Telegram, or its answer did not come back."""
+
+
+def as_notifier_error(exc: NetworkError) -> NetworkError:
+    """The same error, also raised as the Notifier's own exception (same message and arguments)."""
+    kind: type[NetworkError]
+    if isinstance(exc, TimedOut):
+        kind = TelegramTimedOut
+    elif isinstance(exc, BadRequest):
+        kind = TelegramBadRequest
+    else:
+        kind = TelegramNetworkError
+    mapped = kind(exc.message)
+    mapped.message, mapped.args = exc.message, exc.args
+    return mapped
 
 
 def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -140,7 +169,9 @@ class TelegramNotifier:
             except BadRequest as exc:
                 if "chat not found" in exc.message.lower():
                     await self._unreachable(target, exc.message)
-                raise
+                raise as_notifier_error(exc) from exc
+            except NetworkError as exc:  # TimedOut among them
+                raise as_notifier_error(exc) from exc
         raise ChatUnreachable(chat_id, "migrated too many times")
 
     async def _unreachable(self, chat_id: int, reason: str) -> None:

@@ -14,8 +14,9 @@ from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
 from bot.i18n import N_, format_day, format_local, translations
 from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, Partnership, Schedule, Task
 from bot.notifier import Button, ChatUnreachable
+from bot.presenters.nudge import nudge_text
+from bot.presenters.summary import ANSWER_WORDS
 from bot.services import checkins, duties, nudges, people, registry, scheduling
-from bot.services.dispatch import ANSWER_WORDS, nudge_text
 from bot.services.registry import RegistryError
 from bot.text import parse_id, without_controls
 from bot.timing import SendingRules

@@ -11,7 +11,7 @@ from bot import flows
 from bot.access import Where
 from bot.flows import Data, FlowInputError, Key, Mark
 from bot.notifier import Button, ChatUnreachable, Keyboard
-from bot.services.dispatch import mention
+from bot.presenters.common import mention
 from handlers.common import Request, esc, reply
 
 log = logging.getLogger(__name__)

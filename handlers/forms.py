@@ -17,8 +17,8 @@ from bot.flows import FLOWS, Applied, Data, FlowInputError, FlowName, Key, Mark,
 from bot.i18n import format_local
 from bot.models import Draft, TargetGroup
 from bot.notifier import Button, ChatUnreachable
+from bot.presenters.common import mention
 from bot.services import registry
-from bot.services.dispatch import mention
 from bot.services.people import PersonInfo
 from bot.services.registry import RegistryError
 from handlers.common import (

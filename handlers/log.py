@@ -24,6 +24,7 @@ from handlers.common import (
 )
 
 ENTRY_TEXT_SHOWN = 300
+FIRST_TEXT_SHOWN = 100  # an edited entry's first text, shorter: a page must stay one message
 HISTORY_PAGES_MAX = 100_000
 
 CHANNEL_LABELS: dict[str, str] = {
@@ -113,8 +114,8 @@ async def log_contact(update: Update, context: Context) -> None:
     )
 
 
-def describe_entry(req: Request, entry: LogEntry) -> str:
-    """One log entry as a line of /history."""
+def describe_entry(req: Request, entry: LogEntry, first_text: str | None = None) -> str:
+    """One log entry as a line of /history; an edited one says what it said at first."""
     _ = req._
     when = format_local(entry.occurred_at, locale=req.locale, zone=req.zone)
     if entry.kind == EntryKind.EVENT:
@@ -128,7 +129,11 @@ def describe_entry(req: Request, entry: LogEntry) -> str:
         parts.append("[" + _(MEDIA_LABELS.get(entry.media_kind, MEDIA_LABELS["other"])) + "]")
     if text:
         parts.append(esc(text))
-    if entry.edited_at is not None:
+    if entry.edited_at is not None and first_text:
+        if len(first_text) > FIRST_TEXT_SHOWN:
+            first_text = first_text[:FIRST_TEXT_SHOWN] + "…"
+        parts.append(_("(edited; at first: “{text}”)").format(text=esc(first_text)))
+    elif entry.edited_at is not None:
         parts.append(_("(edited)"))
     body = " ".join(parts)
     if entry.kind == EntryKind.CONTACT:
@@ -143,7 +148,9 @@ def history_text(req: Request, name: str, page: HistoryPage) -> str:
     title = _("<b>Communication log: {name}</b> (page {page})").format(name=esc(name), page=page.page + 1)
     if not page.entries:
         return title + "\n" + _("Nothing recorded yet.")
-    return title + "\n\n" + "\n".join(describe_entry(req, e) for e in page.entries)
+    return title + "\n\n" + "\n".join(
+        describe_entry(req, e, page.first_texts.get(e.id or 0)) for e in page.entries
+    )
 
 
 def history_keyboard(req: Request, partnership_id: int, page: HistoryPage) -> Keyboard:

@@ -136,7 +136,7 @@ def progress_numbers(req: Request, p: Progress) -> str:
     text = req._("{trained} of {target} ({percent})").format(
         trained=req_number(req, p.trained),
         target=req_number(req, p.target),
-        percent=format_percent(p.trained / p.target if p.target else 0, locale=req.locale),
+        percent=format_percent(p.percent_of_target / 100, locale=req.locale),
     )
     if p.target and p.pace not in (Pace.NOT_STARTED, Pace.DONE):
         text += ", " + req._("expected by today {n}").format(n=req_number(req, round(p.expected_now)))

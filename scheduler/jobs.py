@@ -1,4 +1,4 @@
-"""Installing and running the scheduler's repeating job (the work itself is in bot.services.dispatch).
+"""Installing and running the scheduler's repeating job (the work itself is in scheduler.runner).
 
 Handlers that create something due now do not send it themselves: they wake the scheduler
 (`Services.wake_scheduler`), which runs one extra tick in the background, so the update that
@@ -15,7 +15,7 @@ from telegram.ext import Application, ContextTypes
 from bot import once
 from bot.runtime import services_of
 from bot.services import retention
-from bot.services.dispatch import Dispatcher
+from scheduler.runner import Dispatcher
 
 log = logging.getLogger(__name__)
 JOB_NAME = "partnerbot.scheduler"

@@ -12,8 +12,8 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings, load_settings
 from bot.polling import ConfirmingPoller
 from bot.runtime import services_of
-from bot.services.dispatch import Dispatcher
 from scheduler.jobs import Waker
+from scheduler.runner import Dispatcher
 from tests.fakebot import FakeBotApi
 
 

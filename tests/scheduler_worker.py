@@ -25,9 +25,9 @@ from bot import clock
 from bot.db import Database, utcnow
 from bot.models import Delivery, DeliveryStatus
 from bot.services import scheduling
-from bot.services.dispatch import Dispatcher
 from bot.telegram_notifier import TelegramNotifier
 from bot.timing import SendingRules
+from scheduler.runner import Dispatcher
 
 # No quiet hours, weekends or holidays: the test must not depend on when it runs.
 ALWAYS = SendingRules(skip_weekends=False, skip_holidays=False, quiet_from=time(0, 0), quiet_until=time(0, 0))

@@ -123,7 +123,7 @@ async def test_meeting_in_9999_is_refused_and_a_failing_delivery_is_not_repeated
     def broken(**_: object) -> bytes:
         raise OverflowError("date value out of range")
 
-    monkeypatch.setattr("bot.services.dispatch.meeting_ics", broken)
+    monkeypatch.setattr("scheduler.senders.duties.meeting_ics", broken)
     await private(running_bot, "15.03.2027 17:00", "Biblioteka", "Plan na wiosnę")
     await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["✔ Save"])
     assert "Meeting saved" in last_text(running_bot, COORD["id"])

@@ -15,14 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.models import Delivery, DeliveryKind, DeliveryStatus, EntryKind, HandledUpdate, LogEntry, Partnership
-from bot.notifier import RecordingNotifier
 from bot.runtime import services_of
 from bot.services import scheduling
-from bot.services.dispatch import Dispatcher
+from scheduler.runner import Dispatcher
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL, register_group
 from tests.fakebot import FakeBotApi
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
+from tests.recording import RecordingNotifier
 
 MOMENT = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday morning, nothing special
 

@@ -19,12 +19,12 @@ from bot.models import (
     PartnerStatus,
     Schedule,
 )
-from bot.notifier import RecordingNotifier
 from bot.services import checkins, partnerships, people, registry, scheduling
-from bot.services.dispatch import Dispatcher
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
+from scheduler.runner import Dispatcher
 from tests.clocks import SetClock
+from tests.recording import RecordingNotifier
 
 pytestmark = pytest.mark.calendar  # every test here is about dates and times
 

@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.db import Database
 from bot.models import EntryKind, LogEntry
-from bot.notifier import Button, ChatUnreachable
+from bot.notifier import Button, ChatUnreachable, SendFailed, SendTimedOut
 from bot.pacing import ChatPacer, Pace
 from bot.services import partnerships
 from bot.telegram_notifier import TelegramNotifier
@@ -123,6 +123,20 @@ async def test_a_send_that_timed_out_is_not_repeated(fake: FakeBotApi, notifier)
     await asyncio.sleep(0.5)
     assert fake.sent_texts(-100_4) == ["może doszło"]  # once: the layer did not send it again
     assert events.pacer.retried == 0
+
+
+async def test_telegram_errors_are_also_the_notifiers_own(fake: FakeBotApi, notifier) -> None:
+    # The scheduler knows only the Notifier's exceptions; handlers may still catch Telegram's.
+    sender, _events = notifier
+    fake.delay_next("sendMessage", 0.6)
+    with pytest.raises(SendTimedOut) as timed_out:
+        await sender.send(-100_8, "może doszło")
+    assert isinstance(timed_out.value, TimedOut)
+    fake.fail_next("sendMessage", error_code=400, description="Bad Request: message text is empty")
+    with pytest.raises(SendFailed, match=r"(?i)message text is empty") as refused:
+        await sender.send(-100_8, "pusto")
+    assert isinstance(refused.value, BadRequest) and not isinstance(refused.value, SendTimedOut)
+    await asyncio.sleep(0.5)  # let the delayed answer arrive before the fake shuts down
 
 
 async def test_questions_are_not_paced(fake: FakeBotApi, notifier) -> None:

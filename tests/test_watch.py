@@ -19,12 +19,12 @@ from bot.models import (
     PartnerStatus,
     PartnerStatusChange,
 )
-from bot.notifier import RecordingNotifier
 from bot.services import partnerships, plan, registry, watch
-from bot.services.dispatch import Dispatcher
 from bot.services.people import PersonInfo
 from bot.timing import SendingRules
+from scheduler.runner import Dispatcher
 from tests.clocks import SetClock
+from tests.recording import RecordingNotifier
 
 pytestmark = pytest.mark.calendar  # every test here is about dates and times
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, tuple_
@@ -96,6 +96,7 @@ class HistoryPage:
     page: int
     has_newer: bool
     has_older: bool
+    first_texts: dict[int, str] = field(default_factory=dict)  # edited entry id -> what it said at first
 
 
 def storable(text: str) -> str:
@@ -275,11 +276,20 @@ async def history_page(
         .limit(page_size + 1)
     )
     entries = list(result)
+    shown = entries[:page_size]
+    first_texts = {}
+    for entry in shown:
+        if entry.edited_at is None or entry.id is None:
+            continue
+        earlier = await revisions(session, entry_id=entry.id)
+        if earlier and earlier[0].text:
+            first_texts[entry.id] = earlier[0].text
     return HistoryPage(
-        entries=entries[:page_size],
+        entries=shown,
         page=page,
         has_newer=page > 0,
         has_older=len(entries) > page_size,
+        first_texts=first_texts,
     )
 
 

@@ -10,9 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
-from bot.i18n import translations
-from bot.labels import TARGET_GROUP_LABELS
 from bot.models import (
     PROMOTION_CHANNELS,
     Delivery,
@@ -23,6 +20,7 @@ from bot.models import (
     PartnerStatus,
     Resource,
     TargetGroup,
+    TargetGroupKey,
     TrainingSession,
 )
 from bot.progress import Pace
@@ -61,13 +59,26 @@ def lagging(groups: list[GroupProgress], *, threshold: float = THRESHOLD) -> lis
     return out
 
 
+# What partners write for each built-in target group, in English and Polish. A partner's own
+# words are matched against these stable words (and a custom group's name), never against the
+# translation catalog, so editing a translation cannot change who is asked to help.
+GROUP_WORDS: dict[str, tuple[str, ...]] = {
+    TargetGroupKey.SENIORS: ("seniors", "seniorzy"),
+    TargetGroupKey.UNEMPLOYED: ("unemployed", "bezrobotni"),
+    TargetGroupKey.PARENTS: ("parents using the school e-register", "rodzice korzystający z e-dziennika"),
+    TargetGroupKey.DISABLED: ("people with disabilities", "osoby z niepełnosprawnościami"),
+    TargetGroupKey.FARMERS: ("farmers", "rolnicy"),
+    TargetGroupKey.YOUTH: ("young people", "młodzież"),
+    TargetGroupKey.OTHER: ("other residents", "inni mieszkańcy"),
+}
 
-def reaches(partner: Partner, group: TargetGroup, labels: list[str]) -> bool:
-    """Whether a partner said it reaches a target group (by its key or any of its names)."""
+
+def reaches(partner: Partner, group: TargetGroup) -> bool:
+    """Whether a partner said it reaches a target group (by its key, its name or its words)."""
     said = fold(partner.target_groups)
     if not said:
         return False
-    names = [group.key, group.name, *labels]
+    names = [group.key, group.name, *GROUP_WORDS.get(group.key, ())]
     return any(fold(n) and fold(n) in said for n in names)
 
 
@@ -77,7 +88,6 @@ async def compose(
     partnership: Partnership,
     group_progress: GroupProgress,
     now: datetime,
-    labels: list[str],
 ) -> Nudge:
     """Collect what a nudge for one group tells the partners."""
     assert partnership.id is not None
@@ -92,7 +102,7 @@ async def compose(
             .order_by(col(Partner.name_key))
         )
     )
-    chosen = [p for p in partners if reaches(p, group, labels)] or partners
+    chosen = [p for p in partners if reaches(p, group)] or partners
     channels = list(
         await session.exec(
             select(Resource).where(
@@ -131,12 +141,7 @@ async def prepare(
     for found in lagging(report.groups):
         if group_id is not None and found.group.id != group_id:
             continue
-        # Partners write their target groups in either language: match both names.
-        label = TARGET_GROUP_LABELS.get(found.group.key, "")
-        labels = [translations(code).gettext(label) for code in SUPPORTED_LOCALES] if label else []
-        result.append(
-            await compose(session, partnership=partnership, group_progress=found, now=now, labels=labels)
-        )
+        result.append(await compose(session, partnership=partnership, group_progress=found, now=now))
     return result
 
 
@@ -206,3 +211,15 @@ async def queue_next_check(
             )
         ],
     )
+
+
+async def daily_check(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, rules: SendingRules
+) -> None:
+    """Queue nudges for lagging groups, then the next day's check while a plan period runs."""
+    assert partnership.id is not None
+    await due_nudges(session, partnership=partnership, now=now)
+    periods = await plan.periods(session, partnership_id=partnership.id)
+    today = now.astimezone(ZoneInfo(partnership.timezone)).date()
+    if any(p.ends_on >= today for p in periods):
+        await queue_next_check(session, partnership=partnership, after=now, rules=rules)

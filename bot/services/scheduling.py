@@ -313,8 +313,3 @@ async def set_paused(
         schedule.next_run_at = next_send_time(schedule, after=now, zone=zone, rules=rules)
     await session.flush()
 
-
-async def delivery_status(session: AsyncSession, *, dedupe_key: str) -> str | None:
-    """The status of the delivery queued under a key (pending, sent, failed...), or None."""
-    result = await session.exec(select(Delivery.status).where(Delivery.dedupe_key == dedupe_key))
-    return result.first()

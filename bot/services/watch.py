@@ -185,10 +185,20 @@ async def watch(
     The watch looks every day, but its alerts go out by the sending rules: what it finds on a
     Saturday night is sent on Monday morning.
     """
+    send_at = rules.next_allowed(now, ZoneInfo(partnership.timezone))
+    rows = [
+        *await _silent_partners(session, partnership=partnership, now=now, send_at=send_at),
+        *await _period_ending(session, partnership=partnership, now=now, send_at=send_at),
+        *await _idle_coordinator(session, partnership=partnership, now=now, send_at=send_at),
+    ]
+    return await enqueue(session, rows)
+
+
+async def _silent_partners(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, send_at: datetime
+) -> list[dict[str, object]]:
+    """An alert to the coordinator for each joined or active partner silent for too long."""
     assert partnership.id is not None
-    zone = ZoneInfo(partnership.timezone)
-    today = now.astimezone(zone).date()
-    send_at = rules.next_allowed(now, zone)
     rows = []
     summaries = await registry.overview(session, partnership_id=partnership.id)
     ids = [s.partner.id for s in summaries if s.partner.id]
@@ -210,26 +220,43 @@ async def watch(
                     {"alert": "silent_partner", "partner": partner.name, "days": silent_days},
                 )
             )
+    return rows
+
+
+async def _period_ending(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, send_at: datetime
+) -> list[dict[str, object]]:
+    """An alert to the coordinator when the current period ends soon with groups behind."""
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
     report = await plan.report(session, partnership_id=partnership.id, now=now, zone=zone)
-    if report.period is not None:
-        days_left = (report.period.ends_on - today).days
-        behind = [g for g in report.groups if g.period is not None and g.period.pace is Pace.BEHIND]
-        if days_left in PERIOD_WARNINGS and behind:
-            rows.append(
-                _alert(
-                    partnership,
-                    partnership.coordinator_user_id,
-                    send_at,
-                    f"pe:{partnership.id}:{report.period.id}:{days_left}",
-                    {
-                        "alert": "period_end",
-                        "period": report.period.name,
-                        "days": days_left,
-                        "ends_on": report.period.ends_on.isoformat(),
-                        "groups": [g.group.id for g in behind],
-                    },
-                )
-            )
+    if report.period is None:
+        return []
+    days_left = (report.period.ends_on - now.astimezone(zone).date()).days
+    behind = [g for g in report.groups if g.period is not None and g.period.pace is Pace.BEHIND]
+    if days_left not in PERIOD_WARNINGS or not behind:
+        return []
+    return [
+        _alert(
+            partnership,
+            partnership.coordinator_user_id,
+            send_at,
+            f"pe:{partnership.id}:{report.period.id}:{days_left}",
+            {
+                "alert": "period_end",
+                "period": report.period.name,
+                "days": days_left,
+                "ends_on": report.period.ends_on.isoformat(),
+                "groups": [g.group.id for g in behind],
+            },
+        )
+    ]
+
+
+async def _idle_coordinator(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, send_at: datetime
+) -> list[dict[str, object]]:
+    """An alert to each supervisor when the coordinator has written nothing for too long."""
     last_own = (
         await session.exec(
             select(func.max(LogEntry.occurred_at)).where(
@@ -240,24 +267,24 @@ async def watch(
     ).first()
     since = as_utc(last_own) if last_own else partnership.created_at
     idle = (now - since).days
-    if idle >= COORDINATOR_IDLE_DAYS:
-        supervisors = await session.exec(
-            select(Appointment.user_id).where(
-                Appointment.partnership_id == partnership.id,
-                Appointment.role == AppointedRole.SUPERVISOR.value,
-            )
+    if idle < COORDINATOR_IDLE_DAYS:
+        return []
+    supervisors = await session.exec(
+        select(Appointment.user_id).where(
+            Appointment.partnership_id == partnership.id,
+            Appointment.role == AppointedRole.SUPERVISOR.value,
         )
-        for user_id in supervisors:
-            rows.append(
-                _alert(
-                    partnership,
-                    user_id,
-                    send_at,
-                    f"ci:{partnership.id}:{user_id}:{since.date().isoformat()}",
-                    {"alert": "coordinator_idle", "days": idle, "coordinator": partnership.coordinator_name},
-                )
-            )
-    return await enqueue(session, rows)
+    )
+    return [
+        _alert(
+            partnership,
+            user_id,
+            send_at,
+            f"ci:{partnership.id}:{user_id}:{since.date().isoformat()}",
+            {"alert": "coordinator_idle", "days": idle, "coordinator": partnership.coordinator_name},
+        )
+        for user_id in supervisors
+    ]
 
 
 def _alert(

@@ -1,0 +1,66 @@
+"""A recruitment nudge: a lagging target group, the numbers, free seats, who can spread the word."""
+
+from __future__ import annotations
+
+import html
+from zoneinfo import ZoneInfo
+
+from bot.i18n import format_local, format_number
+from bot.models import Partnership
+from bot.presenters.common import Message, Translations, group_name, mention
+from bot.services.nudges import Nudge
+
+
+def _numbers(tr: Translations, nudge: Nudge, locale: str) -> str:
+    """How far behind the group is."""
+    p = nudge.progress.period
+    assert p is not None
+    return tr.gettext(
+        "Trained {trained} of {expected} expected by now (target {target}); {short} short."
+    ).format(
+        trained=format_number(p.trained, locale=locale),
+        expected=format_number(round(p.expected_now), locale=locale),
+        target=format_number(p.target, locale=locale),
+        short=format_number(p.shortfall, locale=locale),
+    )
+
+
+def _seat_lines(tr: Translations, nudge: Nudge, partnership: Partnership, locale: str) -> list[str]:
+    """Upcoming sessions for the group that still have free seats."""
+    if not nudge.sessions:
+        return []
+    zone = ZoneInfo(partnership.timezone)
+    return [tr.gettext("Sessions with free seats:")] + [
+        "• {when}: {topic} ({free})".format(
+            when=format_local(s.starts_at, locale=locale, zone=zone),
+            topic=html.escape(s.topic),
+            free=tr.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
+        )
+        for s, free in nudge.sessions
+    ]
+
+
+def nudge_text(tr: Translations, nudge: Nudge, partnership: Partnership, locale: str) -> str:
+    """The words of a recruitment nudge."""
+    lines = [
+        tr.gettext("📣 <b>Recruitment: {group}</b> is behind the plan.").format(
+            group=html.escape(group_name(tr, nudge.group))
+        ),
+        _numbers(tr, nudge, locale),
+        *_seat_lines(tr, nudge, partnership, locale),
+        tr.gettext("Please spread the word through your channels:"),
+    ]
+    for partner, channels in nudge.partners:
+        mentions = ", ".join(mention(uid, name) for uid, name in nudge.people.get(partner.id, []))
+        names = ", ".join(html.escape(r.description) for r in channels) or tr.gettext("word of mouth")
+        lines.append(
+            "• {partner}{people}: {channels}".format(
+                partner=html.escape(partner.name), people=f" ({mentions})" if mentions else "", channels=names
+            )
+        )
+    return "\n".join(lines)
+
+
+def nudge(tr: Translations, nudge: Nudge, partnership: Partnership, locale: str) -> Message:
+    """The nudge as a message."""
+    return Message(nudge_text(tr, nudge, partnership, locale))
