@@ -25,7 +25,7 @@ run: $(RUN_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers scheduler tests benchmarks
+	$(BIN)/mypy bot handlers scheduler sandbox tests benchmarks
 
 test: lint
 	$(BIN)/pytest
