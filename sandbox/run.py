@@ -76,8 +76,8 @@ def refusal(options: Options) -> str | None:
 class ShiftedClock:
     """The real clock moved forward by the page's clock control."""
 
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
+    def __init__(self, start: datetime | None = None) -> None:
+        self.offset = timedelta(0) if start is None else start - datetime.now(UTC)
 
     def now(self) -> datetime:
         """Real time plus the offset."""
@@ -102,9 +102,10 @@ def default_people(world: World, lang: str) -> None:
 class Sandbox:
     """One running sandbox."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, *, start: datetime | None = None) -> None:
         self.options = options
-        self.clock = ShiftedClock()
+        self.clock = ShiftedClock(start)
+        self.previous_clock: clock.Clock | None = None
         self.telegram = LocalTelegram(DEFAULT_TOKEN, bot_username="partnerbot_sandbox_bot")
         self.world = World(self.telegram, group_title="Partnerstwo Czarne" if options.demo else "Partnerstwo")
         self.page = Page(self.world, self._actions(), {"lang": options.lang, "demo": options.demo})
@@ -138,7 +139,7 @@ class Sandbox:
     async def start(self) -> str:
         """Start the local Telegram, the bot and the page; returns the page's address."""
         self.loop = asyncio.get_running_loop()
-        clock.install(self.clock)
+        self.previous_clock = clock.install(self.clock)
         db_path = Path(self.options.db)
         for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
             stale.unlink(missing_ok=True)
@@ -151,6 +152,7 @@ class Sandbox:
             polling_timeout=10,
             scheduler_interval=15,
         )
+        self.page.settings["timezone"] = settings.timezone
         check_catalogs()
         await migrate_or_explain(settings.database_url)
         self.app = build_application(settings, rate_limit=False)
@@ -162,7 +164,7 @@ class Sandbox:
         return self.url
 
     async def stop(self) -> None:
-        """Stop the page, the bot and the local Telegram; put the real clock back."""
+        """Stop the page, the bot and the local Telegram; put the previous clock back."""
         self.page.stop()
         self.stop_event.set()
         if self.poller_task is not None:
@@ -171,7 +173,7 @@ class Sandbox:
         if self.app is not None:
             await stop_application(self.app)
         self.telegram.stop()
-        clock.install(clock.SystemClock())
+        clock.install(self.previous_clock or clock.SystemClock())
 
     async def next_occurrence(self) -> datetime | None:
         """When the scheduler has something to do next: a schedule, a delivery or a round closing."""

@@ -41,9 +41,11 @@ const LABELS = {
 
 const S = {
   lang: "pl", seq: 0, people: new Map(), chats: new Map(), messages: new Map(), commands: {},
-  bot: {}, me: null, chat: null, replyTo: null, clockOffset: 0,
+  bot: {}, me: null, chat: null, replyTo: null, clockOffset: 0, zone: "Europe/Warsaw", bottom: true,
 };
 const $ = (id) => document.getElementById(id);
+const locale = () => (S.lang === "en" ? "en-GB" : "pl-PL");
+const when = (seconds, fields) => new Date(seconds * 1000).toLocaleString(locale(), { timeZone: S.zone, ...fields });
 const t = (key) => (LABELS[S.lang] || LABELS.en)[key] || key;
 const el = (tag, attrs = {}, ...kids) => {
   const node = document.createElement(tag);
@@ -79,6 +81,7 @@ function load(state) {
   S.seq = state.seq;
   S.bot = state.bot;
   S.commands = state.commands;
+  S.zone = state.settings.timezone || S.zone;
   S.lang = localStorage.getItem("sandbox-lang") || state.settings.lang || "pl";
   S.clockOffset = state.now - Date.now() / 1000;
   state.people.forEach((p) => S.people.set(p.id, p));
@@ -152,7 +155,7 @@ function chatRow(id, title, sub) {
 function stripTags(html) { const d = document.createElement("div"); d.innerHTML = html; return d.textContent || ""; }
 
 function openChat(id) {
-  S.chat = id; setReply(null);
+  S.chat = id; S.bottom = true; setReply(null);
   document.body.classList.add("in-chat");
   renderSide(); renderHead(); renderMessages();
 }
@@ -183,14 +186,15 @@ function renderMessages(onlyChat) {
   if (onlyChat !== undefined && onlyChat !== S.chat) return renderSide();
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-  const list = [...S.messages.values()].filter((m) => m.chat === S.chat).sort((a, b) => a.at - b.at);
+  const list = [...S.messages.values()].filter((m) => m.chat === S.chat); // in the order they happened
   let notice = null;
   if (!visible(S.chat)) notice = t("notMember");
   else if (S.chat === groupId() && group().bot === "left" && !list.length) notice = t("botAbsent");
   else if (!list.length) notice = t("empty");
   box.replaceChildren(...(notice ? [el("p", { class: "notice" }, notice)] : []),
     ...(visible(S.chat) ? list.map(drawMessage) : []));
-  if (atBottom || onlyChat !== undefined) box.scrollTop = box.scrollHeight;
+  if (atBottom || S.bottom) box.scrollTop = box.scrollHeight;
+  S.bottom = false;
   $("composer").hidden = !visible(S.chat);
   renderSide();
 }
@@ -204,16 +208,17 @@ function drawMessage(m) {
   const mine = m.from === S.me;
   const body = el("div", { class: "text" });
   body.innerHTML = m.html; // sanitised by the sandbox: only Telegram's tags
+  linkify(body);
   body.querySelectorAll("a[href]").forEach(wireLink);
   const quoted = m.reply_to ? S.messages.get(`${m.chat}:${m.reply_to}`) : null;
-  const when = new Date(m.at * 1000).toLocaleString(S.lang, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const at = when(m.at, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
   return el("div", { class: `msg ${m.from === "bot" ? "bot" : mine ? "mine" : "other"}`, "data-id": m.id },
     m.from === "bot" || mine || m.chat > 0 ? null : el("div", { class: "sender" }, personName(m.from)),
     m.from === "bot" && m.chat < 0 ? el("div", { class: "sender bot-name" }, "partnerbot") : null,
     quoted ? el("div", { class: "quote" }, stripTags(quoted.html || "📎").slice(0, 80)) : null,
     drawFile(m.file), m.html ? body : null,
     m.buttons?.length ? drawButtons(m) : null,
-    el("div", { class: "meta" }, m.edited ? `${t("edited")} · ` : "", when,
+    el("div", { class: "meta" }, m.edited ? `${t("edited")} · ` : "", at,
       el("button", { class: "reply-btn", title: t("reply"), onclick: () => setReply(m) }, "↩")));
 }
 
@@ -234,6 +239,20 @@ function drawButtons(m) {
         ? post("press", { person: S.me, chat: m.chat, message: m.id, data: b.callback_data })
         : openLink(b.url)),
     }, b.text)))));
+}
+
+// Telegram clients turn bare addresses into links; so does the page.
+function linkify(node) {
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  while (walker.nextNode()) if (!walker.currentNode.parentElement.closest("a")) texts.push(walker.currentNode);
+  for (const text of texts) {
+    const parts = text.data.split(/(https?:\/\/[^\s<>"]+)/);
+    if (parts.length < 2) continue;
+    text.replaceWith(...parts.map((part, i) => (i % 2
+      ? el("a", { href: part.replace(/[.,;:!?)]+$/, ""), target: "_blank", rel: "noopener" }, part)
+      : part)));
+  }
 }
 
 // Links to the bot itself (t.me/<bot>?start=...) are deep links: the chosen person opens them.
@@ -269,8 +288,8 @@ function setReply(m) {
 }
 
 function tick() {
-  const now = new Date((Date.now() / 1000 + S.clockOffset) * 1000);
-  $("clock").textContent = now.toLocaleString(S.lang, { weekday: "short", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const now = Date.now() / 1000 + S.clockOffset;
+  $("clock").textContent = when(now, { weekday: "short", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
 function commandsFor() {
@@ -314,9 +333,9 @@ function wire() {
   $("back").addEventListener("click", () => document.body.classList.remove("in-chat"));
   $("jump").addEventListener("click", async () => {
     const r = await post("clock", {});
-    if (r) toast(r.jumped ? `${t("clockMoved")} ${new Date(r.now).toLocaleString(S.lang)}` : t("nothingScheduled"));
+    if (r) toast(r.jumped ? `${t("clockMoved")} ${when(Date.parse(r.now) / 1000, {})}` : t("nothingScheduled"));
   });
   setInterval(tick, 15000);
 }
 
-fetch("/api/state").then((r) => r.json()).then((state) => { load(state); wire(); renderAll(); follow(); });
+fetch("/api/state").then((r) => r.json()).then((state) => { load(state); wire(); renderAll(); follow(); document.body.dataset.ready = "1"; });
