@@ -82,7 +82,9 @@ async def act_as(page: Any, first_name: str) -> None:
     await page.select_option("#person", await option.get_attribute("value"))
 
 
-async def test_a_coordinator_tries_the_bot_in_the_browser(sandbox: Sandbox, page: Any, tmp_path: Path) -> None:
+async def test_a_coordinator_tries_the_bot_in_the_browser(
+    sandbox: Sandbox, page: Any, tmp_path: Path
+) -> None:
     assert await page.locator("#person option").count() == 6  # coordinator, 3 partners, supervisor, stranger
     await page.click("#add-bot")
     await bot_says(page, "/setup")
@@ -96,6 +98,19 @@ async def test_a_coordinator_tries_the_bot_in_the_browser(sandbox: Sandbox, page
     await press(page, "joined")
     await press(page, "Save")
     await bot_says(page, "Added “Biblioteka Publiczna” to the registry.")
+
+    # A typed answer: the bot's reply prompt turns the input into a reply, as in Telegram.
+    await type_in(page, "/resource Biblioteka Publiczna")
+    await press(page, "computer lab")
+    await bot_says(page, "Describe it in a few words")
+    await page.locator("#replying").wait_for(timeout=WAIT_MS)
+    await type_in(page, "Pracownia komputerowa")
+    await bot_says(page, "How many seats")
+    await type_in(page, "12")
+    await bot_says(page, "When is it available")
+    await type_in(page, "weekday afternoons")
+    await press(page, "Save")
+    await bot_says(page, "Saved the resource of “Biblioteka Publiczna”.")
 
     await type_in(page, "/status")
     status = await bot_says(page, "Coordinator: Anna Nowak")
@@ -141,4 +156,11 @@ async def test_a_coordinator_tries_the_bot_in_the_browser(sandbox: Sandbox, page
     await page.locator("#chats .chat").first.click()
     await press(page, (await question.locator(".kb").first.inner_text()).strip())
     await page.locator(".toast", has_text="Thank you! Recorded").wait_for(timeout=WAIT_MS)
+
+    # The coordinator makes Jan an administrator, then removes the bot from the group.
+    await act_as(page, "Anna")
+    await page.select_option("#make-admin", label="Jan Kowalski")
+    await page.locator(".service", has_text="made Jan Kowalski an administrator").wait_for(timeout=WAIT_MS)
+    await page.click("#remove-bot")
+    await page.locator("#add-bot").wait_for(timeout=WAIT_MS)
     assert sandbox.telegram.violations == []

@@ -97,7 +97,7 @@ function apply(event) {
   if (event.kind === "message") {
     const m = event.message;
     S.messages.set(m.id === null ? `${m.chat}:s${event.seq}` : `${m.chat}:${m.id}`, m);
-    if (m.prompt && m.chat === S.chat && visible(m.chat)) setReply(m);
+    if (m.prompt && m.chat === S.chat && visible(m.chat) && promptedMe(m)) setReply(m);
     return renderMessages(m.chat);
   }
   if (event.kind === "delete") { S.messages.delete(`${event.chat}:${event.id}`); return renderMessages(event.chat); }
@@ -112,6 +112,13 @@ function apply(event) {
 function follow() {
   const source = new EventSource(`/api/events?after=${S.seq}`);
   source.onmessage = (e) => apply(JSON.parse(e.data));
+}
+
+// A selective reply prompt is for the person it mentions (or whose message it answers) only.
+function promptedMe(m) {
+  if (!m.prompt.selective || m.chat > 0) return true;
+  const asked = S.messages.get(`${m.chat}:${m.reply_to}`);
+  return m.html.includes(`tg://user?id=${S.me}"`) || (asked && asked.from === S.me);
 }
 
 function groupId() { for (const c of S.chats.values()) if (c.type === "group") return c.id; return null; }
@@ -257,6 +264,7 @@ function linkify(node) {
 
 // Links to the bot itself (t.me/<bot>?start=...) are deep links: the chosen person opens them.
 function wireLink(a) {
+  if (a.getAttribute("href").startsWith("tg://")) a.addEventListener("click", (e) => e.preventDefault());
   const deep = deepLink(a.getAttribute("href"));
   if (deep) a.addEventListener("click", (e) => { e.preventDefault(); openLink(a.getAttribute("href")); });
 }
