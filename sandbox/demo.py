@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import clock
 from bot.models import (
     AppointedRole,
+    Channel,
     Partner,
     PartnerKind,
     Partnership,
@@ -26,7 +27,7 @@ from bot.models import (
     Stage,
 )
 from bot.runtime import services_of
-from bot.services import partnerships, plan, registry, scheduling
+from bot.services import log, partnerships, plan, registry, scheduling
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 from sandbox.world import GROUP_ID, Person
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NAME = "Partnerstwo Czarne"
+SET_UP_AGO = timedelta(days=35)
 # (name, kind, status, representative's role index in the cast or None, resources)
 PARTNERS: list[
     tuple[str, PartnerKind, PartnerStatus, int | None, list[tuple[ResourceKind, str, int | None]]]
@@ -80,6 +82,12 @@ PARTNERS: list[
     ),
     ("Bank Żywności – punkt w Czarnem", PartnerKind.OTHER, PartnerStatus.INVITED, None, []),
 ]
+# Contacts outside the group that the coordinator recorded with /log: (days ago, channel, what).
+CONTACTS: list[tuple[int, Channel, str]] = [
+    (25, Channel.PHONE, "Rozmowa z proboszczem: ogłoszenie o kursie w niedzielę."),
+    (18, Channel.MEETING, "Spotkanie z sołtysami: świetlice w 9 wsiach dostępne we wtorki."),
+    (8, Channel.EMAIL, "Bank Żywności: prośba o wyłożenie ulotek przy wydawaniu paczek."),
+]
 # A month of the group's talk: (days ago, who in the cast, text).
 TALK: list[tuple[int, int, str]] = [
     (30, 0, "Dzień dobry! Ruszamy z nowym cyklem szkoleń dla seniorów. Zapisy do piątku."),
@@ -111,14 +119,30 @@ async def seed(box: Sandbox) -> None:
     """Preload the Czarne partnership into a freshly started sandbox."""
     cast = [p for p in box.world.people.values() if p.role in ("coordinator", "representative")]
     coordinator = cast[0]
-    await _group_with_bot(box, coordinator)
     assert box.app is not None
     db = services_of(box.app.bot_data).db
+    box.clock.offset -= SET_UP_AGO  # the group was set up, and its partners joined, a while ago
+    try:
+        await _group_with_bot(box, coordinator)
+        async with db.transaction() as session:
+            partnership = await partnerships.by_chat(session, chat_id=GROUP_ID)
+            assert partnership is not None
+            partners = await _registry(session, partnership, cast, box.world.people)
+    finally:
+        box.clock.offset += SET_UP_AGO
     async with db.transaction() as session:
-        partnership = await partnerships.by_chat(session, chat_id=GROUP_ID)
+        partnership = await session.get(Partnership, partnership.id)
         assert partnership is not None
-        partners = await _registry(session, partnership, cast, box.world.people)
         await _plan(session, partnership, partners, coordinator)
+        for days_ago, channel, text in CONTACTS:
+            await log.record_contact(
+                session,
+                partnership_id=partnership.id,  # type: ignore[arg-type]
+                contact=log.ContactCommand(channel=channel, text=text),
+                author_user_id=coordinator.id,
+                author_name=coordinator.name,
+                at=clock.now() - timedelta(days=days_ago),
+            )
         await scheduling.add_schedule(
             session,
             partnership=partnership,
