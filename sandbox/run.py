@@ -221,7 +221,7 @@ def _status(value: Any, allowed: tuple[str, ...]) -> str:
 
 def port_free(host: str, port: int) -> bool:
     """Whether the page's port can be bound."""
-    with socket.socket() as probe:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         try:
             probe.bind((host, port))
         except OSError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -145,7 +146,8 @@ class Page:
 
     def start(self, host: str, port: int) -> str:
         """Listen on host:port (port 0: any free one) and return the page's address."""
-        server = _Server((host, port), _Handler)
+        kind = type("_Server6", (_Server,), {"address_family": socket.AF_INET6}) if ":" in host else _Server
+        server = kind((host, port), _Handler)
         server.world, server.actions, server.settings = self.world, self.actions, self.settings
         server.stopping = threading.Event()
         self.server = server
