@@ -53,8 +53,8 @@ class LocalTelegram(FakeBotApi):
     def _record(self, call: Call) -> None:
         """Record as the fake does, keep the list short, and tell the listener."""
         super()._record(call)
-        if len(self._calls) > 2000:
-            del self._calls[:1000]
+        if len(self._calls) > 2000:  # a new list, so a waiter scanning the old one starts afresh
+            self._calls = self._calls[-1000:]
         if self.listener is not None and call.method.lower() != "getupdates":
             self.listener(call)
 

@@ -17,7 +17,8 @@ from bot import clock
 from bot.cli import main as cli_main
 from sandbox import render
 from sandbox.run import Options, Sandbox, ShiftedClock, is_loopback, refusal
-from sandbox.world import GROUP_ID
+from sandbox.server import Call
+from sandbox.world import GROUP_ID, LocalTelegram, World
 
 # ---------------------------------------------------------------------- render (pure)
 
@@ -77,6 +78,43 @@ def test_an_edit_keeps_what_it_does_not_change() -> None:
     assert after["html"] == "<b>Chart</b>" and after["edited"] and after["file"] == before["file"]
     retexted = render.edited("editmessagetext", {"text": "plain <x>"}, before)
     assert retexted["html"] == "plain &lt;x&gt;"
+
+
+# ---------------------------------------------------------------------- the world (no server running)
+
+
+def _recorded(
+    telegram: LocalTelegram, method: str, params: dict[str, Any], result: Any = True, status: int = 200
+):
+    """Record a call as the server would after answering it."""
+    call = Call(method, params, {}, 0.0, status=status, result=result)
+    with telegram._cond:
+        telegram._record(call)
+    return call
+
+
+def test_the_world_draws_the_bots_calls_and_keeps_the_call_list_short() -> None:
+    telegram = LocalTelegram()
+    world = World(telegram)
+    anna = world.add_person("Anna", "pl", status="creator")
+    keyboard = {"inline_keyboard": [[{"text": "OK", "callback_data": "x:1"}]]}
+    sent = {"message_id": 5, "chat": {"id": GROUP_ID, "type": "supergroup", "title": "P"}, "date": 0}
+    params = {"chat_id": GROUP_ID, "text": "<b>Hi</b> <x>", "parse_mode": "HTML", "reply_markup": keyboard}
+    _recorded(telegram, "sendMessage", params, sent)
+    _recorded(telegram, "editMessageReplyMarkup", {"chat_id": GROUP_ID, "message_id": 5}, sent)
+    _recorded(telegram, "answerCallbackQuery", {"callback_query_id": "q1", "text": "Done"})
+    _recorded(
+        telegram, "sendMessage", {"chat_id": 1, "text": "x" * 5000}, "Bad Request: too long", status=400
+    )
+    state = world.state()
+    (drawn,) = [m for m in state["messages"] if m.get("from") == "bot"]
+    assert drawn["html"] == "<b>Hi</b> " and drawn["buttons"] == [] and drawn["edited"]
+    kinds = [e["kind"] for e in world.since(0, timeout=0)]
+    assert kinds.count("toast") == 1 and kinds.count("problem") == 1
+    assert state["chats"][0]["members"] == {str(anna.id): "creator"}
+    for _ in range(2100):
+        _recorded(telegram, "getMe", {})
+    assert 1000 <= len(telegram.calls()) <= 2000
 
 
 # ---------------------------------------------------------------------- options and clock
