@@ -12,13 +12,18 @@ const LABELS = {
     botAbsent: "Bota nie ma w grupie.", replyingTo: "Odpowiedź na:", reply: "Odpowiedz",
     nothingScheduled: "Nic nie jest zaplanowane.", clockMoved: "Zegar przesunięty na",
     problem: "Bot wysłał nieprawidłowe wywołanie", members: "członków", you: "Ty",
-    coordinator: "koordynatorka", representative: "przedstawiciel(ka) partnera", supervisor: "animator(ka)",
+    coordinator: "koordynatorka", representative: "przedstawiciel(ka)", supervisor: "animator(ka)",
     stranger: "osoba z zewnątrz", person: "osoba", admin: "administrator", owner: "właściciel",
     bot_member: "{who} dodaje bota do grupy", bot_left: "{who} usuwa bota z grupy",
     bot_administrator: "{who} nadaje botowi uprawnienia administratora",
     member_administrator: "{who} nadaje uprawnienia administratora: {member}",
     member_member: "{who} odbiera uprawnienia administratora: {member}", edited: "edytowano",
     empty: "Brak wiadomości. Zacznij od komendy /start lub /help.", download: "Pobierz",
+    coordinatorHint: "Zakłada partnerstwo komendą /setup, dodaje partnerów, planuje szkolenia.",
+    representativeHint: "Mówi w imieniu organizacji partnerskiej: odpowiada na pytania kontrolne, wykonuje zadania.",
+    supervisorHint: "Animator(ka) z zewnątrz: widzi stan partnerstwa, niczego nie zmienia.",
+    strangerHint: "Nie należy do grupy: zobacz, czego bot nie pokazuje obcym.",
+    personHint: "Nowa osoba w grupie.",
   },
   en: {
     sandbox: "sandbox", actingAs: "Acting as", addPerson: "Add a person", add: "Add",
@@ -29,19 +34,24 @@ const LABELS = {
     botAbsent: "The bot is not in the group.", replyingTo: "Replying to:", reply: "Reply",
     nothingScheduled: "Nothing is scheduled.", clockMoved: "Clock moved to",
     problem: "The bot made an invalid call", members: "members", you: "You",
-    coordinator: "coordinator", representative: "partner representative", supervisor: "supervisor",
+    coordinator: "coordinator", representative: "representative", supervisor: "supervisor",
     stranger: "stranger", person: "person", admin: "admin", owner: "owner",
     bot_member: "{who} added the bot to the group", bot_left: "{who} removed the bot from the group",
     bot_administrator: "{who} made the bot an administrator",
     member_administrator: "{who} made {member} an administrator",
     member_member: "{who} made {member} a regular member", edited: "edited",
     empty: "No messages yet. Start with /start or /help.", download: "Download",
+    coordinatorHint: "Sets the partnership up with /setup, adds partners, plans the training.",
+    representativeHint: "Speaks for a partner organisation: answers check-ins, does tasks.",
+    supervisorHint: "An outside supervisor: sees how the partnership is doing, changes nothing.",
+    strangerHint: "Not in the group: see what the bot keeps from outsiders.",
+    personHint: "A new member of the group.",
   },
 };
 
 const S = {
   lang: "pl", seq: 0, people: new Map(), chats: new Map(), messages: new Map(), commands: {},
-  bot: {}, me: null, chat: null, replyTo: null, clockOffset: 0, zone: "Europe/Warsaw", bottom: true,
+  bot: {}, me: null, chat: null, replyTo: null, unread: {}, clockOffset: 0, zone: "Europe/Warsaw", bottom: true,
 };
 const $ = (id) => document.getElementById(id);
 const locale = () => (S.lang === "en" ? "en-GB" : "pl-PL");
@@ -96,7 +106,9 @@ function apply(event) {
   S.seq = Math.max(S.seq, event.seq);
   if (event.kind === "message") {
     const m = event.message;
-    S.messages.set(m.id === null ? `${m.chat}:s${event.seq}` : `${m.chat}:${m.id}`, m);
+    const messageKey = m.id === null ? `${m.chat}:s${event.seq}` : `${m.chat}:${m.id}`;
+    if (!S.messages.has(messageKey) && m.chat !== S.chat) S.unread[m.chat] = (S.unread[m.chat] || 0) + 1;
+    S.messages.set(messageKey, m);
     if (m.prompt && m.chat === S.chat && visible(m.chat) && promptedMe(m)) setReply(m);
     return renderMessages(m.chat);
   }
@@ -144,6 +156,7 @@ function renderSide() {
   const select = $("person");
   select.replaceChildren(...[...S.people.values()].map((p) =>
     el("option", { value: p.id, selected: p.id === S.me }, `${personName(p.id)} · ${t(p.role)}`)));
+  $("role-hint").textContent = S.people.has(S.me) ? t(`${S.people.get(S.me).role}Hint`) : "";
   const g = group();
   const rows = [];
   if (g) rows.push(chatRow(g.id, g.title, `${t("group")} · ${Object.values(g.members).filter((s) => !["left", "kicked"].includes(s)).length} ${t("members")}`));
@@ -156,13 +169,14 @@ function chatRow(id, title, sub) {
   const preview = last ? (last.html ? stripTags(last.html) : last.file ? "📎" : "") : sub;
   return el("button", { class: id === S.chat ? "chat active" : "chat", "data-chat": id, onclick: () => openChat(id) },
     el("span", { class: id > 0 ? "avatar bot" : "avatar" }, title.slice(0, 1).toUpperCase()),
-    el("span", { class: "chat-text" }, el("strong", {}, title), el("small", {}, preview.slice(0, 60))));
+    el("span", { class: "chat-text" }, el("strong", {}, title), el("small", {}, preview.slice(0, 60))),
+    S.unread[id] && visible(id) ? el("span", { class: "badge" }, String(S.unread[id])) : null);
 }
 
 function stripTags(html) { const d = document.createElement("div"); d.innerHTML = html; return d.textContent || ""; }
 
 function openChat(id) {
-  S.chat = id; S.bottom = true; setReply(null);
+  S.chat = id; S.bottom = true; S.unread[id] = 0; setReply(null);
   document.body.classList.add("in-chat");
   renderSide(); renderHead(); renderMessages();
 }
@@ -321,6 +335,7 @@ function wire() {
   $("person").addEventListener("change", (e) => {
     S.me = Number(e.target.value); localStorage.setItem("sandbox-person", S.me);
     if (S.chat > 0) S.chat = S.me;
+    S.unread = {};
     setReply(null); renderAll();
   });
   $("lang").addEventListener("click", () => { S.lang = S.lang === "pl" ? "en" : "pl"; localStorage.setItem("sandbox-lang", S.lang); renderAll(); });
