@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
@@ -158,16 +159,27 @@ def test_the_shifted_clock_starts_where_asked_and_never_goes_back() -> None:
 
 
 @pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    """A running sandbox with the Czarne demo, in Polish, at the test's moment."""
+async def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
+    """A running sandbox with the Czarne demo, in Polish, at the test's moment; it may not reach
+    any address but this machine's."""
     from sandbox.demo import seed
 
+    inside: list[Any] = []
+    outside: list[Any] = []
+    connect = socket.socket.connect
+
+    def local_only(sock: socket.socket, address: Any) -> Any:
+        (inside if is_loopback(str(address[0])) else outside).append(address)
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
     box = Sandbox(Options(port=0, demo=True, db=str(tmp_path / "demo.db")), start=clock.now())
     await box.start()
     await seed(box)
     yield box
     await box.stop()
     assert box.telegram.violations == []
+    assert inside and outside == []  # the guard saw the bot's connections, all to this machine
 
 
 def _get(url: str) -> tuple[int, bytes]:
