@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import signal
 import socket
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ from sandbox.web import Page
 from sandbox.world import LocalTelegram, World
 
 log = logging.getLogger(__name__)
+# Written into the SQLite header of the sandbox's database, so that a start afresh never deletes
+# a database that is not the sandbox's own ("PBSB").
+SANDBOX_APPLICATION_ID = 0x50425342
 
 
 @dataclass
@@ -61,8 +65,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_sandbox_db(path: Path) -> bool:
+    """Whether a SQLite file was made by a sandbox (its header's application id says so)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return int(conn.execute("PRAGMA application_id").fetchone()[0]) == SANDBOX_APPLICATION_ID
+    except sqlite3.Error:
+        return False
+
+
+def fresh_db(path: Path) -> None:
+    """Delete the previous sandbox's database (never another one) and mark a new, empty one."""
+    if path.exists() and not is_sandbox_db(path):
+        raise RuntimeError(f"{path} is not a sandbox's database; not deleting it")
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(f"PRAGMA application_id = {SANDBOX_APPLICATION_ID}")
+
+
 def refusal(options: Options) -> str | None:
     """Why the sandbox must not start with these options, or None."""
+    db = Path(options.db)
+    if db.exists() and not is_sandbox_db(db):
+        return f"{db} exists and is not a sandbox's database (the sandbox starts afresh); choose another --db"
     if not is_loopback(options.host) and not options.allow_remote:
         return (
             f"refusing to serve the sandbox on {options.host}: anyone who reaches it can act as "
@@ -141,8 +167,7 @@ class Sandbox:
         self.loop = asyncio.get_running_loop()
         self.previous_clock = clock.install(self.clock)
         db_path = Path(self.options.db)
-        for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-            stale.unlink(missing_ok=True)
+        fresh_db(db_path)
         self.telegram.start()
         settings = load_settings(
             telegram_bot_token=self.telegram.token,

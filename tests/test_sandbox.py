@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+import sqlite3
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
@@ -17,7 +19,7 @@ import pytest
 from bot import clock
 from bot.cli import main as cli_main
 from sandbox import render
-from sandbox.run import Options, Sandbox, ShiftedClock, is_loopback, refusal
+from sandbox.run import Options, Sandbox, ShiftedClock, is_loopback, is_sandbox_db, refusal
 from sandbox.server import Call
 from sandbox.world import GROUP_ID, LocalTelegram, World
 
@@ -145,6 +147,17 @@ def test_a_remote_host_needs_allow_remote(capsys: pytest.CaptureFixture[str]) ->
     assert "refusing to serve the sandbox on 0.0.0.0" in capsys.readouterr().err
 
 
+def test_it_never_deletes_a_database_that_is_not_its_own(tmp_path: Path) -> None:
+    precious = tmp_path / "partnerbot.db"
+    with contextlib.closing(sqlite3.connect(precious)) as conn:
+        conn.execute("create table partnership (id integer)")
+        conn.commit()
+    assert "is not a sandbox's database" in (refusal(Options(db=str(precious))) or "")
+    assert cli_main(["sandbox", "--port", "0", "--db", str(precious)]) == 2
+    assert precious.exists()
+    assert refusal(Options(db=str(tmp_path / "new.db"))) is None
+
+
 def test_the_shifted_clock_starts_where_asked_and_never_goes_back() -> None:
     start = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
     shifted = ShiftedClock(start)
@@ -178,6 +191,8 @@ async def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     await seed(box)
     yield box
     await box.stop()
+    assert is_sandbox_db(tmp_path / "demo.db")  # so the next start may replace it
+    assert refusal(Options(db=str(tmp_path / "demo.db"))) is None
     assert box.telegram.violations == []
     assert inside and outside == []  # the guard saw the bot's connections, all to this machine
 
