@@ -20,12 +20,20 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(RUN_STAMP)
 
+# Without a token (in the environment or .env) `make run` starts the sandbox instead: the real
+# bot against a local Telegram, in the browser. SANDBOX_ARGS= (empty) starts it without the demo.
+SANDBOX_ARGS ?= --demo
+
 run: $(RUN_STAMP)
-	$(BIN)/partnerbot run
+	@if [ -z "$$TELEGRAM_BOT_TOKEN" ] && ! grep -qs '^ *TELEGRAM_BOT_TOKEN *= *[^ ]' .env; then \
+	  echo "No TELEGRAM_BOT_TOKEN set: starting the sandbox (a local Telegram in your browser; nothing leaves this machine)."; \
+	  exec $(BIN)/partnerbot sandbox $(SANDBOX_ARGS); \
+	fi; \
+	exec $(BIN)/partnerbot run
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers scheduler tests benchmarks
+	$(BIN)/mypy bot handlers scheduler sandbox tests benchmarks
 
 test: lint
 	$(BIN)/pytest

@@ -23,6 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply Alembic migrations up to the newest")
+    box = sub.add_parser("sandbox", help="try the bot in a browser: a local Telegram, no token needed")
+    box.add_argument("--host", default="127.0.0.1")
+    box.add_argument("--port", type=int, default=8080)
+    box.add_argument("--demo", action="store_true", help="preload a partnership (Czarne)")
+    box.add_argument("--lang", choices=("pl", "en"), default="pl")
+    box.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    box.add_argument("--db", default="sandbox.db", help="its own SQLite file, made afresh at start")
     return parser
 
 
@@ -38,6 +45,10 @@ def _settings(*, require_token: bool) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `partnerbot` command."""
     args = _parser().parse_args(argv)
+    if args.command == "sandbox":
+        from sandbox.cli import sandbox_command
+
+        return sandbox_command(args)
     if args.command == "db":
         settings = _settings(require_token=False)
         try:

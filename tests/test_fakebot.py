@@ -73,7 +73,7 @@ def keyboard(data: str) -> InlineKeyboardMarkup:
 
 def test_spec_location_env_override_and_missing_file(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TELEGRAM_API_SPEC", raising=False)
-    assert spec_path() == Path(__file__).resolve().parent / "fakebot" / "botapi" / "api.json"
+    assert spec_path() == Path(__file__).resolve().parent.parent / "sandbox" / "botapi" / "api.json"
     assert spec_path().is_file()
     missing = tmp_path / "nope.json"
     monkeypatch.setenv("TELEGRAM_API_SPEC", str(missing))

@@ -1,7 +1,7 @@
 """Telegram Bot API spec (api.json) loading and validation of calls and objects.
 
 The spec is the machine-readable Bot API 10.0 description kept in the repository at
-``tests/fakebot/botapi/api.json`` (see the README beside it). It is compiled once into small
+``sandbox/botapi/api.json`` (see the README beside it). It is compiled once into small
 lookup structures; validation then walks values against the declared types.
 
 Besides the declared types, a few limits that the documentation states only in prose are
@@ -278,7 +278,7 @@ def load_spec_from(path: Path) -> ApiSpec:
     """Load and compile an api.json file (uncached); SpecNotFoundError if it is missing."""
     if not path.is_file():
         raise SpecNotFoundError(
-            f"Telegram Bot API spec not found at {path}: it ships in tests/fakebot/botapi/api.json; "
+            f"Telegram Bot API spec not found at {path}: it ships in sandbox/botapi/api.json; "
             f"{SPEC_ENV_VAR} may point elsewhere."
         )
     with path.open(encoding="utf-8") as fh:
