@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,13 +13,13 @@ from bot import flows
 from bot.access import Action, Where
 from bot.db import utcnow
 from bot.flows import CANCEL, DONE, FLOWS, SAVE, Data, FlowInputError
-from bot.i18n import N_, format_local, translations
-from bot.models import Partner, Partnership, TargetGroup
+from bot.i18n import N_, format_local
+from bot.models import TargetGroup
 from bot.notifier import Button, ChatUnreachable, Keyboard
-from bot.services import drafts, people, registry
+from bot.services import drafts, registry
 from bot.services.dispatch import mention
 from bot.services.drafts import Applied
-from bot.services.registry import Brief, PartnerCard, PartnerSummary, RegistryError
+from bot.services.registry import RegistryError
 from handlers.common import (
     STALE_BUTTON,
     Context,
@@ -34,6 +33,7 @@ from handlers.common import (
     scope_for,
 )
 from handlers.menus import give_coordinator_menus, give_supervisor_menu, take_coordinator_menus
+from handlers.partners import not_found_text, send_brief
 
 log = logging.getLogger(__name__)
 
@@ -99,16 +99,6 @@ def error_text(req: Request, error: RegistryError) -> str:
     """A registry refusal in the user's language."""
     details = {k: esc(str(v)) for k, v in error.details.items()}
     return req._(ERRORS.get(error.reason, ERRORS["flow_unknown"])).format(**details)
-
-
-def not_found_text(req: Request, name: str, close: list[str]) -> str:
-    """'No such partner' with 'did you mean' suggestions."""
-    text = req._("There is no partner called “{name}”.").format(name=esc(name))
-    if close:
-        text += " " + req._("Did you mean: {names}?").format(
-            names=", ".join(req._("“{name}”").format(name=esc(n)) for n in close)
-        )
-    return text + " " + req._("Type /partners to see them all.")
 
 
 def label(req: Request, option: flows.Option) -> str:
@@ -533,7 +523,7 @@ async def _announce(req: Request, scope: Scope, applied: Applied, data: Data, me
     if applied.task_id or applied.meeting_id:
         req.services.wake_scheduler()  # the announcement goes out now, from the scheduler
     if applied.new_coordinator is not None:
-        await _send_brief(
+        await send_brief(
             req, scope.partnership, applied.new_coordinator.user_id, applied.new_coordinator.display_name
         )
         if req.bot is not None and req.person is not None:
@@ -668,239 +658,3 @@ async def redeem(update: Update, context: Context, token: str) -> None:
         await give_supervisor_menu(
             req.bot, user_id=req.person.user_id, default_locale=req.services.settings.default_locale
         )
-
-
-# --------------------------------------------------------------------------- views
-
-
-def summary_line(req: Request, summary: PartnerSummary, partnership: Partnership) -> str:
-    """One partner in /partners."""
-    _ = req._
-    p = summary.partner
-    parts = [f"<b>{esc(p.name)}</b>"]
-    if partnership.leader_partner_id == p.id:
-        parts.append(_("(leader)"))
-    parts.append("· " + _(flows.STATUS_LABELS.get(p.status, p.status)))
-    people = ", ".join(esc(n) for n in summary.representatives) or _("no representative yet")
-    parts.append("· " + people)
-    if summary.last_activity_at is not None:
-        parts.append(
-            "· "
-            + _("last heard {when}").format(
-                when=format_local(summary.last_activity_at, locale=req.locale, zone=req.zone)
-            )
-        )
-    return " ".join(parts)
-
-
-async def partners_command(update: Update, context: Context) -> None:
-    """/partners: every partner with status, representatives and last activity."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_REGISTRY)
-    if scope is None:
-        return
-    assert scope.partnership.id is not None
-    async with req.services.db.transaction() as session:
-        summaries = await registry.overview(session, partnership_id=scope.partnership.id)
-    _ = req._
-    title = _("<b>Partners of “{name}”</b>").format(name=esc(scope.partnership.name))
-    if not summaries:
-        await reply(req, title + "\n" + _("No partners yet. The coordinator adds them with /addpartner."))
-        return
-    count = req.ngettext("{n} organisation", "{n} organisations", len(summaries)).format(n=len(summaries))
-    lines = [f"{title} ({count})", ""] + [summary_line(req, s, scope.partnership) for s in summaries]
-    await reply(req, "\n".join(lines))
-
-
-async def resources_command(update: Update, context: Context) -> None:
-    """/resources: what partners contribute, by kind."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_REGISTRY)
-    if scope is None:
-        return
-    assert scope.partnership.id is not None
-    async with req.services.db.transaction() as session:
-        found = await registry.resources_of(session, partnership_id=scope.partnership.id)
-    _ = req._
-    lines = [_("<b>Resources of “{name}”</b>").format(name=esc(scope.partnership.name))]
-    if not found:
-        lines.append(_("No resources declared yet. The coordinator records them with /resource."))
-    current_kind = None
-    for resource, partner in found:
-        if resource.kind != current_kind:
-            current_kind = resource.kind
-            lines += ["", f"<b>{esc(_(flows.RESOURCE_LABELS.get(resource.kind, resource.kind)))}</b>"]
-        lines.append(resource_line(req, resource, partner))
-    await reply(req, "\n".join(lines))
-
-
-def resource_line(req: Request, resource: Any, partner: Partner | None) -> str:
-    """One resource, with its seats and availability."""
-    text = "• " + esc(resource.description)
-    if resource.seats:
-        text += " " + req.ngettext("({n} seat)", "({n} seats)", resource.seats).format(n=resource.seats)
-    if partner is not None:
-        text += " — " + esc(partner.name)
-    if resource.availability:
-        text += " · " + esc(resource.availability)
-    return text
-
-
-def card_text(req: Request, card: PartnerCard) -> str:
-    """One partner's card."""
-    _ = req._
-    p = card.partner
-    lines = [
-        "<b>{name}</b>{leader}".format(name=esc(p.name), leader=" " + _("(leader)") if card.is_leader else "")
-    ]
-    lines.append(_("Kind: {kind}").format(kind=_(flows.PARTNER_KIND_LABELS.get(p.kind, p.kind))))
-    lines.append(_("Status: {status}").format(status=_(flows.STATUS_LABELS.get(p.status, p.status))))
-    if p.join_form:
-        lines.append(
-            _("Joined by: {form}").format(form=_(flows.JOIN_FORM_LABELS.get(p.join_form, p.join_form)))
-        )
-    lines.append(
-        _("Representatives: {people}").format(
-            people=", ".join(esc(n) for n in card.representatives) or _("none yet")
-        )
-    )
-    if p.target_groups:
-        lines.append(_("Target groups: {groups}").format(groups=esc(p.target_groups)))
-    if p.gains:
-        lines.append(_("Gains: {text}").format(text=esc(p.gains)))
-    if p.obstacles:
-        lines.append(_("May hold it back: {text}").format(text=esc(p.obstacles)))
-    if card.resources:
-        lines += ["", _("<b>Resources</b>")] + [resource_line(req, r, None) for r in card.resources]
-    lines += ["", _("<b>Status history</b>")]
-    for change in card.history:
-        entry = "• {when}: {status}".format(
-            when=format_local(change.changed_at, locale=req.locale, zone=req.zone, fmt="medium"),
-            status=_(flows.STATUS_LABELS.get(change.status, change.status)),
-        )
-        if change.reason:
-            entry += " — " + esc(change.reason)
-        lines.append(entry)
-    lines += ["", _("<b>Recently in the log</b>")]
-    if not card.recent:
-        lines.append(_("Nothing from this partner in the log yet."))
-    for entry_row in card.recent:
-        lines.append(
-            "• {when} · {who}: {text}".format(
-                when=format_local(entry_row.occurred_at, locale=req.locale, zone=req.zone),
-                who=esc(entry_row.author_name),
-                text=esc((entry_row.text or "")[:200]),
-            )
-        )
-    return "\n".join(lines)
-
-
-async def partner_command(update: Update, context: Context) -> None:
-    """/partner <name>: one partner's card."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_REGISTRY)
-    if scope is None:
-        return
-    name = command_args(update).strip()
-    if not name:
-        await reply(
-            req,
-            req._(
-                "Type the partner's name after the command, e.g. /partner Biblioteka. "
-                "Type /partners to see them all."
-            ),
-        )
-        return
-    assert scope.partnership.id is not None
-    async with req.services.db.transaction() as session:
-        found = await registry.find_partner(session, partnership_id=scope.partnership.id, name=name)
-        card = (
-            await registry.card(session, partnership=scope.partnership, partner=found.partner)
-            if found.partner
-            else None
-        )
-    if card is None:
-        await reply(req, not_found_text(req, name, found.suggestions))
-        return
-    await reply(req, card_text(req, card))
-
-
-# --------------------------------------------------------------------------- hand-over
-
-
-def brief_text(req: Request, brief: Brief) -> str:
-    """The hand-over brief for a (new) coordinator."""
-    _ = req._
-    p = brief.partnership
-    lines = [
-        _("<b>Hand-over brief: {name}</b>").format(name=esc(p.name)),
-        _("Stage: {stage}").format(stage=_(flows.STAGE_LABELS.get(p.stage, p.stage))),
-    ]
-    if p.communication_channels:
-        channels = ", ".join(
-            _(flows.PLAN_CHANNEL_LABELS.get(c, c)) for c in p.communication_channels.split(",")
-        )
-        lines.append(_("Agreed channels: {channels}").format(channels=channels))
-    lines += ["", _("<b>Partners</b>")]
-    lines += [summary_line(req, s, p) for s in brief.partners] or [_("No partners yet.")]
-    lines += ["", _("<b>Open matters</b>")]
-    open_matters = [
-        _("{person} asks to represent a partner (approve in the group)").format(person=esc(r.name))
-        for r in brief.pending_requests
-    ]
-    open_matters += [
-        _("“{name}” has no representative yet").format(name=esc(partner.name))
-        for partner in brief.without_people
-    ]
-    if brief.open_invitations:
-        open_matters.append(
-            req.ngettext(
-                "{n} invitation not opened yet", "{n} invitations not opened yet", brief.open_invitations
-            ).format(n=brief.open_invitations)
-        )
-    lines += [f"• {m}" for m in open_matters] or [_("Nothing open.")]
-    lines += ["", _("<b>Gone quiet (30 days or more)</b>")]
-    lines += [f"• {esc(s.partner.name)}" for s in brief.quiet] or [_("Nobody.")]
-    lines += ["", _("<b>Recent communication</b>")]
-    lines += [
-        "• {when} · {who}: {text}".format(
-            when=format_local(e.occurred_at, locale=req.locale, zone=req.zone),
-            who=esc(e.author_name),
-            text=esc((e.text or "")[:150]),
-        )
-        for e in brief.recent
-    ] or [_("Nothing yet.")]
-    return "\n".join(lines)
-
-
-async def _send_brief(req: Request, partnership: Partnership, user_id: int, name: str) -> None:
-    """Send the brief privately; if the person never opened a chat with the bot, say so in the group."""
-    async with req.services.db.transaction() as session:
-        fresh = await session.get(Partnership, partnership.id)
-        assert fresh is not None
-        brief = await registry.brief(session, partnership=fresh)
-        locale = await people.locale_of(
-            session, user_id=user_id, default=req.services.settings.default_locale
-        )
-    # The brief is for the new coordinator: in their language, not the sender's.
-    theirs = dataclasses.replace(req, locale=locale, tr=translations(locale))
-    try:
-        await req.services.notifier.send(user_id, brief_text(theirs, brief))
-    except ChatUnreachable:
-        await reply(
-            req,
-            req._(
-                "{name}, please open a private chat with me and type /brief to get the hand-over brief."
-            ).format(name=esc(name)),
-        )
-
-
-async def brief_command(update: Update, context: Context) -> None:
-    """/brief: the hand-over brief, for the coordinator."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.HAND_OVER)
-    if scope is None:
-        return
-    async with req.services.db.transaction() as session:
-        brief = await registry.brief(session, partnership=scope.partnership)
-    await reply(req, brief_text(req, brief))
