@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, Update
 
 from bot.access import Action, Where
@@ -40,13 +41,18 @@ Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 @dataclass
 class Opened:
-    """An update from anyone, with their language; `is_coordinator` only if it was asked for."""
+    """An update from anyone, with their language; what they coordinate only if it was asked for."""
 
     update: Update
     context: Context
     req: Request
     person: PersonInfo | None
-    is_coordinator: bool = False
+    coordinated: list[Partnership] = field(default_factory=list)  # here (a group) or anywhere
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Whether the caller coordinates this group's partnership (or any, privately)."""
+        return bool(self.coordinated)
 
     @property
     def args(self) -> str:
@@ -89,22 +95,22 @@ class Pressed(Scoped, Generic[T]):
     target: T
 
 
-async def _coordinates(session: Any, req: Request) -> bool:
-    """Whether the caller coordinates this group's partnership (or any, privately)."""
+async def _coordinated(session: AsyncSession, req: Request) -> list[Partnership]:
+    """The partnerships the caller coordinates: this group's, or privately all of them."""
     if req.person is None:
-        return False
+        return []
     if req.where is Where.GROUP:
         found = await partnerships.by_chat(session, chat_id=req.chat_id)
-        return found is not None and found.coordinator_user_id == req.person.user_id
-    return bool(await partnerships.coordinated_by(session, user_id=req.person.user_id))
+        return [found] if found is not None and found.coordinator_user_id == req.person.user_id else []
+    return await partnerships.coordinated_by(session, user_id=req.person.user_id)
 
 
 async def open_update(update: Update, context: Context, *, coordinator: bool = False) -> Opened:
     """Remember the person and their language (and whether they coordinate) in one transaction."""
     async with context.services.db.transaction(mark=False) as session:
         req = await remember(session, update, context)
-        is_coordinator = await _coordinates(session, req) if coordinator else False
-    return Opened(update, context, req, req.person, is_coordinator)
+        coordinated = await _coordinated(session, req) if coordinator else []
+    return Opened(update, context, req, req.person, coordinated)
 
 
 async def open_scoped(
@@ -173,8 +179,8 @@ def requires_press(
             assert query is not None
             target = parse(query.data or "")
             if target is None:
-                opened = await open_update(update, context)
-                await query.answer(opened.req._(STALE_BUTTON))
+                stale = await open_update(update, context)
+                await query.answer(stale.req._(STALE_BUTTON))
                 return
             pid = partnership_of(target) if partnership_of is not None else None
             # A refusal answers the press itself, to the presser only.

@@ -151,7 +151,7 @@ async def greet(call: Opened) -> None:
     )
     await reply(req, intro + "\n\n" + help_text(req, is_coordinator=call.is_coordinator))
     if call.is_coordinator:
-        await _coordinator_menus(req)
+        await _coordinator_menus(call)
 
 
 @anyone(coordinator=True)
@@ -159,18 +159,15 @@ async def help_command(call: Opened) -> None:
     """Context-aware help."""
     await reply(call.req, help_text(call.req, is_coordinator=call.is_coordinator))
     if call.is_coordinator:
-        await _coordinator_menus(call.req)
+        await _coordinator_menus(call)
 
 
-async def _coordinator_menus(req: Request) -> None:
+async def _coordinator_menus(call: Opened) -> None:
     """(Re)set the coordinator's own menus: partnerships registered before menus existed get them too."""
+    req = call.req
     if req.person is None or req.bot is None:
         return
-    async with req.services.db.transaction() as session:
-        mine = await partnerships.coordinated_by(session, user_id=req.person.user_id)
-    for partnership in mine:
-        if req.where is Where.GROUP and partnership.chat_id != req.chat_id:
-            continue
+    for partnership in call.coordinated:
         await give_coordinator_menus(
             req.bot,
             chat_id=partnership.chat_id,
