@@ -17,7 +17,7 @@ from bot.db import Database
 from bot.i18n import check_catalogs, translations
 from bot.pacing import ChatPacer, Pace
 from bot.polling import ConfirmingPoller
-from bot.runtime import SERVICES_KEY, Services, services_of
+from bot.runtime import CONTEXT_TYPES, SERVICES_KEY, Services, services_of
 from bot.services import partnerships
 from bot.startup import migrate_or_explain, until_reachable
 from bot.telegram_notifier import TelegramNotifier
@@ -39,6 +39,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
+        .context_types(CONTEXT_TYPES)  # handlers get BotContext: context.services
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .updater(None)  # bot.polling confirms updates only after storing them

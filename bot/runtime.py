@@ -1,10 +1,13 @@
-"""Resources the handlers share, created in post_init and disposed in post_shutdown."""
+"""Resources the handlers share, created in post_init and disposed in post_shutdown, and the
+typed context that hands them to every handler."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
 from bot.db import Database
@@ -35,3 +38,15 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
     if not isinstance(found, Services):
         raise RuntimeError("the application was not initialised (post_init has not run)")
     return found
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The context every handler and job gets: python-telegram-bot's, plus the bot's services."""
+
+    @property
+    def services(self) -> Services:
+        """The database, notifier and settings (made in post_init)."""
+        return services_of(self.bot_data)
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext)

@@ -1,35 +1,43 @@
-"""What every handler needs: the user's language, replies, and the permission gate."""
+"""What every handler needs: the user's language, replies, and the permission gate's opening."""
 
 from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import CommandHandler, filters
 
 from bot.access import Action, Role, Verdict, Where, decide, effective_role
 from bot.i18n import N_, format_day, resolve_locale, translations
 from bot.models import Partnership
 from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
-from bot.runtime import Services, services_of
+from bot.runtime import BotContext, Services
 from bot.services import partnerships, people, registry
 from bot.services.people import PersonInfo
+from bot.services.registry import HandedOver
 from bot.text import parse_id, without_controls
 
 log = logging.getLogger(__name__)
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 ALERT_MAX = 200  # Telegram's limit for the text of a callback answer
 
 
 def esc(text: str) -> str:
     """Escape user text for Telegram's HTML (quotes need no escaping outside tags)."""
     return html.escape(text, quote=False)
+
+
+def command(name: str, callback: Any) -> CommandHandler:  # type: ignore[type-arg]
+    """A command in a new message; an edited command never runs again (it is only logged)."""
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
 
 
 @dataclass
@@ -86,22 +94,11 @@ def where_of(update: Update) -> Where:
     return Where.PRIVATE if chat is None or chat.type == ChatType.PRIVATE else Where.GROUP
 
 
-async def begin(update: Update, context: Context) -> Request:
-    """Remember who is asking and resolve their language (chosen, else Telegram's, else the default)."""
-    services = services_of(context.bot_data)
-    person = person_of(update)
-    chosen = None
-    if person is not None:
-        async with services.db.transaction(mark=False) as session:  # idempotent by itself
-            chosen = (await people.remember_person(session, info=person)).locale
-    locale = resolve_locale(
-        chosen,
-        person.language_code if person else None,
-        services.settings.default_locale,
-    )
+def request_for(update: Update, context: Context, person: PersonInfo | None, locale: str) -> Request:
+    """A Request in the given language, built without touching the database."""
     chat = update.effective_chat
     return Request(
-        services=services,
+        services=context.services,
         locale=locale,
         tr=translations(locale),
         chat_id=chat.id if chat else (person.user_id if person else 0),
@@ -109,6 +106,26 @@ async def begin(update: Update, context: Context) -> Request:
         person=person,
         bot=context.bot,
     )
+
+
+async def remember(session: AsyncSession, update: Update, context: Context) -> Request:
+    """Remember who is asking and resolve their language (chosen, else Telegram's, else the default)."""
+    person = person_of(update)
+    chosen = None
+    if person is not None:
+        chosen = (await people.remember_person(session, info=person)).locale
+    locale = resolve_locale(
+        chosen,
+        person.language_code if person else None,
+        context.services.settings.default_locale,
+    )
+    return request_for(update, context, person, locale)
+
+
+async def begin(update: Update, context: Context) -> Request:
+    """Remember who is asking, in a transaction of its own, and return the Request."""
+    async with context.services.db.transaction(mark=False) as session:  # idempotent by itself
+        return await remember(session, update, context)
 
 
 async def reply(
@@ -144,11 +161,8 @@ def refusal(req: Request, verdict: Verdict) -> str:
     return texts.get(verdict, _("You cannot do this here."))
 
 
-async def not_a_member_text(req: Request) -> str:
+def handed_over_text(req: Request, handed: list[HandedOver]) -> str:
     """Why a private command shows nothing: never in a partnership, or handed the role over."""
-    assert req.person is not None
-    async with req.services.db.transaction() as session:
-        handed = await registry.handed_over_by(session, user_id=req.person.user_id)
     if not handed:
         return refusal(req, Verdict.NOT_A_MEMBER)
     last = handed[0]
@@ -162,6 +176,14 @@ async def not_a_member_text(req: Request) -> str:
         coordinator=esc(last.partnership.coordinator_name),
         date=format_day(last.at.astimezone(ZoneInfo(last.partnership.timezone)).date(), locale=req.locale),
     )
+
+
+async def not_a_member_text(req: Request) -> str:
+    """handed_over_text, reading what the person handed over."""
+    assert req.person is not None
+    async with req.services.db.transaction() as session:
+        handed = await registry.handed_over_by(session, user_id=req.person.user_id)
+    return handed_over_text(req, handed)
 
 
 def pick_partnership_keyboard(candidates: list[Partnership]) -> Keyboard:
@@ -186,6 +208,77 @@ async def tell(req: Request, text: str, query: CallbackQuery | None = None) -> N
         await reply(req, text)
 
 
+@dataclass
+class Found:
+    """What the opening read about the partnership an update is about."""
+
+    candidates: list[Partnership] = field(default_factory=list)
+    roles: set[Role] = field(default_factory=set)
+    handed: list[HandedOver] = field(default_factory=list)  # privately, when in no partnership
+    foreign: bool = False  # a button of another partnership pressed in this group
+
+
+async def find_partnership(session: AsyncSession, req: Request, partnership_id: int | None) -> Found:
+    """The partnerships an update may be about, and the caller's roles if there is exactly one."""
+    assert req.person is not None
+    user_id = req.person.user_id
+    if req.where is Where.GROUP:
+        found = await partnerships.by_chat(session, chat_id=req.chat_id)
+        if found is not None and partnership_id is not None and found.id != partnership_id:
+            return Found(foreign=True)
+        candidates = [found] if found else []
+    elif partnership_id is not None:
+        # Only the caller's own partnerships: a forged id never reaches another one's data.
+        mine = await registry.partnerships_of(session, user_id=user_id)
+        candidates = [p for p in mine if p.id == partnership_id]
+    else:
+        candidates = partnerships.pick_current(
+            await registry.partnerships_of(session, user_id=user_id),
+            await people.current_partnership_id(session, user_id=user_id),
+        )
+    if len(candidates) == 1:
+        return Found(candidates, await registry.roles_in(session, partnership=candidates[0], user_id=user_id))
+    if not candidates and req.where is Where.PRIVATE:
+        return Found(handed=await registry.handed_over_by(session, user_id=user_id))
+    return Found(candidates)
+
+
+async def judge(req: Request, action: Action, found: Found, query: CallbackQuery | None) -> Scope | None:
+    """The scope if the action is allowed, else None after telling the user why not.
+
+    For a button press (query given) the reason goes only to the presser, never to the group.
+    """
+    _ = req._
+    if found.foreign:
+        # A button from another partnership: never show its data here, and say so.
+        await tell(req, _("This button belongs to another partnership's chat; it does nothing here."), query)
+        return None
+    if not found.candidates and req.where is Where.GROUP:
+        text = _(
+            "This group is not registered as a partnership yet. "
+            "A group administrator can type /setup followed by the partnership's name, "
+            "for example: /setup Partnerstwo Czarne"
+        )
+        await tell(req, text, query)
+        return None
+    if not found.candidates:
+        await tell(req, handed_over_text(req, found.handed), query)
+        return None
+    if len(found.candidates) > 1:
+        text = _(
+            "You take part in more than one partnership. Which one is this about? "
+            "Choose one, then type the command again."
+        )
+        await reply(req, text, buttons=pick_partnership_keyboard(found.candidates))
+        return None
+    role = effective_role(found.roles, where=req.where)
+    verdict = decide(action, role=role, where=req.where)
+    if verdict is not Verdict.ALLOWED:
+        await tell(req, refusal(req, verdict), query)
+        return None
+    return Scope(partnership=found.candidates[0], role=role)
+
+
 async def scope_for(
     req: Request,
     action: Action,
@@ -193,68 +286,12 @@ async def scope_for(
     partnership_id: int | None = None,
     query: CallbackQuery | None = None,
 ) -> Scope | None:
-    """The partnership and role for an action, or None after telling the user why not.
-
-    For a button press (query given) the reason goes only to the presser, never to the group.
-    """
+    """The partnership and role for an action, or None after telling the user why not."""
     if req.person is None:
         return None
-    _ = req._
     async with req.services.db.transaction() as session:
-        if req.where is Where.GROUP:
-            found = await partnerships.by_chat(session, chat_id=req.chat_id)
-            if found is not None and partnership_id is not None and found.id != partnership_id:
-                # A button from another partnership: never show its data here, and say so.
-                await tell(
-                    req, _("This button belongs to another partnership's chat; it does nothing here."), query
-                )
-                return None
-            candidates = [found] if found else []
-        elif partnership_id is not None:
-            # Only the caller's own partnerships: a forged id never reaches another one's data.
-            mine = await registry.partnerships_of(session, user_id=req.person.user_id)
-            candidates = [p for p in mine if p.id == partnership_id]
-        else:
-            candidates = await registry.partnerships_of(session, user_id=req.person.user_id)
-            candidates = partnerships.pick_current(
-                candidates, await people.current_partnership_id(session, user_id=req.person.user_id)
-            )
-        roles = (
-            await registry.roles_in(session, partnership=candidates[0], user_id=req.person.user_id)
-            if len(candidates) == 1
-            else set()
-        )
-    if not candidates:
-        if req.where is Where.GROUP:
-            await tell(
-                req,
-                _(
-                    "This group is not registered as a partnership yet. "
-                    "A group administrator can type /setup followed by the partnership's name, "
-                    "for example: /setup Partnerstwo Czarne"
-                ),
-                query,
-            )
-        else:
-            await tell(req, await not_a_member_text(req), query)
-        return None
-    if len(candidates) > 1:
-        await reply(
-            req,
-            _(
-                "You take part in more than one partnership. Which one is this about? "
-                "Choose one, then type the command again."
-            ),
-            buttons=pick_partnership_keyboard(candidates),
-        )
-        return None
-    partnership = candidates[0]
-    role = effective_role(roles, where=req.where)
-    verdict = decide(action, role=role, where=req.where)
-    if verdict is not Verdict.ALLOWED:
-        await tell(req, refusal(req, verdict), query)
-        return None
-    return Scope(partnership=partnership, role=role)
+        found = await find_partnership(session, req, partnership_id)
+    return await judge(req, action, found, query)
 
 
 def command_args(update: Update) -> str:

@@ -34,8 +34,8 @@ from handlers.common import (
 )
 from handlers.form_view import flow_error_text, prompt, show_step
 from handlers.menus import give_coordinator_menus, take_coordinator_menus
+from handlers.partners import send_brief
 from handlers.refusals import NOTHING_SAVED_SUFFIX, error_text, not_found_text
-from handlers.registry import _send_brief
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -351,7 +351,7 @@ async def _ask_approval(req: Request, scope: Scope, request_id: int, data: Data)
 
 async def _welcome_coordinator(req: Request, scope: Scope, new: PersonInfo) -> None:
     """Brief the new coordinator and move the coordinator's menus from the old one to them."""
-    await _send_brief(req, scope.partnership, new.user_id, new.display_name)
+    await send_brief(req, scope.partnership, new.user_id, new.display_name)
     if req.bot is not None and req.person is not None:
         chat_id = scope.partnership.chat_id
         await take_coordinator_menus(req.bot, chat_id=chat_id, user_id=req.person.user_id)

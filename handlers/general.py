@@ -7,6 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError, TimedOut
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import once
 from bot.access import Verdict, Where
@@ -15,10 +16,22 @@ from bot.i18n import translations
 from bot.notifier import Button
 from bot.once import AlreadyHandled
 from bot.outage import DATABASE_DOWN, database_unreachable
-from bot.runtime import services_of
 from bot.services import partnerships, people, registry
 from bot.text import parse_id, without_controls
-from handlers.common import STALE_BUTTON, Context, Request, begin, command_args, esc, refusal, reply, where_of
+from handlers.common import (
+    STALE_BUTTON,
+    Context,
+    Request,
+    command,
+    esc,
+    person_of,
+    refusal,
+    reply,
+    request_for,
+    where_of,
+)
+from handlers.gate import Opened, anyone
+from handlers.invitations import redeem
 from handlers.menus import give_coordinator_menus
 
 log = logging.getLogger(__name__)
@@ -122,54 +135,41 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
     return "\n".join(lines)
 
 
-async def _is_coordinator(req: Request) -> bool:
-    """Whether the caller coordinates this group's partnership (or any, privately)."""
-    if req.person is None:
-        return False
-    async with req.services.db.transaction() as session:
-        if req.where is Where.GROUP:
-            found = await partnerships.by_chat(session, chat_id=req.chat_id)
-            return found is not None and found.coordinator_user_id == req.person.user_id
-        return bool(await partnerships.coordinated_by(session, user_id=req.person.user_id))
-
-
 async def start(update: Update, context: Context) -> None:
     """Greet a user privately, or open an invitation link (/start <token>)."""
     if context.args and where_of(update) is Where.PRIVATE:
-        from handlers.invitations import redeem
-
         await redeem(update, context, without_controls(context.args[0])[:64])
         return
-    req = await begin(update, context)
-    _ = req._
-    intro = _(
+    await greet(update, context)
+
+
+@anyone(coordinator=True)
+async def greet(call: Opened) -> None:
+    """/start without an invitation: hello and help."""
+    req = call.req
+    intro = req._(
         "Hello! I keep the bookkeeping of local partnerships for digital education, "
         "so the coordinator has time for people."
     )
-    coordinator = await _is_coordinator(req)
-    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=coordinator))
-    if coordinator:
-        await _coordinator_menus(req)
+    await reply(req, intro + "\n\n" + help_text(req, is_coordinator=call.is_coordinator))
+    if call.is_coordinator:
+        await _coordinator_menus(call)
 
 
-async def help_command(update: Update, context: Context) -> None:
+@anyone(coordinator=True)
+async def help_command(call: Opened) -> None:
     """Context-aware help."""
-    req = await begin(update, context)
-    coordinator = await _is_coordinator(req)
-    await reply(req, help_text(req, is_coordinator=coordinator))
-    if coordinator:
-        await _coordinator_menus(req)
+    await reply(call.req, help_text(call.req, is_coordinator=call.is_coordinator))
+    if call.is_coordinator:
+        await _coordinator_menus(call)
 
 
-async def _coordinator_menus(req: Request) -> None:
+async def _coordinator_menus(call: Opened) -> None:
     """(Re)set the coordinator's own menus: partnerships registered before menus existed get them too."""
+    req = call.req
     if req.person is None or req.bot is None:
         return
-    async with req.services.db.transaction() as session:
-        mine = await partnerships.coordinated_by(session, user_id=req.person.user_id)
-    for partnership in mine:
-        if req.where is Where.GROUP and partnership.chat_id != req.chat_id:
-            continue
+    for partnership in call.coordinated:
         await give_coordinator_menus(
             req.bot,
             chat_id=partnership.chat_id,
@@ -178,10 +178,11 @@ async def _coordinator_menus(req: Request) -> None:
         )
 
 
-async def language(update: Update, context: Context) -> None:
+@anyone()
+async def language(call: Opened) -> None:
     """/language pl|en switches at once; without a known language, offer them as buttons."""
-    req = await begin(update, context)
-    wanted = LANGUAGE_WORDS.get(command_args(update).strip().lower())
+    req = call.req
+    wanted = LANGUAGE_WORDS.get(call.args.strip().lower())
     if wanted is not None and req.person is not None:
         await switch_language(req, wanted)
         return
@@ -189,12 +190,13 @@ async def language(update: Update, context: Context) -> None:
     await reply(req, req._("Choose your language:"), buttons=buttons)
 
 
-async def language_chosen(update: Update, context: Context) -> None:
+@anyone()
+async def language_chosen(call: Opened) -> None:
     """Remember the chosen language and confirm in it."""
-    query = update.callback_query
+    query = call.update.callback_query
     assert query is not None
     code = (query.data or "").removeprefix("lang:")
-    req = await begin(update, context)
+    req = call.req
     if code not in SUPPORTED_LOCALES or req.person is None:
         await query.answer(req._("Unknown language. Type /language to choose again."))
         return
@@ -211,10 +213,11 @@ async def switch_language(req: Request, code: str) -> None:
     await reply(req, req._("Language set: English. I will speak to you in English."))
 
 
-async def use_command(update: Update, context: Context) -> None:
+@anyone()
+async def use_command(call: Opened) -> None:
     """Let a person in several partnerships pick which one private commands are about (privately only:
     the list would show a group the names of other partnerships)."""
-    req = await begin(update, context)
+    req = call.req
     if req.person is None:
         return
     if req.where is Where.GROUP:
@@ -231,11 +234,12 @@ async def use_command(update: Update, context: Context) -> None:
     await reply(req, req._("Which partnership should private commands be about?"), buttons=buttons)
 
 
-async def use_chosen(update: Update, context: Context) -> None:
+@anyone()
+async def use_chosen(call: Opened) -> None:
     """Remember the partnership chosen with a button, if the person belongs to it."""
-    query = update.callback_query
+    query = call.update.callback_query
     assert query is not None
-    req = await begin(update, context)
+    req = call.req
     wanted = parse_id((query.data or "").removeprefix("use:"))
     if req.person is None or wanted is None or req.where is Where.GROUP:
         await query.answer(req._(STALE_BUTTON))
@@ -279,31 +283,15 @@ async def on_error(update: object, context: Context) -> None:
             await update.callback_query.answer()
     if update.effective_chat is None:
         return
-    settings = services_of(context.bot_data).settings
+    settings = context.services.settings
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     locale = code.split("-")[0] if code.split("-")[0] in SUPPORTED_LOCALES else (settings.default_locale)
-    req = await _fallback_request(update, context, locale)
+    # Built without touching the database, which may be what failed.
+    req = request_for(update, context, person_of(update), locale)
     await reply(
         req,
         req._("Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."),
-    )
-
-
-async def _fallback_request(update: Update, context: Context, locale: str) -> Request:
-    """A Request built without touching the database (which may be what failed)."""
-    from handlers.common import person_of, where_of
-
-    services = services_of(context.bot_data)
-    chat = update.effective_chat
-    assert chat is not None
-    return Request(
-        services=services,
-        locale=locale,
-        tr=translations(locale),
-        chat_id=chat.id,
-        where=where_of(update),
-        person=person_of(update),
     )
 
 
@@ -364,22 +352,59 @@ async def edited_command(update: Update, context: Context) -> None:
     ours = word.lower() in OUR_COMMANDS and (not addressee or addressee == context.bot.username)
     if not ours or (where_of(update) is Where.GROUP and word.lower() in ("start", "help")):
         return
-    req = await begin(update, context)
+    await say_not_run_again(update, context)
+
+
+@anyone()
+async def say_not_run_again(call: Opened) -> None:
+    """Tell that an edited command was not run again."""
     await reply(
-        req,
-        req._(
+        call.req,
+        call.req._(
             "I don't run edited commands again, so nothing was changed. Send the command as a new message."
         ),
     )
 
 
-async def unknown_command(update: Update, context: Context) -> None:
+@anyone()
+async def unknown_command(call: Opened) -> None:
     """A command the bot does not know, typed in a private chat."""
-    req = await begin(update, context)
-    await reply(req, req._("I don't know that command. Type /help to see what I can do."))
+    await reply(call.req, call.req._("I don't know that command. Type /help to see what I can do."))
 
 
-async def not_text(update: Update, context: Context) -> None:
+@anyone()
+async def not_text(call: Opened) -> None:
     """A photo, sticker, file or other non-text message in a private chat."""
-    req = await begin(update, context)
-    await reply(req, req._("I only understand text and commands here. Type /help to see them."))
+    await reply(call.req, call.req._("I only understand text and commands here. Type /help to see them."))
+
+
+def first_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """Tried before all others: an edited command is answered once ("send it again")."""
+    return [MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, edited_command)]
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """For everyone: greeting, help, privacy notice, language, choosing a partnership."""
+    return [
+        command("start", start),
+        command("help", help_command),
+        command("language", language),
+        CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
+        command("use", use_command),
+        CallbackQueryHandler(use_chosen, pattern=r"^use:"),
+    ]
+
+
+def last_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """Anything else privately: an unknown command, or something that is not text."""
+    return [
+        # In groups a command may be for another bot.
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE, unknown_command
+        ),
+        # A photo, a sticker, a file: say what the bot understands.
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
+            not_text,
+        ),
+    ]

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
+from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.access import Action, Role, Verdict, decide
 from bot.db import utcnow
@@ -14,7 +15,8 @@ from bot.membership import MembershipChange, membership_change, reads_all_messag
 from bot.services import partnerships, watch
 from bot.services.partnerships import InvalidName
 from bot.timing import SendingRules
-from handlers.common import Context, Request, begin, command_args, esc, refusal, reply
+from handlers.common import Context, Request, command, esc, refusal, reply
+from handlers.gate import Opened, anyone
 from handlers.general import privacy_text
 from handlers.menus import give_coordinator_menus
 
@@ -38,6 +40,14 @@ async def bot_membership(update: Update, context: Context) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
+    await _membership_changed(update, context)
+
+
+@anyone()
+async def _membership_changed(call: Opened) -> None:
+    """The bot's own membership in a group changed."""
+    change, context, req = call.update.my_chat_member, call.context, call.req
+    assert change is not None
     old, new = change.old_chat_member, change.new_chat_member
     what = membership_change(
         old.status,
@@ -45,7 +55,6 @@ async def bot_membership(update: Update, context: Context) -> None:
         old_is_member=getattr(old, "is_member", True),
         new_is_member=getattr(new, "is_member", True),
     )
-    req = await begin(update, context)
     chat_id = change.chat.id
     if what is MembershipChange.LEFT:
         async with req.services.db.transaction() as session:
@@ -83,19 +92,31 @@ async def bot_membership(update: Update, context: Context) -> None:
         await reply(req, cannot_read_text(req))
 
 
-async def chat_migrated(update: Update, context: Context) -> None:
-    """The group became a supergroup: move the partnership to the new chat id."""
+def migration_of(update: Update) -> tuple[int, int] | None:
+    """(old chat id, new chat id) of a group that became a supergroup, from either side's message."""
     message = update.effective_message
     if message is None:
-        return
+        return None
     if message.migrate_to_chat_id:
-        old, new = message.chat.id, message.migrate_to_chat_id
-    elif message.migrate_from_chat_id:
-        old, new = message.migrate_from_chat_id, message.chat.id
-    else:
-        return
-    req = await begin(update, context)
-    async with req.services.db.transaction() as session:
+        return message.chat.id, message.migrate_to_chat_id
+    if message.migrate_from_chat_id:
+        return message.migrate_from_chat_id, message.chat.id
+    return None
+
+
+async def chat_migrated(update: Update, context: Context) -> None:
+    """The group became a supergroup: move the partnership to the new chat id."""
+    if migration_of(update) is not None:
+        await _follow_migration(update, context)
+
+
+@anyone()
+async def _follow_migration(call: Opened) -> None:
+    """Move the partnership from the old chat id to the new one."""
+    migration = migration_of(call.update)
+    assert migration is not None
+    old, new = migration
+    async with call.req.services.db.transaction() as session:
         moved = await partnerships.follow_migration(session, old_chat_id=old, new_chat_id=new)
     log.info("chat %s migrated to %s (partnership %s)", old, new, moved.id if moved else None)
 
@@ -106,13 +127,14 @@ async def _is_group_admin(context: Context, chat_id: int, user_id: int) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def setup(update: Update, context: Context) -> None:
+@anyone()
+async def setup(call: Opened) -> None:
     """/setup <name>: register this group's partnership; the caller becomes coordinator."""
-    req = await begin(update, context)
+    req, person = call.req, call.person
     _ = req._
-    if req.person is None:
+    if person is None:
         return
-    if req.person.user_id == ANONYMOUS_ADMIN_ID:
+    if person.user_id == ANONYMOUS_ADMIN_ID:
         await reply(
             req,
             _(
@@ -122,28 +144,15 @@ async def setup(update: Update, context: Context) -> None:
             ),
         )
         return
-    chat = update.effective_chat
-    assert chat is not None
-    is_admin, bot_status = False, "member"
-    if chat.type != ChatType.PRIVATE:
-        try:
-            is_admin = await _is_group_admin(context, chat.id, req.person.user_id)
-            bot_status = (await context.bot.get_chat_member(chat.id, context.bot.id)).status
-        except TelegramError as exc:
-            log.warning("getChatMember failed in %s: %s", chat.id, exc)
-            await reply(
-                req,
-                _(
-                    "I could not check your administrator rights just now. "
-                    "Please type /setup again in a moment."
-                ),
-            )
-            return
+    checked = await _admin_and_bot_status(call)
+    if checked is None:
+        return
+    is_admin, bot_status = checked
     verdict = decide(Action.REGISTER, role=Role.STRANGER, where=req.where, is_group_admin=is_admin)
     if verdict is not Verdict.ALLOWED:
         await reply(req, refusal(req, verdict))
         return
-    name = command_args(update)
+    name = call.args
     try:
         partnerships.clean_name(name)
     except InvalidName:
@@ -156,15 +165,45 @@ async def setup(update: Update, context: Context) -> None:
         )
         return
     can_read = reads_all_messages(
-        privacy_mode_off=bool(context.bot.can_read_all_group_messages), status=bot_status
+        privacy_mode_off=bool(call.context.bot.can_read_all_group_messages), status=bot_status
     )
+    await _register(call, name, can_read)
+
+
+async def _admin_and_bot_status(call: Opened) -> tuple[bool, str] | None:
+    """Whether the caller administers the group, and the bot's own status there (None: said why)."""
+    chat, context = call.update.effective_chat, call.context
+    assert chat is not None and call.person is not None
+    if chat.type == ChatType.PRIVATE:
+        return False, "member"
+    try:
+        is_admin = await _is_group_admin(context, chat.id, call.person.user_id)
+        bot_status = (await context.bot.get_chat_member(chat.id, context.bot.id)).status
+    except TelegramError as exc:
+        log.warning("getChatMember failed in %s: %s", chat.id, exc)
+        await reply(
+            call.req,
+            call.req._(
+                "I could not check your administrator rights just now. "
+                "Please type /setup again in a moment."
+            ),
+        )
+        return None
+    return is_admin, bot_status
+
+
+async def _register(call: Opened, name: str, can_read: bool) -> None:
+    """Register the partnership (or say it exists already) and give the coordinator their menus."""
+    req, person = call.req, call.person
+    assert person is not None
+    _ = req._
     async with req.services.db.transaction() as session:
         result = await partnerships.register(
             session,
-            chat_id=chat.id,
+            chat_id=req.chat_id,
             name=name,
-            coordinator_user_id=req.person.user_id,
-            coordinator_name=req.person.display_name,
+            coordinator_user_id=person.user_id,
+            coordinator_name=person.display_name,
             timezone=req.services.settings.timezone,
             can_read_messages=can_read,
         )
@@ -191,8 +230,17 @@ async def setup(update: Update, context: Context) -> None:
         ).format(name=esc(p.name), coordinator=esc(p.coordinator_name)),
     )
     await give_coordinator_menus(
-        context.bot,
-        chat_id=chat.id,
-        user_id=req.person.user_id,
+        call.context.bot,
+        chat_id=req.chat_id,
+        user_id=person.user_id,
         default_locale=req.services.settings.default_locale,
     )
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """The bot's own place in a group (joined, removed, promoted), supergroup migration, /setup."""
+    return [
+        ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
+        command("setup", setup),
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.access import Action
 from bot.erased import author_shown, text_shown
@@ -12,16 +12,8 @@ from bot.notifier import Button, ChatUnreachable, Keyboard
 from bot.services import log as comm_log
 from bot.services.log import ContactParseError, HistoryPage
 from bot.text import parse_count, parse_id
-from handlers.common import (
-    STALE_BUTTON,
-    Context,
-    Request,
-    begin,
-    command_args,
-    esc,
-    reply,
-    scope_for,
-)
+from handlers.common import Request, command, esc, reply
+from handlers.gate import Pressed, Scoped, requires, requires_press
 
 ENTRY_TEXT_SHOWN = 300
 FIRST_TEXT_SHOWN = 100  # an edited entry's first text, shorter: a page must stay one message
@@ -77,15 +69,13 @@ def usage_text(req: Request) -> str:
     )
 
 
-async def log_contact(update: Update, context: Context) -> None:
+@requires(Action.RECORD_CONTACT)
+async def log_contact(call: Scoped) -> None:
     """/log <channel> <what happened>: the coordinator records a contact outside the chat."""
-    req = await begin(update, context)
+    req = call.req
     _ = req._
-    scope = await scope_for(req, Action.RECORD_CONTACT)
-    if scope is None or req.person is None:
-        return
     try:
-        contact = comm_log.parse_contact_command(command_args(update))
+        contact = comm_log.parse_contact_command(call.args)
     except ContactParseError as exc:
         if exc.reason == "channel":
             problem = _("I don't know the channel “{word}”.").format(word=esc(exc.word))
@@ -95,19 +85,18 @@ async def log_contact(update: Update, context: Context) -> None:
             problem = _("Tell me the channel and what happened.")
         await reply(req, problem + " " + usage_text(req))
         return
-    assert scope.partnership.id is not None
     async with req.services.db.transaction() as session:
         await comm_log.record_contact(
             session,
-            partnership_id=scope.partnership.id,
+            partnership_id=call.partnership_id,
             contact=contact,
-            author_user_id=req.person.user_id,
-            author_name=req.person.display_name,
+            author_user_id=call.person.user_id,
+            author_name=call.person.display_name,
         )
     await reply(
         req,
         _("Recorded in the log of “{name}”: {channel}, “{text}”.").format(
-            name=esc(scope.partnership.name),
+            name=esc(call.partnership.name),
             channel=_(CHANNEL_LABELS[contact.channel]),
             text=esc(contact.text),
         ),
@@ -169,36 +158,33 @@ async def _load_page(req: Request, partnership_id: int, page_no: int) -> History
         return await comm_log.history_page(session, partnership_id=partnership_id, page=page_no)
 
 
-async def history(update: Update, context: Context) -> None:
+@requires(Action.VIEW_HISTORY)
+async def history(call: Scoped) -> None:
     """/history: the newest log entries with paging buttons."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_HISTORY)
-    if scope is None:
-        return
-    assert scope.partnership.id is not None
-    page = await _load_page(req, scope.partnership.id, 0)
+    page = await _load_page(call.req, call.partnership_id, 0)
     await reply(
-        req,
-        history_text(req, scope.partnership.name, page),
-        buttons=history_keyboard(req, scope.partnership.id, page),
+        call.req,
+        history_text(call.req, call.partnership.name, page),
+        buttons=history_keyboard(call.req, call.partnership_id, page),
     )
 
 
-async def history_page(update: Update, context: Context) -> None:
-    """A paging button of /history: re-check access, then show the page in place."""
-    query = update.callback_query
-    assert query is not None
-    req = await begin(update, context)
-    parts = (query.data or "").split(":")
+def page_target(data: str) -> tuple[int, int] | None:
+    """'hist:<partnership id>:<page>' as (partnership id, page); None if it is malformed."""
+    parts = data.split(":")
     partnership_id = parse_id(parts[1]) if len(parts) == 3 else None
     page_no = parse_count(parts[2], maximum=HISTORY_PAGES_MAX) if len(parts) == 3 else None
     if partnership_id is None or page_no is None:
-        await query.answer(req._(STALE_BUTTON))
-        return
-    # The permission check comes first; the page is read only for someone who may see it.
-    scope = await scope_for(req, Action.VIEW_HISTORY, partnership_id=partnership_id, query=query)
-    if scope is None:
-        return  # the presser was told why, in an alert only they see
+        return None
+    return partnership_id, page_no
+
+
+# The permission check comes first; the page is read only for someone who may see it.
+@requires_press(Action.VIEW_HISTORY, page_target, partnership_of=lambda target: target[0])
+async def history_page(press: Pressed[tuple[int, int]]) -> None:
+    """A paging button of /history: re-check access, then show the page in place."""
+    query, req = press.query, press.req
+    partnership_id, page_no = press.target
     await query.answer()
     if query.message is None:
         return
@@ -207,8 +193,17 @@ async def history_page(update: Update, context: Context) -> None:
         await req.services.notifier.edit(
             query.message.chat.id,
             query.message.message_id,
-            history_text(req, scope.partnership.name, page),
+            history_text(req, press.partnership.name, page),
             buttons=history_keyboard(req, partnership_id, page),
         )
     except ChatUnreachable:
         return
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """/log, /history and its paging buttons."""
+    return [
+        command("log", log_contact),
+        command("history", history),
+        CallbackQueryHandler(history_page, pattern=r"^hist:"),
+    ]

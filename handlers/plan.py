@@ -6,7 +6,7 @@ import asyncio
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram.ext import BaseHandler
 
 from bot import chart, export
 from bot.access import Action
@@ -16,10 +16,11 @@ from bot.models import Partnership
 from bot.notifier import ChatUnreachable
 from bot.progress import Pace, Progress
 from bot.services import charting, exporting, plan
-from bot.services.plan import PlanReport
+from bot.services.plan import GroupProgress, PlanReport
 from bot.services.registry import RegistryError
-from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+from handlers.common import Request, command, esc, reply
 from handlers.forms import _flow_command, group_label
+from handlers.gate import Scoped, requires
 from handlers.refusals import error_text
 
 period_command = _flow_command("period")
@@ -57,77 +58,97 @@ def req_number(req: Request, n: int) -> str:
 
 def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> list[str]:
     """The plan part of /status and /plan."""
-    _ = req._
-    zone = ZoneInfo(partnership.timezone)
     if report.period is None and not report.groups:
-        return [_("No training plan yet. The coordinator sets it up with /period and /target.")]
-    lines: list[str] = []
-    if report.period is not None:
-        share = next((g.period.elapsed for g in report.groups if g.period), None)
-        head = _("<b>Plan period {name}</b> ({start} – {end})").format(
-            name=esc(report.period.name),
-            start=format_local_date(req, report.period.starts_on),
-            end=format_local_date(req, report.period.ends_on),
-        )
-        if share is not None:
-            head += " · " + _("{percent}% of the period elapsed").format(percent=round(share * 100))
-        lines.append(head)
-    else:
-        lines.append(_("No plan period covers today."))
+        return [req._("No training plan yet. The coordinator sets it up with /period and /target.")]
+    lines = [period_line(req, report)]
     for g in report.groups:
-        label = esc(group_label(req, g.group))
-        if g.period is not None:
-            p = g.period
-            lines.append(
-                "{mark} {label}: {numbers} · {pace}".format(
-                    mark=PACE_MARKS[p.pace],
-                    label=label,
-                    numbers=progress_numbers(req, p),
-                    # Behind: say by how much (the word "behind" would only repeat the 🔴).
-                    pace=_("{n} behind pro rata").format(n=req_number(req, p.shortfall))
-                    if p.shortfall and p.pace is Pace.BEHIND
-                    else _(PACE_LABELS[p.pace]),
-                )
-            )
-        lines.append(
-            "   "
-            + _("in total: {trained} of {target} planned").format(
-                trained=residents(req, g.total_trained), target=req_number(req, g.total_target)
-            )
-        )
+        lines += group_lines(req, g)
     lines.append(
-        _("Trained so far: {trained}, of them with a disability: {disabled}").format(
+        req._("Trained so far: {trained}, of them with a disability: {disabled}").format(
             trained=residents(req, report.trained_total),
             disabled=req_number(req, report.with_disability_total),
         )
     )
-    if report.upcoming:
-        lines += ["", _("<b>Coming up</b>")]
-        for s, free in report.upcoming:
-            lines.append(
-                "• {when} · {topic} · {free}".format(
-                    when=format_local(s.starts_at, locale=req.locale, zone=zone),
-                    topic=esc(s.topic),
-                    free=req.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
-                )
+    zone = ZoneInfo(partnership.timezone)
+    return lines + upcoming_lines(req, report, zone) + contribution_lines(req, report)
+
+
+def period_line(req: Request, report: PlanReport) -> str:
+    """The current plan period with the share of it elapsed, or that no period covers today."""
+    _ = req._
+    if report.period is None:
+        return _("No plan period covers today.")
+    share = next((g.period.elapsed for g in report.groups if g.period), None)
+    head = _("<b>Plan period {name}</b> ({start} – {end})").format(
+        name=esc(report.period.name),
+        start=format_local_date(req, report.period.starts_on),
+        end=format_local_date(req, report.period.ends_on),
+    )
+    if share is not None:
+        head += " · " + _("{percent}% of the period elapsed").format(percent=round(share * 100))
+    return head
+
+
+def group_lines(req: Request, g: GroupProgress) -> list[str]:
+    """One target group: progress in the current period and in total."""
+    _ = req._
+    lines = []
+    if g.period is not None:
+        p = g.period
+        lines.append(
+            "{mark} {label}: {numbers} · {pace}".format(
+                mark=PACE_MARKS[p.pace],
+                label=esc(group_label(req, g.group)),
+                numbers=progress_numbers(req, p),
+                # Behind: say by how much (the word "behind" would only repeat the 🔴).
+                pace=_("{n} behind pro rata").format(n=req_number(req, p.shortfall))
+                if p.shortfall and p.pace is Pace.BEHIND
+                else _(PACE_LABELS[p.pace]),
             )
-    if report.contributions:
-        lines += ["", _("<b>Partners' contribution</b>")]
-        for c in report.contributions:
-            lines.append(
-                "• {name}: {recruited}, {hosted}, {rooms}".format(
-                    name=esc(c.partner.name),
-                    recruited=req.ngettext(
-                        "{n} participant recruited", "{n} participants recruited", c.recruited
-                    ).format(n=c.recruited),
-                    hosted=req.ngettext(
-                        "{n} session hosted", "{n} sessions hosted", c.sessions_hosted
-                    ).format(n=c.sessions_hosted),
-                    rooms=req.ngettext("{n} room lent", "{n} rooms lent", c.rooms_lent).format(
-                        n=c.rooms_lent
-                    ),
-                )
+        )
+    lines.append(
+        "   "
+        + _("in total: {trained} of {target} planned").format(
+            trained=residents(req, g.total_trained), target=req_number(req, g.total_target)
+        )
+    )
+    return lines
+
+
+def upcoming_lines(req: Request, report: PlanReport, zone: ZoneInfo) -> list[str]:
+    """Coming sessions with their free seats."""
+    if not report.upcoming:
+        return []
+    lines = ["", req._("<b>Coming up</b>")]
+    for s, free in report.upcoming:
+        lines.append(
+            "• {when} · {topic} · {free}".format(
+                when=format_local(s.starts_at, locale=req.locale, zone=zone),
+                topic=esc(s.topic),
+                free=req.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
             )
+        )
+    return lines
+
+
+def contribution_lines(req: Request, report: PlanReport) -> list[str]:
+    """Each partner's contribution: participants recruited, sessions hosted, rooms lent."""
+    if not report.contributions:
+        return []
+    lines = ["", req._("<b>Partners' contribution</b>")]
+    for c in report.contributions:
+        lines.append(
+            "• {name}: {recruited}, {hosted}, {rooms}".format(
+                name=esc(c.partner.name),
+                recruited=req.ngettext(
+                    "{n} participant recruited", "{n} participants recruited", c.recruited
+                ).format(n=c.recruited),
+                hosted=req.ngettext("{n} session hosted", "{n} sessions hosted", c.sessions_hosted).format(
+                    n=c.sessions_hosted
+                ),
+                rooms=req.ngettext("{n} room lent", "{n} rooms lent", c.rooms_lent).format(n=c.rooms_lent),
+            )
+        )
     return lines
 
 
@@ -157,64 +178,53 @@ async def plan_report(req: Request, partnership: Partnership) -> PlanReport:
         )
 
 
-async def plan_command(update: Update, context: Context) -> None:
+@requires(Action.VIEW_STATUS)
+async def plan_command(call: Scoped) -> None:
     """/plan: periods, targets and progress per target group."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_STATUS)
-    if scope is None:
-        return
-    assert scope.partnership.id is not None
-    report = await plan_report(req, scope.partnership)
+    req = call.req
+    report = await plan_report(req, call.partnership)
     async with req.services.db.transaction() as session:
-        periods = await plan.periods(session, partnership_id=scope.partnership.id)
-    _ = req._
-    lines = [_("<b>Training plan: {name}</b>").format(name=esc(scope.partnership.name))]
+        periods = await plan.periods(session, partnership_id=call.partnership_id)
+    lines = [req._("<b>Training plan: {name}</b>").format(name=esc(call.partnership.name))]
     for p in periods:
         lines.append(
             f"• {esc(p.name)}: {format_local_date(req, p.starts_on)} – {format_local_date(req, p.ends_on)}"
         )
-    lines += ["", *plan_lines(req, report, scope.partnership)]
+    lines += ["", *plan_lines(req, report, call.partnership)]
     await reply(req, "\n".join(lines))
 
 
-async def add_group_command(update: Update, context: Context) -> None:
+@requires(Action.MANAGE_PLAN)
+async def add_group_command(call: Scoped) -> None:
     """/addgroup <name>: a target group of the partnership's own."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.MANAGE_PLAN)
-    if scope is None:
-        return
-    name = command_args(update).strip()
+    req = call.req
+    name = call.args.strip()
     if not name:
         await reply(
             req, req._("Type the group's name after the command, e.g. /addgroup farmers from Rudniki")
         )
         return
-    assert scope.partnership.id is not None
     try:
         async with req.services.db.transaction() as session:
-            group = await plan.add_target_group(session, partnership_id=scope.partnership.id, name=name)
+            group = await plan.add_target_group(session, partnership_id=call.partnership_id, name=name)
     except RegistryError as exc:
         await reply(req, error_text(req, exc))
         return
     await reply(req, req._("Added the target group “{name}”.").format(name=esc(group.name)))
 
 
-async def chart_command(update: Update, context: Context) -> None:
+@requires(Action.VIEW_STATUS)
+async def chart_command(call: Scoped) -> None:
     """/chart [period]: the current period (or the one named) as one small chart per target group."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_STATUS)
-    if scope is None:
-        return
-    partnership = scope.partnership
-    assert partnership.id is not None
+    req, partnership = call.req, call.partnership
     zone = ZoneInfo(partnership.timezone)
     today = utcnow().astimezone(zone).date()
-    wanted = command_args(update).strip()
+    wanted = call.args.strip()
     async with req.services.db.transaction() as session:
         source = await charting.chart_source(
-            session, partnership_id=partnership.id, zone=zone, today=today, wanted=wanted
+            session, partnership_id=call.partnership_id, zone=zone, today=today, wanted=wanted
         )
-        names = [p.name for p in await plan.periods(session, partnership_id=partnership.id)]
+        names = [p.name for p in await plan.periods(session, partnership_id=call.partnership_id)]
     if source is None:
         await reply(
             req,
@@ -275,12 +285,10 @@ def chart_data(
     return chart.ChartData(title=title, start=source.start, end=source.end, today=today, panels=panels)
 
 
-async def export_command(update: Update, context: Context) -> None:
+@requires(Action.EXPORT)
+async def export_command(call: Scoped) -> None:
     """/export: the whole partnership as an XLSX workbook and a ZIP of CSV files."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.EXPORT)
-    if scope is None:
-        return
+    req, scope = call.req, call.scope
     async with req.services.db.transaction() as session:
         tables = await exporting.sheets(
             session, partnership=scope.partnership, _=req._, group_label=lambda g: group_label(req, g)
@@ -308,3 +316,17 @@ async def export_command(update: Update, context: Context) -> None:
         )
     except ChatUnreachable:
         return
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """The training plan: flows (coordinator), views (everyone), chart and export."""
+    return [
+        command("period", period_command),
+        command("target", target_command),
+        command("session", session_command),
+        command("trained", trained_command),
+        command("addgroup", add_group_command),
+        command("plan", plan_command),
+        command("chart", chart_command),
+        command("export", export_command),
+    ]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import clock
 from bot.access import Action, Where
@@ -18,6 +19,7 @@ from handlers.common import (
     Request,
     begin,
     button_press,
+    command,
     command_args,
     esc,
     reply,
@@ -296,3 +298,16 @@ async def delete_partnership_confirmed(update: Update, context: Context) -> None
             "“{name}” is deleted: only anonymous totals are kept. You can remove me from the group."
         ).format(name=esc(p.name)),
     )
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """People's data rights: the notice, a copy, erasure, retention, deleting a closed partnership."""
+    return [
+        command("privacy", privacy),
+        command("mydata", mydata),
+        command("forgetme", forgetme),
+        CallbackQueryHandler(forget_confirmed, pattern=r"^forget:"),
+        command("retention", retention_command),
+        command("deletepartnership", delete_partnership_command),
+        CallbackQueryHandler(delete_partnership_confirmed, pattern=r"^delp:"),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram.ext import BaseHandler
 
 from bot.access import Action, Where
 from bot.db import utcnow
@@ -13,7 +13,9 @@ from bot.i18n import format_day, format_local
 from bot.models import Partnership
 from bot.services import checkins, duties, plan
 from bot.services.status import CommunicationStatus, communication_status
-from handlers.common import Context, Request, begin, esc, reply, scope_for
+from handlers.common import Request, command, esc, reply
+from handlers.gate import Scoped, requires
+from handlers.plan import plan_lines
 
 
 def counts_line(req: Request, label: str, messages: int, contacts: int) -> str:
@@ -70,23 +72,17 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
     return "\n".join(lines)
 
 
-async def status(update: Update, context: Context) -> None:
+@requires(Action.VIEW_STATUS)
+async def status(call: Scoped) -> None:
     """/status in the group (or privately, for the coordinator)."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_STATUS)
-    if scope is None:
-        return
-    partnership = scope.partnership
-    assert partnership.id is not None
+    req, partnership, pid = call.req, call.partnership, call.partnership_id
     now, zone = utcnow(), ZoneInfo(partnership.timezone)
     # One read-only transaction for everything /status shows.
     async with req.services.db.transaction() as session:
-        report = await communication_status(session, partnership_id=partnership.id, now=now, zone=zone)
-        progress = await plan.report(session, partnership_id=partnership.id, now=now, zone=zone)
-        late = await duties.overdue(session, partnership_id=partnership.id, today=now.astimezone(zone).date())
-        answered = await checkins.participation(session, partnership_id=partnership.id)
-    from handlers.plan import plan_lines
-
+        report = await communication_status(session, partnership_id=pid, now=now, zone=zone)
+        progress = await plan.report(session, partnership_id=pid, now=now, zone=zone)
+        late = await duties.overdue(session, partnership_id=pid, today=now.astimezone(zone).date())
+        answered = await checkins.participation(session, partnership_id=pid)
     lines = plan_lines(req, progress, partnership)
     if answered and req.where is Where.PRIVATE:  # who did not answer is never shown in the group
         lines += [
@@ -101,3 +97,8 @@ async def status(update: Update, context: Context) -> None:
             f"• {esc(p.name)}: {esc(t.text)} ({format_day(t.due_on, locale=req.locale)})" for t, p in late
         ]
     await reply(req, status_text(req, partnership, report) + "\n\n" + "\n".join(lines))
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """/status."""
+    return [command("status", status)]

@@ -1,24 +1,29 @@
-"""The registry in the chat: views of partners and resources, and the hand-over brief."""
+"""The registry's views: /partners, /resources, /partner <name>, and the hand-over brief (/brief)."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from telegram import Update
+from telegram.ext import BaseHandler
 
-from bot import flows
+from bot import labels
 from bot.access import Action
 from bot.erased import author_shown, text_shown
 from bot.i18n import format_local, translations
-from bot.models import Partner, Partnership
+from bot.models import LogEntry, Partner, Partnership
 from bot.notifier import ChatUnreachable
 from bot.services import people, registry
 from bot.services.registry import Brief, PartnerCard, PartnerSummary
-from handlers.common import Context, Request, begin, command_args, esc, reply, scope_for
+from handlers.common import Request, command, esc, reply
+from handlers.gate import Scoped, requires
 from handlers.refusals import not_found_text
 
-# --------------------------------------------------------------------------- views
+
+def log_line(req: Request, entry: LogEntry, *, shown: int) -> str:
+    """'• when · who: text' for a log entry, erased ones as markers, the text cut to `shown`."""
+    when = format_local(entry.occurred_at, locale=req.locale, zone=req.zone)
+    return f"• {when} · {esc(author_shown(req._, entry))}: {esc(text_shown(req._, entry)[:shown])}"
 
 
 def summary_line(req: Request, summary: PartnerSummary, partnership: Partnership) -> str:
@@ -28,7 +33,7 @@ def summary_line(req: Request, summary: PartnerSummary, partnership: Partnership
     parts = [f"<b>{esc(p.name)}</b>"]
     if partnership.leader_partner_id == p.id:
         parts.append(_("(leader)"))
-    parts.append("· " + _(flows.STATUS_LABELS.get(p.status, p.status)))
+    parts.append("· " + _(labels.STATUS_LABELS.get(p.status, p.status)))
     people = ", ".join(esc(n) for n in summary.representatives) or _("no representative yet")
     parts.append("· " + people)
     if summary.last_activity_at is not None:
@@ -41,15 +46,12 @@ def summary_line(req: Request, summary: PartnerSummary, partnership: Partnership
     return " ".join(parts)
 
 
-async def partners_command(update: Update, context: Context) -> None:
+@requires(Action.VIEW_REGISTRY)
+async def partners_command(call: Scoped) -> None:
     """/partners: every partner with status, representatives and last activity."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_REGISTRY)
-    if scope is None:
-        return
-    assert scope.partnership.id is not None
+    req, scope = call.req, call.scope
     async with req.services.db.transaction() as session:
-        summaries = await registry.overview(session, partnership_id=scope.partnership.id)
+        summaries = await registry.overview(session, partnership_id=call.partnership_id)
     _ = req._
     title = _("<b>Partners of “{name}”</b>").format(name=esc(scope.partnership.name))
     if not summaries:
@@ -60,24 +62,21 @@ async def partners_command(update: Update, context: Context) -> None:
     await reply(req, "\n".join(lines))
 
 
-async def resources_command(update: Update, context: Context) -> None:
+@requires(Action.VIEW_REGISTRY)
+async def resources_command(call: Scoped) -> None:
     """/resources: what partners contribute, by kind."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_REGISTRY)
-    if scope is None:
-        return
-    assert scope.partnership.id is not None
+    req = call.req
     async with req.services.db.transaction() as session:
-        found = await registry.resources_of(session, partnership_id=scope.partnership.id)
+        found = await registry.resources_of(session, partnership_id=call.partnership_id)
     _ = req._
-    lines = [_("<b>Resources of “{name}”</b>").format(name=esc(scope.partnership.name))]
+    lines = [_("<b>Resources of “{name}”</b>").format(name=esc(call.partnership.name))]
     if not found:
         lines.append(_("No resources declared yet. The coordinator records them with /resource."))
     current_kind = None
     for resource, partner in found:
         if resource.kind != current_kind:
             current_kind = resource.kind
-            lines += ["", f"<b>{esc(_(flows.RESOURCE_LABELS.get(resource.kind, resource.kind)))}</b>"]
+            lines += ["", f"<b>{esc(_(labels.RESOURCE_LABELS.get(resource.kind, resource.kind)))}</b>"]
         lines.append(resource_line(req, resource, partner))
     await reply(req, "\n".join(lines))
 
@@ -101,11 +100,11 @@ def card_text(req: Request, card: PartnerCard) -> str:
     lines = [
         "<b>{name}</b>{leader}".format(name=esc(p.name), leader=" " + _("(leader)") if card.is_leader else "")
     ]
-    lines.append(_("Kind: {kind}").format(kind=_(flows.PARTNER_KIND_LABELS.get(p.kind, p.kind))))
-    lines.append(_("Status: {status}").format(status=_(flows.STATUS_LABELS.get(p.status, p.status))))
+    lines.append(_("Kind: {kind}").format(kind=_(labels.PARTNER_KIND_LABELS.get(p.kind, p.kind))))
+    lines.append(_("Status: {status}").format(status=_(labels.STATUS_LABELS.get(p.status, p.status))))
     if p.join_form:
         lines.append(
-            _("Joined by: {form}").format(form=_(flows.JOIN_FORM_LABELS.get(p.join_form, p.join_form)))
+            _("Joined by: {form}").format(form=_(labels.JOIN_FORM_LABELS.get(p.join_form, p.join_form)))
         )
     lines.append(
         _("Representatives: {people}").format(
@@ -124,7 +123,7 @@ def card_text(req: Request, card: PartnerCard) -> str:
     for change in card.history:
         entry = "• {when}: {status}".format(
             when=format_local(change.changed_at, locale=req.locale, zone=req.zone, fmt="medium"),
-            status=_(flows.STATUS_LABELS.get(change.status, change.status)),
+            status=_(labels.STATUS_LABELS.get(change.status, change.status)),
         )
         if change.reason:
             entry += " — " + esc(change.reason)
@@ -133,20 +132,15 @@ def card_text(req: Request, card: PartnerCard) -> str:
     if not card.recent:
         lines.append(_("Nothing from this partner in the log yet."))
     for entry_row in card.recent:
-        lines.append(
-            f"• {format_local(entry_row.occurred_at, locale=req.locale, zone=req.zone)} · "
-            f"{esc(author_shown(_, entry_row))}: {esc(text_shown(_, entry_row)[:200])}"
-        )
+        lines.append(log_line(req, entry_row, shown=200))
     return "\n".join(lines)
 
 
-async def partner_command(update: Update, context: Context) -> None:
+@requires(Action.VIEW_REGISTRY)
+async def partner_command(call: Scoped) -> None:
     """/partner <name>: one partner's card."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.VIEW_REGISTRY)
-    if scope is None:
-        return
-    name = command_args(update).strip()
+    req, scope = call.req, call.scope
+    name = call.args.strip()
     if not name:
         await reply(
             req,
@@ -156,9 +150,8 @@ async def partner_command(update: Update, context: Context) -> None:
             ),
         )
         return
-    assert scope.partnership.id is not None
     async with req.services.db.transaction() as session:
-        found = await registry.find_partner(session, partnership_id=scope.partnership.id, name=name)
+        found = await registry.find_partner(session, partnership_id=call.partnership_id, name=name)
         card = (
             await registry.card(session, partnership=scope.partnership, partner=found.partner)
             if found.partner
@@ -179,11 +172,11 @@ def brief_text(req: Request, brief: Brief) -> str:
     p = brief.partnership
     lines = [
         _("<b>Hand-over brief: {name}</b>").format(name=esc(p.name)),
-        _("Stage: {stage}").format(stage=_(flows.STAGE_LABELS.get(p.stage, p.stage))),
+        _("Stage: {stage}").format(stage=_(labels.STAGE_LABELS.get(p.stage, p.stage))),
     ]
     if p.communication_channels:
         channels = ", ".join(
-            _(flows.PLAN_CHANNEL_LABELS.get(c, c)) for c in p.communication_channels.split(",")
+            _(labels.PLAN_CHANNEL_LABELS.get(c, c)) for c in p.communication_channels.split(",")
         )
         lines.append(_("Agreed channels: {channels}").format(channels=channels))
     lines += ["", _("<b>Partners</b>")]
@@ -207,15 +200,11 @@ def brief_text(req: Request, brief: Brief) -> str:
     lines += ["", _("<b>Gone quiet (30 days or more)</b>")]
     lines += [f"• {esc(s.partner.name)}" for s in brief.quiet] or [_("Nobody.")]
     lines += ["", _("<b>Recent communication</b>")]
-    lines += [
-        f"• {format_local(e.occurred_at, locale=req.locale, zone=req.zone)} · "
-        f"{esc(author_shown(_, e))}: {esc(text_shown(_, e)[:150])}"
-        for e in brief.recent
-    ] or [_("Nothing yet.")]
+    lines += [log_line(req, e, shown=150) for e in brief.recent] or [_("Nothing yet.")]
     return "\n".join(lines)
 
 
-async def _send_brief(req: Request, partnership: Partnership, user_id: int, name: str) -> None:
+async def send_brief(req: Request, partnership: Partnership, user_id: int, name: str) -> None:
     """Send the brief privately; if the person never opened a chat with the bot, say so in the group."""
     async with req.services.db.transaction() as session:
         fresh = await session.get(Partnership, partnership.id)
@@ -237,12 +226,20 @@ async def _send_brief(req: Request, partnership: Partnership, user_id: int, name
         )
 
 
-async def brief_command(update: Update, context: Context) -> None:
+@requires(Action.HAND_OVER)
+async def brief_command(call: Scoped) -> None:
     """/brief: the hand-over brief, for the coordinator."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.HAND_OVER)
-    if scope is None:
-        return
-    async with req.services.db.transaction() as session:
-        brief = await registry.brief(session, partnership=scope.partnership)
-    await reply(req, brief_text(req, brief))
+    async with call.req.services.db.transaction() as session:
+        brief = await registry.brief(session, partnership=call.partnership)
+    await reply(call.req, brief_text(call.req, brief))
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """The registry's views (everyone in the partnership)."""
+    return [
+        command("partners", partners_command),
+        command("resources", resources_command),
+        command("partner", partner_command),
+        command("brief", brief_command),
+    ]
+
