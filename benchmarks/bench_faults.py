@@ -412,9 +412,18 @@ async def scheduler_outcome(db: Database, fake: FakeBotApi, count: int) -> dict[
     }
 
 
+async def holding(db: Database, worker: str) -> int:
+    """How many deliveries a worker holds claimed right now."""
+    async with db.transaction() as session:
+        rows = await session.exec(
+            select(Delivery.id).where(col(Delivery.claimed_by) == worker, col(Delivery.status) == "claimed")
+        )
+        return len(list(rows))
+
+
 async def exp_procs(url: str, label: str, quick: bool, workdir: Path, rng: random.Random) -> dict[str, Any]:
     """Two processes share the fan-out; one is SIGKILLed in the middle of it."""
-    count, lease = (200, 4.0) if quick else (1000, 10.0)
+    count, lease = (300, 4.0) if quick else (1000, 10.0)
     db = Database(url)
     await due_checkins(db, count, -200_000_000)
     ready = workdir / f"ready-procs-{time.monotonic_ns()}"
@@ -425,8 +434,15 @@ async def exp_procs(url: str, label: str, quick: bool, workdir: Path, rng: rando
         other = await start_worker(fake, url, "other", ready, lease=lease, batch=50)
         kill_after = rng.randint(count // 4, count // 2)
         started = time.monotonic()
-        while len(fake.calls("sendMessage")) < kill_after and time.monotonic() - started < 300:  # noqa: ASYNC110
+        # Kill it at a moment it holds claims (is sending), once a share of the fan-out went out.
+        while time.monotonic() - started < 300:
+            if len(fake.calls("sendMessage")) >= kill_after and await holding(db, "doomed"):
+                break
             await asyncio.sleep(0.005)
+        held = await holding(db, "doomed")
+        if doomed.returncode is not None:
+            _code, out, err = await finish(doomed)
+            raise RuntimeError(f"the doomed process ended by itself: {out[-300:]} {err[-600:]}")
         doomed.send_signal(signal.SIGKILL)
         before = len(fake.calls("sendMessage"))
         await doomed.wait()
@@ -439,6 +455,7 @@ async def exp_procs(url: str, label: str, quick: bool, workdir: Path, rng: rando
         **outcome,
         "lease_s": lease,
         "killed_after_sends": before,
+        "claims_held_at_kill": held,
         "bound": CONCURRENCY,
         "seconds": round(elapsed, 1),
         "survivor": out.strip().splitlines()[-1] if out.strip() else err[-300:],
@@ -801,7 +818,8 @@ POSTGRES_ONLY = {"procs", "flood"}
 COLUMNS = {
     "crash": "updates kills lost stored_twice edits_not_applied contacts_twice contacts_lost "
     "confirmations_twice press_answers_twice press_effect_wrong seconds",
-    "procs": "checkins killed_after_sends sent_twice bound lost two_rounds not_marked_sent seconds",
+    "procs": "checkins killed_after_sends claims_held_at_kill sent_twice bound lost two_rounds "
+    "not_marked_sent seconds",
     "flood": "checkins lease_s retry_after_s refused_429 sent_twice lost two_rounds seconds",
     "timeout": "timeout_s answer_after_s status_replies_twice status_replies_lost checkins_twice "
     "checkins_lost checkin_rounds_twice alerts_twice alerts_lost",

@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 from bot import clock
 from bot.db import Database, utcnow
-from bot.models import Delivery, DeliveryStatus
+from bot.models import Delivery, DeliveryStatus, Schedule
 from bot.pacing import ChatPacer, Pace
 from bot.services import scheduling
 from bot.services.dispatch import Dispatcher, TickResult
@@ -133,18 +133,27 @@ def _add(total: TickResult, result: TickResult) -> None:
 
 
 async def _left(db: Database) -> int:
-    """Deliveries still pending or claimed and due within 5 s."""
+    """Deliveries still pending or claimed and due within 5 s, and schedules due not yet queued."""
+    soon = utcnow() + timedelta(seconds=5)
     async with db.transaction() as session:
-        return (
+        deliveries = (
             await session.exec(
                 select(func.count())
                 .select_from(Delivery)
                 .where(
                     col(Delivery.status).in_([DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value]),
-                    col(Delivery.due_at) <= utcnow() + timedelta(seconds=5),
+                    col(Delivery.due_at) <= soon,
                 )
             )
         ).one()
+        schedules = (
+            await session.exec(
+                select(func.count())
+                .select_from(Schedule)
+                .where(col(Schedule.is_paused).is_(False), col(Schedule.next_run_at) <= utcnow())
+            )
+        ).one()
+        return deliveries + schedules
 
 
 if __name__ == "__main__":
