@@ -65,6 +65,7 @@ from tests.scheduler_worker import ALWAYS
 
 ROOT = Path(__file__).resolve().parent.parent
 COORD = tg.user(7001, "Anna", language_code="pl")
+LONE = tg.user(7101, "Ewa", language_code="pl")  # coordinates one partnership only
 MEMBERS = [tg.user(7002 + i, name, language_code="pl") for i, name in enumerate(["Jan", "Ola", "Piotr"])]
 CHOICES = ["done", "progress", "help"]
 CONCURRENCY = 16  # Dispatcher.concurrency: sends of one process in flight at once
@@ -104,8 +105,8 @@ def groups(count: int, base: int) -> list[dict[str, Any]]:
     return [tg.supergroup(base - i, f"Grupa {i}") for i in range(count)]
 
 
-async def register(db: Database, chats: list[dict[str, Any]]) -> list[int]:
-    """One partnership per group, coordinated by Anna; their ids."""
+async def register(db: Database, chats: list[dict[str, Any]], coordinator: Row = COORD) -> list[int]:
+    """One partnership per group, coordinated by Anna (or the given person); their ids."""
     ids: list[int] = []
     async with db.transaction() as session:
         for chat in chats:
@@ -113,8 +114,8 @@ async def register(db: Database, chats: list[dict[str, Any]]) -> list[int]:
                 session,
                 chat_id=chat["id"],
                 name=f"Partnerstwo {chat['title']}",
-                coordinator_user_id=COORD["id"],
-                coordinator_name="Anna",
+                coordinator_user_id=coordinator["id"],
+                coordinator_name=coordinator["first_name"],
                 timezone="Europe/Warsaw",
             )
             ids.append(made.partnership.id or 0)
@@ -421,9 +422,11 @@ async def holding(db: Database, worker: str) -> int:
         return len(list(rows))
 
 
-async def exp_procs(url: str, label: str, quick: bool, workdir: Path, rng: random.Random) -> dict[str, Any]:
+async def exp_procs(
+    url: str, label: str, quick: bool, workdir: Path, rng: random.Random, *, count: int = 0
+) -> dict[str, Any]:
     """Two processes share the fan-out; one is SIGKILLed in the middle of it."""
-    count, lease = (300, 4.0) if quick else (1000, 10.0)
+    count, lease = (count or 300, 4.0) if quick else (count or 1000, 10.0)
     db = Database(url)
     await due_checkins(db, count, -200_000_000)
     ready = workdir / f"ready-procs-{time.monotonic_ns()}"
@@ -463,9 +466,11 @@ async def exp_procs(url: str, label: str, quick: bool, workdir: Path, rng: rando
     }
 
 
-async def exp_flood(url: str, label: str, quick: bool, workdir: Path, rng: random.Random) -> dict[str, Any]:
+async def exp_flood(
+    url: str, label: str, quick: bool, workdir: Path, rng: random.Random, *, count: int = 0
+) -> dict[str, Any]:
     """A 429 with retry_after 2.5 leases long for a quarter of the check-ins; nobody is killed."""
-    count, lease = (60, 2.0) if quick else (200, 6.0)
+    count, lease = (count or 60, 2.0) if quick else (count or 200, 6.0)
     wait = int(lease * 2.5)
     db = Database(url)
     await due_checkins(db, count, -300_000_000)
@@ -522,6 +527,7 @@ async def exp_timeout(url: str, label: str, quick: bool, workdir: Path, rng: ran
     ids = await register(db, chats)
     with FakeBotApi() as fake:
         async with running_bot(fake, url, telegram_timeout=timeout) as bot:
+            bot.dispatcher.rules = ALWAYS  # whatever day and hour it is
             fake.delay_next("sendMessage", late, times=count)
             pushed = fake.push_updates([tg.message(chat, MEMBERS[0], "/status") for chat in chats])
             await fake.await_confirmed(pushed[-1], timeout=late * 3 + 30)
@@ -586,11 +592,12 @@ async def exp_5xx(url: str, label: str, quick: bool, workdir: Path, rng: random.
     db = Database(url)
     chats = groups(count, -500_000_000)
     await register(db, chats)
-    private = tg.private_chat(COORD)
+    await register(db, [tg.supergroup(-500_999_999, "Sama")], coordinator=LONE)
+    private = tg.private_chat(LONE)  # one partnership: a private /log needs no choice
     fake = FaultyFake()
     with fake:
         process = BotProcess(bot_env(fake, url), workdir)
-        await asyncio.sleep(3)  # let it start
+        await fake.await_confirmed(fake.push_update(tg.message(chats[0], MEMBERS[0], "start")), timeout=60)
         pushed: dict[str, tuple[float, str]] = {}  # marker -> (push time, phase)
         plain: list[str] = []
         n = 0
@@ -602,7 +609,7 @@ async def exp_5xx(url: str, label: str, quick: bool, workdir: Path, rng: random.
                     n += 1
                     marker = f"m{n}"
                     pushed[marker] = (time.monotonic(), stage if chat is not private else stage + "/private")
-                    batch = [tg.message(chat, COORD, f"/log telefon {marker}")]
+                    batch = [tg.message(chat, LONE if chat is private else COORD, f"/log telefon {marker}")]
                     if chat is not private:
                         plain.append(f"zwykła {n}")
                         batch.append(tg.message(chat, MEMBERS[n % len(MEMBERS)], plain[-1]))
@@ -719,11 +726,13 @@ class TcpProxy:
         self.writers.difference_update({writer, up_writer})
 
 
-async def exp_outage(url: str, label: str, quick: bool, workdir: Path, rng: random.Random) -> dict[str, Any]:
+async def exp_outage(
+    url: str, label: str, quick: bool, workdir: Path, rng: random.Random, *, away: float = 0.0
+) -> dict[str, Any]:
     """The database away for 30 s while updates come in: recovery time, warnings, losses."""
     from sqlalchemy.engine import make_url
 
-    away = 8.0 if quick else 30.0
+    away = away or (8.0 if quick else 30.0)
     db = Database(url)
     chats = groups(3, -600_000_000)
     await register(db, chats)
@@ -756,7 +765,7 @@ async def exp_outage(url: str, label: str, quick: bool, workdir: Path, rng: rand
                 [tg.message(chats[n % len(chats)], MEMBERS[n % len(MEMBERS)], texts[-1])]
             )
             await asyncio.sleep(1.0)
-        contact_id = fake.push_update(tg.message(tg.private_chat(COORD), COORD, "/log telefon po awarii"))
+        contact_id = fake.push_update(tg.message(chats[0], COORD, "/log telefon po awarii"))
         confirmed_during = fake.confirmed_offset > ids[0]
         if proxy is not None:
             await proxy.open()
@@ -774,7 +783,7 @@ async def exp_outage(url: str, label: str, quick: bool, workdir: Path, rng: rand
         all_handled = time.monotonic() - back
         await asyncio.sleep(1)
         code = await process.stop()
-        reply = [t for t in fake.sent_texts(COORD["id"]) if "po awarii" in t]
+        reply = [t for t in fake.sent_texts(chats[0]["id"]) if "po awarii" in t]
     if proxy is not None:
         await proxy.cut()
     db = Database(url)
