@@ -779,7 +779,12 @@ async def exp_outage(
                 first_handled = time.monotonic() - back
                 break
             await asyncio.sleep(0.01)
-        await fake.await_confirmed(contact_id, timeout=120)
+        try:
+            await fake.await_confirmed(contact_id, timeout=30)
+        except AssertionError as exc:
+            tail = "\n".join(line[:300] for _at, line in process.lines if "apscheduler" not in line)
+            await process.stop()
+            raise AssertionError(f"not recovered; the bot's log ends:\n{tail}") from exc
         all_handled = time.monotonic() - back
         await asyncio.sleep(1)
         code = await process.stop()
@@ -806,6 +811,9 @@ async def exp_outage(
         "tracebacks_while_away": sum("Traceback" in line for _at, line in during),
         "tracebacks_total": process.tracebacks(),
         "warning_texts": sorted({line.split(": ", 1)[-1][:120] for line in warnings}),
+        "log_after_return": [
+            line[:200] for at, line in process.lines if at > back and "apscheduler" not in line
+        ][:12],
         "updates_lost": sum(1 for t in texts if stored[t] == 0),
         "updates_twice": doubles(Counter({t: stored[t] for t in texts})),
         "contact_replies": len(reply),

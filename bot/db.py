@@ -12,6 +12,7 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
@@ -121,6 +122,7 @@ class Database:
         marked = False
         async with self._sessions() as session:
             async with session.begin():
+                await _connected(session)
                 if state is not None:
                     await once.begin(session)
                 yield session
@@ -132,6 +134,18 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def _connected(session: AsyncSession) -> None:
+    """Take the transaction's connection now; a server that cannot be reached is an OperationalError.
+
+    asyncpg lets the socket's own error (ConnectionRefusedError, a connect timeout) through
+    SQLAlchemy unwrapped; callers that wait out an outage only know SQLAlchemy's errors.
+    """
+    try:
+        await session.connection()
+    except OSError as exc:
+        raise OperationalError("connect", {}, exc) from exc
 
 
 class _TaskLock:

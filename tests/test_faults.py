@@ -80,7 +80,9 @@ async def test_a_database_outage_recovers_within_5_s_and_warns_once_a_minute(
     assert outcome["first_handled_after_return_s"] < 5.0, outcome
     assert outcome["all_handled_after_return_s"] < 5.0, outcome
     # One warning line per minute (the scheduler and the poller share one rate limit), no tracebacks.
-    assert 1 <= outcome["warning_lines_while_away"] <= 1 + int(away // 60), outcome
+    # (A lock shorter than SQLite's 15 s busy timeout is waited out without any failure at all.)
+    least = 1 if label == "postgresql" else 0
+    assert least <= outcome["warning_lines_while_away"] <= 1 + int(away // 60), outcome
     assert outcome["tracebacks_total"] == 0, outcome
     assert (outcome["updates_lost"], outcome["updates_twice"], outcome["contact_replies"]) == (0, 0, 1), (
         outcome
