@@ -377,7 +377,14 @@ async def due_checkins(db: Database, count: int, base: int) -> None:
 
 
 async def start_worker(
-    fake: FakeBotApi, url: str, name: str, ready: Path, *, lease: float, batch: int, read_timeout: float = 5.0
+    fake: FakeBotApi,
+    url: str,
+    name: str,
+    ready: Path,
+    *,
+    lease: float,
+    batch: int,
+    read_timeout: float = 30.0,
 ) -> asyncio.subprocess.Process:
     """A scheduler process (tests/scheduler_worker.py) with the bot's retry layer."""
     return await asyncio.create_subprocess_exec(
@@ -441,7 +448,7 @@ async def exp_procs(
         while time.monotonic() - started < 300:
             if len(fake.calls("sendMessage")) >= kill_after and await holding(db, "doomed"):
                 break
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.02)
         held = await holding(db, "doomed")
         if doomed.returncode is not None:
             _code, out, err = await finish(doomed)

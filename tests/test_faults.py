@@ -8,6 +8,7 @@ that its failures are deterministic (every first try to one group fails).
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from pathlib import Path
@@ -36,11 +37,11 @@ async def test_two_processes_one_killed_mid_fan_out_double_at_most_its_sends_in_
 ) -> None:
     _postgres_only(db_url)
     outcome = await exp_procs(db_url, "postgresql", True, tmp_path, random.Random(3), count=200)
-    assert outcome["exit_code"] == 0, outcome
-    assert outcome["claims_held_at_kill"] > 0, outcome  # killed while it was sending
-    assert outcome["lost"] == 0 and outcome["not_marked_sent"] == 0, outcome
-    assert outcome["sent_twice"] <= CONCURRENCY, outcome  # the README's bound: sends in flight
-    assert outcome["two_rounds"] == 0, outcome
+    assert outcome["exit_code"] == 0, json.dumps(outcome)
+    assert outcome["claims_held_at_kill"] > 0, json.dumps(outcome)  # killed while it was sending
+    assert outcome["lost"] == 0 and outcome["not_marked_sent"] == 0, json.dumps(outcome)
+    assert outcome["sent_twice"] <= CONCURRENCY, json.dumps(outcome)  # the README's bound: sends in flight
+    assert outcome["two_rounds"] == 0, json.dumps(outcome)
 
 
 async def test_a_429_longer_than_the_lease_sends_nothing_twice_across_two_processes(
@@ -48,10 +49,10 @@ async def test_a_429_longer_than_the_lease_sends_nothing_twice_across_two_proces
 ) -> None:
     _postgres_only(db_url)
     outcome = await exp_flood(db_url, "postgresql", True, tmp_path, random.Random(4), count=60)
-    assert outcome["exit_codes"] == [0, 0], outcome
-    assert outcome["refused_429"] == 15 and outcome["retry_after_s"] > outcome["lease_s"], outcome
-    assert (outcome["sent_twice"], outcome["lost"], outcome["two_rounds"]) == (0, 0, 0), outcome
-    assert outcome["not_marked_sent"] == 0, outcome
+    assert outcome["exit_codes"] == [0, 0], json.dumps(outcome)
+    assert outcome["refused_429"] == 15 and outcome["retry_after_s"] > outcome["lease_s"], json.dumps(outcome)
+    assert (outcome["sent_twice"], outcome["lost"], outcome["two_rounds"]) == (0, 0, 0), json.dumps(outcome)
+    assert outcome["not_marked_sent"] == 0, json.dumps(outcome)
 
 
 async def test_answers_after_the_timeout_are_repeated_only_for_checkins(
@@ -59,12 +60,14 @@ async def test_answers_after_the_timeout_are_repeated_only_for_checkins(
 ) -> None:
     label = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     outcome = await exp_timeout(db_url, label, True, tmp_path, random.Random(5))
-    assert (outcome["status_replies_twice"], outcome["status_replies_lost"]) == (0, 0), outcome
+    assert (outcome["status_replies_twice"], outcome["status_replies_lost"]) == (0, 0), json.dumps(outcome)
     # Check-ins: tried again (a loss is worse), so the late first copy and the retry both arrive,
     # but it is the same round.
-    assert (outcome["checkins_twice"], outcome["checkins_lost"]) == (outcome["checkins"], 0), outcome
-    assert outcome["checkin_rounds_twice"] == 0, outcome
-    assert (outcome["alerts_twice"], outcome["alerts_lost"]) == (0, 0), outcome
+    assert (outcome["checkins_twice"], outcome["checkins_lost"]) == (outcome["checkins"], 0), json.dumps(
+        outcome
+    )
+    assert outcome["checkin_rounds_twice"] == 0, json.dumps(outcome)
+    assert (outcome["alerts_twice"], outcome["alerts_lost"]) == (0, 0), json.dumps(outcome)
 
 
 async def test_a_database_outage_recovers_within_5_s_and_warns_once_a_minute(
@@ -75,15 +78,15 @@ async def test_a_database_outage_recovers_within_5_s_and_warns_once_a_minute(
     label = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     away = 30.0 if label == "postgresql" else 6.0
     outcome = await exp_outage(db_url, label, True, tmp_path, random.Random(6), away=away)
-    assert outcome["exit_code"] == 0, outcome
-    assert not outcome["confirmed_while_away"], outcome  # nothing confirmed that was not stored
-    assert outcome["first_handled_after_return_s"] < 5.0, outcome
-    assert outcome["all_handled_after_return_s"] < 5.0, outcome
+    assert outcome["exit_code"] == 0, json.dumps(outcome)
+    assert not outcome["confirmed_while_away"], json.dumps(outcome)  # nothing confirmed that was not stored
+    assert outcome["first_handled_after_return_s"] < 5.0, json.dumps(outcome)
+    assert outcome["all_handled_after_return_s"] < 5.0, json.dumps(outcome)
     # One warning line per minute (the scheduler and the poller share one rate limit), no tracebacks.
     # (A lock shorter than SQLite's 15 s busy timeout is waited out without any failure at all.)
     least = 1 if label == "postgresql" else 0
-    assert least <= outcome["warning_lines_while_away"] <= 1 + int(away // 60), outcome
-    assert outcome["tracebacks_total"] == 0, outcome
+    assert least <= outcome["warning_lines_while_away"] <= 1 + int(away // 60), json.dumps(outcome)
+    assert outcome["tracebacks_total"] == 0, json.dumps(outcome)
     assert (outcome["updates_lost"], outcome["updates_twice"], outcome["contact_replies"]) == (0, 0, 1), (
         outcome
     )
