@@ -659,6 +659,7 @@ async def exp_5xx(url: str, label: str, quick: bool, workdir: Path, rng: random.
         "retry_gap_ms": {"p50": _ms(percentile(gaps, 50)), "max": _ms(max(gaps, default=float("nan")))},
         "latency_ms": {k: _latency(v) for k, v in sorted(latency.items())},
         "replies_lost": sum(1 for m in pushed if delivered[m] == 0),
+        "lost_tries": [[c.status for c in tries.get(m, [])] for m in pushed if delivered[m] == 0],
         "replies_twice": doubles(delivered),
         "messages_lost": sum(1 for t in plain if stored[t] == 0),
         "messages_twice": doubles(Counter({t: stored[t] for t in plain})),
