@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from benchmarks.bench_faults import CONCURRENCY, FaultyFake, exp_flood, exp_outage, exp_procs, exp_timeout
 from bot.app import build_application
 from bot.db import Database
 from bot.models import EntryKind, LogEntry
+from bot.outage import database_unreachable
 from tests.e2e_fixtures import COORDINATOR, MEMBER_PL, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
@@ -161,3 +164,19 @@ async def test_5xx_bursts_retry_at_once_deliver_once_and_leave_other_chats_alone
     assert contacts == sorted([*(f"burza {i}" for i in range(3)), "cisza"])
     plain = sorted(e.text or "" for e in entries if (e.text or "").startswith("zwykła"))
     assert plain == [f"zwykła {i}" for i in range(3)]
+
+
+async def test_a_postgresql_server_that_refuses_connections_is_an_operational_error() -> None:
+    # asyncpg lets ConnectionRefusedError through SQLAlchemy unwrapped; the lanes, the handlers'
+    # error path and the scheduler wait out only SQLAlchemy's errors (the outage test above found it).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the socket is closed
+    db = Database(f"postgresql+asyncpg://nobody@127.0.0.1:{port}/nothing")
+    try:
+        with pytest.raises(OperationalError) as raised:
+            async with db.transaction():
+                pass
+        assert database_unreachable(raised.value)
+    finally:
+        await db.dispose()
