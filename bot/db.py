@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,6 +83,7 @@ class Database:
         marked = False
         async with self._sessions() as session:
             async with session.begin():
+                await _connected(session)
                 if state is not None:
                     await once.begin(session)
                 yield session
@@ -93,6 +95,18 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def _connected(session: AsyncSession) -> None:
+    """Take the transaction's connection now; a server that cannot be reached is an OperationalError.
+
+    asyncpg lets the socket's own error (ConnectionRefusedError, a connect timeout) through
+    SQLAlchemy unwrapped; callers that wait out an outage only know SQLAlchemy's errors.
+    """
+    try:
+        await session.connection()
+    except OSError as exc:
+        raise OperationalError("connect", {}, exc) from exc
 
 
 class _TaskLock:

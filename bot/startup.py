@@ -115,6 +115,18 @@ class MaskingFormatter(logging.Formatter):
         return mask_secrets(super().format(record), self.token)
 
 
+class SkippedTickFilter(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances" warning.
+
+    A tick still running when the next is due is normal (a long fan-out, or the database away:
+    the running tick then warns once a minute itself); APScheduler would say so every second.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but the skipped-tick warning."""
+        return "maximum number of running instances" not in str(record.msg)
+
+
 def configure_logging(level: str, token: str) -> None:
     """Root logging to stderr with the token masked everywhere."""
     handler = logging.StreamHandler()
@@ -124,6 +136,7 @@ def configure_logging(level: str, token: str) -> None:
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(SkippedTickFilter())
 
 
 async def until_reachable(

@@ -6,12 +6,16 @@ mode "run": tick until nothing is pending or claimed any more, then exit.
 The process runs on the test's clock: `--now` is the moment it starts at, and from there its
 clock moves with real elapsed time (leases must be able to run out).
 `--ready-dir`/`--peers`: wait until that many workers are ready, so they really run together.
+`--pace`: "none" sends straight through; "retry" puts the bot's ChatPacer (the retry layer,
+429 flood waits included) under every call without pacing; "real" paces as in production.
+At the end a "done {...}" line gives the summed tick results as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import time as timer
 from datetime import datetime, time, timedelta
@@ -19,11 +23,13 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot import clock
 from bot.db import Database, utcnow
-from bot.models import Delivery, DeliveryStatus
+from bot.models import Delivery, DeliveryStatus, Schedule
+from bot.pacing import ChatPacer, Pace
 from bot.services import scheduling
 from bot.telegram_notifier import TelegramNotifier
 from bot.timing import SendingRules
@@ -67,6 +73,8 @@ async def main() -> None:
     parser.add_argument("--now", required=True, help="the test clock's moment (ISO, with offset)")
     parser.add_argument("--ready-dir", default="")
     parser.add_argument("--peers", type=int, default=1)
+    parser.add_argument("--pace", choices=["none", "retry", "real"], default="none")
+    parser.add_argument("--timeout", type=float, default=5.0, help="Bot API read timeout (seconds)")
     args = parser.parse_args()
     clock.install(RunningClock(datetime.fromisoformat(args.now)))
     db = Database(args.db)
@@ -84,7 +92,7 @@ async def main() -> None:
             )
         print(f"claimed {len(claimed)}", flush=True)
         os._exit(9)
-    async with Bot(args.token, base_url=args.base_url, request=HTTPXRequest(connection_pool_size=4)) as bot:
+    async with _bot(args) as bot:
         dispatcher = Dispatcher(
             db,
             TelegramNotifier(bot),
@@ -96,25 +104,56 @@ async def main() -> None:
         )
         if args.ready_dir:
             await wait_for_peers(args.ready_dir, args.worker, args.peers)
+        total = TickResult()
         for _ in range(600):
-            await dispatcher.tick()
-            async with db.transaction() as session:
-                left = (
-                    await session.exec(
-                        select(func.count())
-                        .select_from(Delivery)
-                        .where(
-                            col(Delivery.status).in_(
-                                [DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value]
-                            ),
-                            col(Delivery.due_at) <= utcnow() + timedelta(seconds=5),
-                        )
-                    )
-                ).one()
-            if not left:
+            _add(total, await dispatcher.tick())
+            if not await _left(db):
                 break
             await asyncio.sleep(0.2)
+    summary = {k: v for k, v in vars(total).items() if isinstance(v, int) and not isinstance(v, bool)}
+    print("done " + json.dumps(summary), flush=True)
     await db.dispose()
+
+
+def _bot(args: argparse.Namespace) -> Bot:
+    """The worker's Bot: bare, or with the bot's ChatPacer under every call."""
+    pool = 4 if args.pace == "none" else 32  # "none" keeps the original test's few sends in flight
+    request = HTTPXRequest(connection_pool_size=pool, read_timeout=args.timeout, write_timeout=args.timeout)
+    if args.pace == "none":
+        return Bot(args.token, base_url=args.base_url, request=request)
+    pace = Pace() if args.pace == "real" else Pace.unpaced()
+    return ExtBot(args.token, base_url=args.base_url, request=request, rate_limiter=ChatPacer(pace))
+
+
+def _add(total: TickResult, result: TickResult) -> None:
+    """Sum one tick's counts into the total."""
+    for name, value in vars(result).items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            setattr(total, name, getattr(total, name) + value)
+
+
+async def _left(db: Database) -> int:
+    """Deliveries still pending or claimed and due within 5 s, and schedules due not yet queued."""
+    soon = utcnow() + timedelta(seconds=5)
+    async with db.transaction() as session:
+        deliveries = (
+            await session.exec(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    col(Delivery.status).in_([DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value]),
+                    col(Delivery.due_at) <= soon,
+                )
+            )
+        ).one()
+        schedules = (
+            await session.exec(
+                select(func.count())
+                .select_from(Schedule)
+                .where(col(Schedule.is_paused).is_(False), col(Schedule.next_run_at) <= utcnow())
+            )
+        ).one()
+        return deliveries + schedules
 
 
 if __name__ == "__main__":
