@@ -33,7 +33,7 @@ from bot.pacing import ChatPacer, Pace
 from bot.services import scheduling
 from bot.telegram_notifier import TelegramNotifier
 from bot.timing import SendingRules
-from scheduler.runner import Dispatcher
+from scheduler.runner import Dispatcher, TickResult
 
 # No quiet hours, weekends or holidays: the test must not depend on when it runs.
 ALWAYS = SendingRules(skip_weekends=False, skip_holidays=False, quiet_from=time(0, 0), quiet_until=time(0, 0))
