@@ -33,7 +33,8 @@ run: $(RUN_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers scheduler sandbox tests benchmarks
+	$(BIN)/mypy bot handlers scheduler sandbox tests benchmarks tools
+	$(BIN)/python tools/check_structure.py
 
 test: lint
 	$(BIN)/pytest

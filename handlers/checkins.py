@@ -117,18 +117,18 @@ async def checkin_now(call: Scoped) -> None:
             req, req._("A check-in question may have at most {n} characters.").format(n=QUESTION_MAX)
         )
         return
-    now = utcnow()
+    now, rules, zone = utcnow(), SendingRules(), ZoneInfo(partnership.timezone)
     row = scheduling.delivery_row(
         partnership_id=call.partnership_id,
         kind=DeliveryKind.CHECKIN,
-        due_at=now,
+        due_at=rules.next_allowed(now, zone),  # at night, a weekend or a holiday: held until allowed
         key=f"now:{call.partnership_id}:{now.isoformat()}",
         payload={"question": question},
     )
     async with req.services.db.transaction() as session:
         await scheduling.enqueue(session, [row])
     req.services.wake_scheduler()  # sent by the scheduler now, not inside this update
-    if not SendingRules().allowed(now.astimezone(ZoneInfo(partnership.timezone))):
+    if not rules.allowed(now.astimezone(zone)):
         # Quiet hours, a weekend or a holiday: the scheduler holds it until the next allowed time.
         await reply(
             req,

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application, ContextTypes
 
 from bot import once
+from bot.db import Database
+from bot.outage import DATABASE_DOWN
 from bot.runtime import services_of
 from bot.services import retention
 from scheduler.runner import Dispatcher
@@ -52,8 +55,16 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     dispatcher = services.dispatcher
     if dispatcher is not None:
         await run_tick(dispatcher)
-    with once.outside_update():
-        await retention.run_daily(services.db)
+    await run_retention(services.db)
+
+
+async def run_retention(db: Database) -> None:
+    """Once a day, retention; while the database is away, one warning a minute, no traceback."""
+    try:
+        with once.outside_update():
+            await retention.run_daily(db)
+    except SQLAlchemyError as exc:
+        DATABASE_DOWN("retention: the database is unreachable (%s); retrying", type(exc).__name__)
 
 
 class Waker:

@@ -220,3 +220,22 @@ async def test_pause_reminders_needs_a_date(running_bot: BotUnderTest, clock: Ma
     await running_bot.deliver(tg.message(private, REPS[0], "/pausereminders 29 lutego"))
     assert "29.02.2028" in last_text(running_bot, REPS[0]["id"])
 
+
+async def test_checkin_now_at_night_waits_for_the_morning(
+    running_bot: BotUnderTest, clock: ManualClock
+) -> None:
+    """/checkin on a Sunday night says the question waits, and it does: nothing until Monday 8:00."""
+    sunday_night = datetime(2026, 11, 22, 22, 11, tzinfo=WARSAW)  # a Sunday, after the quiet hour
+    clock.set(sunday_night)
+    chat = await register_group(running_bot, coordinator=COORD)
+    await running_bot.deliver(tg.message(chat, COORD, "/checkin Kto ma rzutnik?"))
+    assert "waits for the next allowed time" in last_text(running_bot, GROUP_ID)
+    assert not any("Kto ma rzutnik?" in t for t in running_bot.fake.sent_texts(GROUP_ID))
+    morning = SendingRules().next_allowed(sunday_night, WARSAW)
+    assert morning.astimezone(WARSAW) == datetime(2026, 11, 23, 8, 0, tzinfo=WARSAW)
+    clock.set(morning - timedelta(minutes=1))
+    await running_bot.dispatcher.tick()
+    assert not any("Kto ma rzutnik?" in t for t in running_bot.fake.sent_texts(GROUP_ID))
+    clock.set(morning)
+    await running_bot.dispatcher.tick()
+    assert "Kto ma rzutnik?" in last_text(running_bot, GROUP_ID)
