@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+import bot.instances  # the tables several instances share (bot.instances)
 import bot.models  # noqa: F401  (all tables on the metadata)
 from bot import clock as bot_clock
 from bot.clock import ManualClock
