@@ -190,7 +190,9 @@ class InboxLanes:
             since_forget += step
             try:
                 async with self.db.transaction(mark=False) as session:
-                    await instances.renew(session, owner=self.owner, lanes=sorted(self._held), lease=self.lease)
+                    await instances.renew(
+                        session, owner=self.owner, lanes=sorted(self._held), lease=self.lease
+                    )
                 if since_sweep >= SWEEP_EVERY:
                     since_sweep = 0.0
                     async with self.db.transaction(mark=False) as session:
