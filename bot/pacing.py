@@ -18,6 +18,7 @@ Retries live here and nowhere else:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import deque
@@ -27,9 +28,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from telegram._utils.types import JSONDict
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+from bot.instances import reserve
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +109,7 @@ class _Lane:
     """
 
     windows: tuple[Window, ...]
+    key: str = ""
     stamps: deque[float] = field(default_factory=deque)  # when answered messages were answered
     in_flight: int = 0
     blocked_until: float = 0.0
@@ -155,7 +161,7 @@ class ChatPacer(BaseRateLimiter[int]):
         lane = self._chats.get(key)
         if lane is None:
             windows = self.pace.group if is_group(chat_id) else self.pace.private
-            lane = self._chats[key] = _Lane(windows)
+            lane = self._chats[key] = _Lane(windows, key)
         return lane
 
     async def _slot(self, lane: _Lane | None) -> None:
@@ -238,3 +244,93 @@ class ChatPacer(BaseRateLimiter[int]):
                 raise
             self._settle(lane, arrived=True)
             return result
+
+
+@dataclass(frozen=True)
+class SharedPace:
+    """Send slots shared by every instance through the database: (interval in seconds, burst).
+
+    In any span of W seconds a key hands out at most burst + W/interval slots (bot.instances):
+    the bot at most 1 + 27 = 28 in a second, a group 3 + 16 = 19 in a minute, a private chat
+    3 and then one a second. Telegram allows 30 a second and 20 a minute in a group.
+    """
+
+    overall: tuple[float, int] = (1 / 27, 1)
+    group: tuple[float, int] = (60 / 16, 3)
+    private: tuple[float, int] = (1.0, 3)
+
+
+class SharedPacer(ChatPacer):
+    """The pacer of an instance that shares its token with others (webhook mode on PostgreSQL).
+
+    A send reserves its chat's next slot, then the bot's next slot not before that, in the
+    database, and waits until then; flood waits and retries work as in ChatPacer. If the
+    database cannot be reached, the instance falls back to its own windows (`fallback`).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        shared: SharedPace | None = None,
+        *,
+        fallback: Pace | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(fallback or Pace().share(2), sleep=sleep)
+        self.database_url = database_url
+        self.shared = shared or SharedPace()
+        self._engine: AsyncEngine | None = None
+        self.fallbacks = 0
+
+    async def initialize(self) -> None:
+        """A small connection pool of its own: sends must not wait for handlers' connections."""
+        if self._engine is None:
+            self._engine = create_async_engine(self.database_url, pool_size=4, max_overflow=8)
+
+    async def shutdown(self) -> None:
+        """Close the pool."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    async def _reserve(self, lane: _Lane | None) -> float:
+        """Seconds to wait for this send's shared slot."""
+        assert self._engine is not None
+        after = 0.0
+        async with self._engine.begin() as conn:
+            if lane is not None:
+                interval, burst = self.shared.group if is_group(lane.key) else self.shared.private
+                after, _ = await reserve(conn, key=f"chat:{lane.key}", interval=interval, burst=burst)
+        async with self._engine.begin() as conn:  # the bot's row is hot: lock it only briefly
+            interval, burst = self.shared.overall
+            slot, now = await reserve(conn, key="bot", interval=interval, burst=burst, after=after)
+        return slot - now
+
+    async def _slot(self, lane: _Lane | None) -> None:
+        """The shared slot, or this instance's own windows while the database is away."""
+        if self._engine is None:
+            await self.initialize()
+        try:
+            await self._shared_slot(lane)
+        except (SQLAlchemyError, OSError) as exc:
+            self.fallbacks += 1
+            log.warning("shared pacing unavailable (%s); pacing this instance alone", type(exc).__name__)
+            await super()._slot(lane)
+
+    async def _shared_slot(self, lane: _Lane | None) -> None:
+        """Wait out flood waits, then the reserved slot; the send is in flight from then."""
+        loop = asyncio.get_running_loop()
+        async with contextlib.AsyncExitStack() as stack:
+            if lane is not None:
+                await stack.enter_async_context(lane.lock)
+            for held in (lane, self._overall):
+                if held is not None:
+                    held.wait(loop.time())  # forgets old stamps, so the fallback windows stay current
+                if held is not None and (wait := held.blocked_until - loop.time()) > 0:
+                    await self.sleep(wait)
+            wait = await self._reserve(lane)
+            if wait > 0:
+                await self.sleep(wait)
+            self._overall.in_flight += 1
+            if lane is not None:
+                lane.in_flight += 1
