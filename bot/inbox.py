@@ -95,10 +95,13 @@ class InboxLanes:
                 try:
                     if await self._claim(lane):
                         delay = self.poll
+                        last: list[int] = []
                         try:
-                            await self._handle_pending(lane)
+                            last = await self._handle_pending(lane)
                         finally:
                             await self._release(lane)
+                        for update_id in last:  # answered after the release: the next one finds it free
+                            self._done(lane, update_id)
                     await self._settle(lane)
                 except SQLAlchemyError as exc:
                     DATABASE_DOWN("inbox: the database is unreachable (%s); retrying", type(exc).__name__)
@@ -124,17 +127,17 @@ class InboxLanes:
             async with self.db.transaction(mark=False) as session:
                 await instances.release(session, owner=self.owner, lanes=[lane])
 
-    async def _handle_pending(self, lane: int) -> None:
-        """Handle the chat's stored updates in update_id order until none is left."""
+    async def _handle_pending(self, lane: int) -> list[int]:
+        """Handle the chat's stored updates in update_id order; returns the last one, to answer."""
         delay = self.poll
         while not self.stop.is_set():
             async with self.db.transaction(mark=False) as session:
                 rows = await instances.pending(session, lane=lane, limit=self.batch)
             if not rows:
-                return
+                return []
             for update_id, payload in rows:
                 if self.stop.is_set():
-                    return  # not handled: the next holder of the chat handles it
+                    return []  # not handled: the next holder of the chat handles it
                 if not await self._handle(Update.de_json(json.loads(payload), self.app.bot)):
                     await self._pause(delay)  # the database failed: try this update again
                     delay = min(delay * 2, 2.0)
@@ -143,7 +146,10 @@ class InboxLanes:
                 async with self.db.transaction(mark=False) as session:
                     await instances.mark_handled(session, update_id=update_id)
                 self.handled += 1
+                if update_id == rows[-1][0] and len(rows) < self.batch:
+                    return [update_id]  # probably the chat's last: answer it once the chat is free
                 self._done(lane, update_id)
+        return []
 
     async def _handle(self, update: Update) -> bool:
         """Log a group message, then dispatch; False if the database failed on the way."""
