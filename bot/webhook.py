@@ -132,6 +132,7 @@ async def run_webhook(
     stop: asyncio.Event,
 ) -> None:
     """Register the webhook with Telegram and serve until stopped."""
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)  # a line per update is too much
     receiver = WebhookReceiver(app, db, secret=settings.webhook_secret, path=webhook_path(settings))
     receiver.listen(settings.webhook_listen, settings.webhook_port)
     await app.bot.set_webhook(
