@@ -33,7 +33,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import col, select, update
+from sqlmodel import col, select
+from sqlmodel import update as sql_update
 
 from bot.clock import ManualClock
 from bot.db import Database
@@ -86,7 +87,8 @@ def nginx_config(directory: Path, listen: int, instances: list[int]) -> Path:
     servers = "".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port in instances)
     block = re.sub(r"(    server 127\.0\.0\.1:\d+[^\n]*\n)+", servers, upstream.group(0))
     temp = "".join(
-        f"    {kind}_temp_path {directory / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        f"    {kind}_temp_path {directory / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     config = directory / "nginx.conf"
     config.write_text(
@@ -120,7 +122,11 @@ class Cluster:
     async def start_instance(self, index: int) -> asyncio.subprocess.Process:
         """`partnerbot run --webhook` on its own port, on the instances' clock."""
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+            },
             "TELEGRAM_BOT_TOKEN": self.fake.token,
             "TELEGRAM_API_BASE_URL": self.fake.base_url,
             "DATABASE_URL": self.db_url,
@@ -270,7 +276,9 @@ def private_updates(stream: int) -> list[list[dict[str, Any]]]:
 
 async def prepare(database: Database) -> None:
     """The groups' partnerships, and partnerships whose check-in is due at the instances' start."""
-    always = SendingRules(skip_weekends=False, skip_holidays=False, quiet_from=time(0, 0), quiet_until=time(0, 0))
+    always = SendingRules(
+        skip_weekends=False, skip_holidays=False, quiet_from=time(0, 0), quiet_until=time(0, 0)
+    )
     async with database.transaction() as session:
         for i in range(GROUPS):
             await partnerships.register(
@@ -300,7 +308,7 @@ async def prepare(database: Database) -> None:
                 rules=always,
             )
         await (await session.connection()).execute(
-            update(Schedule).values(next_run_at=MOMENT - timedelta(minutes=1))
+            sql_update(Schedule).values(next_run_at=MOMENT - timedelta(minutes=1))
         )
 
 
@@ -339,8 +347,12 @@ async def test_two_instances_behind_nginx_one_killed(
                 expected[group_chat(i)["id"]] += texts
             chats += [telegram.number(u) for u in private_updates(1)]
             await asyncio.wait_for(telegram.stream(chats), timeout=120)
-            await fake.await_for("sendMessage", lambda c: "Pytanie" in (c.text or ""), count=SCHEDULED, timeout=60)
-            helps = Counter(c.chat_id for c in fake.calls("sendMessage") if 8100 <= c.chat_id < 8100 + 100 * 3)
+            await fake.await_for(
+                "sendMessage", lambda c: "Pytanie" in (c.text or ""), count=SCHEDULED, timeout=60
+            )
+            helps = Counter(
+                c.chat_id for c in fake.calls("sendMessage") if 8100 <= c.chat_id < 8100 + 100 * 3
+            )
             assert helps == Counter({8200 + i: 1 for i in range(PRIVATE)})  # read-only: answered once, too
             # Stream 2: one instance is killed with SIGKILL once a few contacts are confirmed.
             chats = []
@@ -367,11 +379,13 @@ async def test_two_instances_behind_nginx_one_killed(
         assert not [c for c in fake.calls() if c.status == 429]
         checkins = Counter(c.chat_id for c in fake.calls("sendMessage") if "Pytanie" in (c.text or ""))
         assert checkins == Counter({-5100 - i: 1 for i in range(SCHEDULED)})
-        replies: dict[int, list[str]] = {group_chat(i)["id"]: confirmations(fake, group_chat(i)["id"]) for i in range(GROUPS)}
+        replies: dict[int, list[str]] = {
+            group_chat(i)["id"]: confirmations(fake, group_chat(i)["id"]) for i in range(GROUPS)
+        }
     async with database.transaction() as session:
         rows = list(await session.exec(select(LogEntry).order_by(col(LogEntry.id))))
     logged: dict[int, list[str]] = defaultdict(list)
-    contacts = Counter()
+    contacts: Counter[str] = Counter()
     for row in rows:
         if row.kind == EntryKind.MESSAGE:
             logged[row.chat_id or 0].append(row.text or "")
