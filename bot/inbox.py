@@ -93,15 +93,10 @@ class InboxLanes:
         try:
             while not self.stop.is_set():
                 try:
-                    if await self._claim(lane):
+                    rows = await self._claim(lane)
+                    if rows is not None:
                         delay = self.poll
-                        last: list[int] = []
-                        try:
-                            last = await self._handle_pending(lane)
-                        finally:
-                            await self._release(lane)
-                        for update_id in last:  # answered after the release: the next one finds it free
-                            self._done(lane, update_id)
+                        await self._handle_claimed(lane, rows)
                     await self._settle(lane)
                 except SQLAlchemyError as exc:
                     DATABASE_DOWN("inbox: the database is unreachable (%s); retrying", type(exc).__name__)
@@ -112,44 +107,56 @@ class InboxLanes:
         finally:
             self._workers.pop(lane, None)
 
-    async def _claim(self, lane: int) -> bool:
-        """Take the chat if no other live instance holds it."""
+    async def _claim(self, lane: int) -> list[tuple[int, str]] | None:
+        """Take the chat if no other live instance holds it; then its first pending updates."""
         async with self.db.transaction(mark=False) as session:
-            taken = await instances.claim(session, lane=lane, owner=self.owner, lease=self.lease)
-        if taken:
+            if not await instances.claim(session, lane=lane, owner=self.owner, lease=self.lease):
+                return None
             self._held.add(lane)
-        return taken
+            return await instances.pending(session, lane=lane, limit=self.batch)
 
-    async def _release(self, lane: int) -> None:
-        """Give the chat back at once, so another instance need not wait for the lease."""
-        self._held.discard(lane)
-        with contextlib.suppress(SQLAlchemyError):
-            async with self.db.transaction(mark=False) as session:
-                await instances.release(session, owner=self.owner, lanes=[lane])
+    async def _handle_claimed(self, lane: int, rows: list[tuple[int, str]]) -> None:
+        """Handle the chat's pending updates, give it back, answer the last one."""
+        last: int | None = None
+        try:
+            last = await self._handle_pending(lane, rows)
+        finally:
+            self._held.discard(lane)
+            try:
+                async with self.db.transaction(mark=False) as session:
+                    if last is not None:
+                        await instances.mark_handled(session, update_id=last)
+                    await instances.release(session, owner=self.owner, lanes=[lane])
+            except SQLAlchemyError:
+                last = None  # not marked: not answered; handled again (its handled-mark holds)
+        if last is not None:  # answered once the chat is free: its next update finds it so
+            self.handled += 1
+            self._done(lane, last)
 
-    async def _handle_pending(self, lane: int) -> list[int]:
-        """Handle the chat's stored updates in update_id order; returns the last one, to answer."""
+    async def _handle_pending(self, lane: int, rows: list[tuple[int, str]]) -> int | None:
+        """Handle the chat's stored updates in update_id order until none is left.
+
+        Returns the last one handled but not yet marked: it is marked as the chat is given back.
+        """
         delay = self.poll
-        while not self.stop.is_set():
-            async with self.db.transaction(mark=False) as session:
-                rows = await instances.pending(session, lane=lane, limit=self.batch)
-            if not rows:
-                return []
+        while rows and not self.stop.is_set():
             for update_id, payload in rows:
                 if self.stop.is_set():
-                    return []  # not handled: the next holder of the chat handles it
+                    return None  # not handled: the next holder of the chat handles it
                 if not await self._handle(Update.de_json(json.loads(payload), self.app.bot)):
                     await self._pause(delay)  # the database failed: try this update again
                     delay = min(delay * 2, 2.0)
                     break
                 delay = self.poll
+                if update_id == rows[-1][0] and len(rows) < self.batch:
+                    return update_id  # probably the chat's last for now
                 async with self.db.transaction(mark=False) as session:
                     await instances.mark_handled(session, update_id=update_id)
                 self.handled += 1
-                if update_id == rows[-1][0] and len(rows) < self.batch:
-                    return [update_id]  # probably the chat's last: answer it once the chat is free
                 self._done(lane, update_id)
-        return []
+            async with self.db.transaction(mark=False) as session:
+                rows = await instances.pending(session, lane=lane, limit=self.batch)
+        return None
 
     async def _handle(self, update: Update) -> bool:
         """Log a group message, then dispatch; False if the database failed on the way."""

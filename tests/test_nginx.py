@@ -110,6 +110,7 @@ class Cluster:
     db_url: str
     directory: Path
     ports: list[int]
+    scheduler_interval: int = 1
     listen: int = field(default_factory=free_port)
     instances: list[asyncio.subprocess.Process] = field(default_factory=list)
     nginx: asyncio.subprocess.Process | None = None
@@ -134,7 +135,7 @@ class Cluster:
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(self.ports[index]),
             "WEBHOOK_SECRET": SECRET,
-            "SCHEDULER_INTERVAL": "1",
+            "SCHEDULER_INTERVAL": str(self.scheduler_interval),
             "PYTHONPATH": str(ROOT),
         }
         log = (self.directory / f"instance-{index}.log").open("ab")
