@@ -133,12 +133,18 @@ async def chat(database: Database) -> AsyncIterator[dict[str, Any]]:
     yield group
 
 
-@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize(
+    ("db_url", "count"),
+    [
+        ("sqlite", 1),  # SQLite serves one instance
+        pytest.param("postgres", 1, marks=pytest.mark.postgres),
+        pytest.param("postgres", 2, marks=pytest.mark.postgres),
+    ],
+    indirect=["db_url"],
+)
 async def test_one_chat_spread_over_instances_is_handled_in_order_and_once(
     fake: FakeBotApi, database: Database, db_url: str, chat: dict[str, Any], count: int
 ) -> None:
-    if count == 2 and database.dialect == "sqlite":
-        pytest.skip("several instances need PostgreSQL (SQLite is for one instance)")
     # /setup asks Telegram about the caller first, and that answer takes a while: the chat's
     # next updates arrive, at the other instance too, while it is being handled; they must wait.
     fake.set_chat_member(chat["id"], COORDINATOR["id"], "administrator")
