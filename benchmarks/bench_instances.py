@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import os
 import re
+import resource
 import signal
 import tempfile
 import time
@@ -125,6 +126,7 @@ async def counts(url: str) -> dict[str, Any]:
 async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bool) -> dict[str, Any]:
     """One run; returns its numbers."""
     await fresh(url, groups)
+    children_before = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
     with FakeBotApi() as fake, tempfile.TemporaryDirectory() as tmp:
         fake.set_latency(LATENCY)
         fake.enable_flood_control(per_second=30, group_per_minute=20)
@@ -138,6 +140,7 @@ async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bo
             await cluster.start()
             await asyncio.sleep(1)  # let both finish their start-up calls
             started = time.monotonic()
+            own_before = resource.getrusage(resource.RUSAGE_SELF)
             sending = asyncio.create_task(telegram.stream(chats))
             killed_at = None
             if kill:
@@ -148,6 +151,7 @@ async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bo
                 killed_at = time.monotonic() - started
             await asyncio.wait_for(sending, timeout=900)
             elapsed = time.monotonic() - started
+            own = cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_seconds(own_before)
         finally:
             await cluster.stop()
         confirmed = Counter(
@@ -165,6 +169,12 @@ async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bo
             "confirmed_twice": sum(1 for n in confirmed.values() if n > 1),
             "expected_contacts": answers,
             "load_1min": round(os.getloadavg()[0], 2),
+            # CPU seconds of the benchmark process (sender and fake) during the stream, and of
+            # the instances and nginx over their whole life (start-up included).
+            "cpu_sender_and_fake_s": round(own, 1),
+            "cpu_instances_and_nginx_s": round(
+                cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children_before, 1
+            ),
         }
     result.update(await counts(url))
     return result
@@ -190,7 +200,17 @@ async def main() -> None:
         results["throughput"] = [one, two]
         results["speedup"] = round(two["updates_per_s"] / one["updates_per_s"], 2)
         print_table(
-            ["instances", "updates", "seconds", "updates/s", "429s", "handled", "load"],
+            [
+                "instances",
+                "updates",
+                "seconds",
+                "updates/s",
+                "429s",
+                "handled",
+                "load",
+                "cpu bench",
+                "cpu inst",
+            ],
             [
                 [
                     r["instances"],
@@ -200,6 +220,8 @@ async def main() -> None:
                     r["http_429"],
                     r["handled"],
                     r["load_1min"],
+                    r["cpu_sender_and_fake_s"],
+                    r["cpu_instances_and_nginx_s"],
                 ]
                 for r in (one, two)
             ],
@@ -210,6 +232,11 @@ async def main() -> None:
         results["kill"] = killed
         print_table(["measure", "value"], [[k, v] for k, v in killed.items()])
     print(f"written to {write_json('bench_instances', results)}")
+
+
+def cpu_seconds(usage: resource.struct_rusage) -> float:
+    """User and system CPU time."""
+    return usage.ru_utime + usage.ru_stime
 
 
 def nginx_binary_or_exit() -> None:
