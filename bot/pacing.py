@@ -265,8 +265,8 @@ class SharedPace:
 class SharedPacer(ChatPacer):
     """The pacer of an instance that shares its token with others (webhook mode on PostgreSQL).
 
-    A send reserves its chat's next slot, then the bot's next slot not before that, in the
-    database, and waits until then; flood waits and retries work as in ChatPacer. If the
+    A send reserves its chat's next slot in the database and waits for it, then reserves the
+    bot's next slot and waits for that; flood waits and retries work as in ChatPacer. If the
     database cannot be reached, the instance falls back to its own windows (`fallback`).
     """
 
@@ -295,18 +295,13 @@ class SharedPacer(ChatPacer):
             await self._engine.dispose()
             self._engine = None
 
-    async def _reserve(self, lane: _Lane | None) -> float:
-        """Seconds to wait for this send's shared slot."""
+    async def _reserve(self, key: str, slot: tuple[float, int]) -> float:
+        """Seconds to wait for the next shared slot of `key`."""
         assert self._engine is not None
-        after = 0.0
+        interval, burst = slot
         async with self._engine.begin() as conn:
-            if lane is not None:
-                interval, burst = self.shared.group if is_group(lane.key) else self.shared.private
-                after, _ = await reserve(conn, key=f"chat:{lane.key}", interval=interval, burst=burst)
-        async with self._engine.begin() as conn:  # the bot's row is hot: lock it only briefly
-            interval, burst = self.shared.overall
-            slot, now = await reserve(conn, key="bot", interval=interval, burst=burst, after=after)
-        return slot - now
+            start, now = await reserve(conn, key=key, interval=interval, burst=burst)
+        return start - now
 
     async def _slot(self, lane: _Lane | None) -> None:
         """The shared slot, or this instance's own windows while the database is away."""
@@ -330,8 +325,13 @@ class SharedPacer(ChatPacer):
                     held.wait(loop.time())  # forgets old stamps, so the fallback windows stay current
                 if held is not None and (wait := held.blocked_until - loop.time()) > 0:
                     await self.sleep(wait)
-            wait = await self._reserve(lane)
-            if wait > 0:
+            if lane is not None:
+                shape = self.shared.group if is_group(lane.key) else self.shared.private
+                if (wait := await self._reserve(f"chat:{lane.key}", shape)) > 0:
+                    await self.sleep(wait)
+            # The bot's slot only once the chat's has come: a group waiting for its pace must
+            # not push every other chat's sends back.
+            if (wait := await self._reserve("bot", self.shared.overall)) > 0:
                 await self.sleep(wait)
             self._overall.in_flight += 1
             if lane is not None:

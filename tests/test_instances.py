@@ -21,8 +21,9 @@ from sqlmodel import col, select
 from bot.app import build_application, start_application, stop_application
 from bot.config import load_settings
 from bot.db import Database
-from bot.instances import InboundUpdate
+from bot.instances import InboundUpdate, reserve
 from bot.models import EntryKind, LogEntry
+from bot.pacing import SharedPace
 from bot.runtime import services_of
 from bot.services import partnerships
 from bot.webhook import SECRET_HEADER, WebhookReceiver
@@ -182,3 +183,30 @@ async def test_one_chat_spread_over_instances_is_handled_in_order_and_once(
     assert len(answers_in_order) == 6 and "kontakt" not in answers_in_order[0]  # /setup answered first, once
     confirmed = [m for t in answers_in_order for m in re.findall(r"kontakt-\d", t)]
     assert confirmed == contacts  # the fake's log: answered in update order, once each
+
+
+async def test_send_slots_shared_by_two_instances_keep_the_limits(database: Database) -> None:
+    engines = [create_async_engine(database.url), create_async_engine(database.url)]  # two instances
+    pace = SharedPace()
+
+    async def slot(n: int, key: str, shape: tuple[float, int]) -> tuple[float, float]:
+        """Reserve a slot from instance n % 2, as SharedPacer does: (slot, now), database clock."""
+        async with engines[n % 2].begin() as conn:
+            return await reserve(conn, key=key, interval=shape[0], burst=shape[1])
+
+    try:
+        # One group's sends, asked all at once, alternating between the instances...
+        group = [await slot(n, "chat:-100777", pace.group) for n in range(40)]
+        # ...then the bot's slots of 100 sends whose chat slots have come (a fan-out).
+        fan_out = [await slot(n, "bot", pace.overall) for n in range(100)]
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert [start - now for start, now in group[:3]] == pytest.approx([0, 0, 0], abs=0.5)  # burst at once
+    group_slots = [start for start, _now in group]
+    assert max(sum(1 for t in group_slots if s <= t < s + 60) for s in group_slots) <= 19  # Telegram: 20
+    assert fan_out[0][0] - fan_out[0][1] < 0.5  # the group waiting for its pace holds up nobody else
+    bot_slots = sorted(start for start, _now in fan_out)
+    assert len(set(bot_slots)) == len(bot_slots)
+    assert max(sum(1 for t in bot_slots if s <= t < s + 1) for s in bot_slots) <= 25  # Telegram: 30
+    assert bot_slots[-1] - bot_slots[0] >= 99 / 24 - 0.01  # shared: not 24 a second from each instance
