@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 PACED_METHOD = re.compile(r"^(send(?!chataction)|copy|forward|edit)", re.IGNORECASE)
 Sleep = Callable[[float], Awaitable[None]]
 Window = tuple[int, float]  # at most `count` messages in any `span` seconds
+SHARED_TRIES = 3  # reservations tried before a send is paced by the instance's own windows
 IN_FLIGHT_POLL = 0.005  # how often to look again while a window is full of sends in flight
 
 
@@ -267,7 +268,9 @@ class SharedPacer(ChatPacer):
 
     A send reserves its chat's next slot in the database and waits for it, then reserves the
     bot's next slot and waits for that; flood waits and retries work as in ChatPacer. If the
-    database cannot be reached, the instance falls back to its own windows (`fallback`).
+    database cannot be reached (three tries), the send is paced by this instance's own windows
+    (`fallback`: a quarter of one instance's rate, so a few instances in that state together
+    stay within Telegram's limits).
     """
 
     def __init__(
@@ -278,7 +281,7 @@ class SharedPacer(ChatPacer):
         fallback: Pace | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        super().__init__(fallback or Pace().share(2), sleep=sleep)
+        super().__init__(fallback or Pace().share(4), sleep=sleep)
         self.database_url = database_url
         self.shared = shared or SharedPace()
         self._engine: AsyncEngine | None = None
@@ -287,7 +290,7 @@ class SharedPacer(ChatPacer):
     async def initialize(self) -> None:
         """A small connection pool of its own: sends must not wait for handlers' connections."""
         if self._engine is None:
-            self._engine = create_async_engine(self.database_url, pool_size=4, max_overflow=8)
+            self._engine = create_async_engine(self.database_url, pool_size=3, max_overflow=2)
 
     async def shutdown(self) -> None:
         """Close the pool."""
@@ -307,12 +310,17 @@ class SharedPacer(ChatPacer):
         """The shared slot, or this instance's own windows while the database is away."""
         if self._engine is None:
             await self.initialize()
-        try:
-            await self._shared_slot(lane)
-        except (SQLAlchemyError, OSError) as exc:
-            self.fallbacks += 1
-            log.warning("shared pacing unavailable (%s); pacing this instance alone", type(exc).__name__)
-            await super()._slot(lane)
+        problem = ""
+        for attempt in range(SHARED_TRIES):
+            try:
+                await self._shared_slot(lane)
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                problem = type(exc).__name__
+            await self.sleep(0.05 * 2**attempt)  # e.g. no free connection for a moment
+        self.fallbacks += 1
+        log.warning("shared pacing unavailable (%s); pacing this instance alone", problem)
+        await super()._slot(lane)
 
     async def _shared_slot(self, lane: _Lane | None) -> None:
         """Wait out flood waits, then the reserved slot; the send is in flight from then."""
