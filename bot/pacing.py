@@ -42,6 +42,8 @@ PACED_METHOD = re.compile(r"^(send(?!chataction)|copy|forward|edit)", re.IGNOREC
 Sleep = Callable[[float], Awaitable[None]]
 Window = tuple[int, float]  # at most `count` messages in any `span` seconds
 SHARED_TRIES = 3  # reservations tried before a send is paced by the instance's own windows
+LATE_SLOT = 0.1  # seconds after its shared slot a send still goes; later, it asks for a new one
+LATE_RETRIES = 5
 IN_FLIGHT_POLL = 0.005  # how often to look again while a window is full of sends in flight
 
 
@@ -286,6 +288,7 @@ class SharedPacer(ChatPacer):
         self.shared = shared or SharedPace()
         self._engine: AsyncEngine | None = None
         self.fallbacks = 0
+        self.late = 0
 
     async def initialize(self) -> None:
         """A small connection pool of its own: sends must not wait for handlers' connections."""
@@ -322,6 +325,21 @@ class SharedPacer(ChatPacer):
         log.warning("shared pacing unavailable (%s); pacing this instance alone", problem)
         await super()._slot(lane)
 
+    async def _bot_slot(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait for the bot's next slot; a slot this process woke up late for is taken again.
+
+        A process that did not run for a while (a busy machine) would otherwise send every
+        send whose slot passed meanwhile at once, and they would reach Telegram bunched.
+        """
+        for _ in range(LATE_RETRIES):
+            asked = loop.time()
+            wait = max(0.0, await self._reserve("bot", self.shared.overall))
+            if wait > 0:
+                await self.sleep(wait)
+            if loop.time() - asked - wait <= LATE_SLOT:
+                return
+            self.late += 1
+
     async def _shared_slot(self, lane: _Lane | None) -> None:
         """Wait out flood waits, then the reserved slot; the send is in flight from then."""
         loop = asyncio.get_running_loop()
@@ -339,8 +357,7 @@ class SharedPacer(ChatPacer):
                     await self.sleep(wait)
             # The bot's slot only once the chat's has come: a group waiting for its pace must
             # not push every other chat's sends back.
-            if (wait := await self._reserve("bot", self.shared.overall)) > 0:
-                await self.sleep(wait)
+            await self._bot_slot(loop)
             self._overall.in_flight += 1
             if lane is not None:
                 lane.in_flight += 1
