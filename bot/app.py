@@ -15,7 +15,7 @@ from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db import Database
 from bot.i18n import check_catalogs, translations
-from bot.pacing import ChatPacer, Pace
+from bot.pacing import ChatPacer, Pace, SharedPacer
 from bot.polling import ConfirmingPoller
 from bot.runtime import CONTEXT_TYPES, SERVICES_KEY, Services, services_of
 from bot.services import partnerships
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def build_application(
-    settings: Settings, *, rate_limit: bool = True, pace: Pace | None = None
+    settings: Settings, *, rate_limit: bool = True, pace: Pace | None = None, pacer: ChatPacer | None = None
 ) -> Application:  # type: ignore[type-arg]
     """The Application with its handlers; resources are made in post_init.
 
@@ -45,7 +45,7 @@ def build_application(
         .updater(None)  # bot.polling confirms updates only after storing them
         .post_init(_post_init(settings))
         .post_shutdown(_post_shutdown)
-        .rate_limiter(ChatPacer(pace or (Pace() if rate_limit else Pace.unpaced())))
+        .rate_limiter(pacer or ChatPacer(pace or (Pace() if rate_limit else Pace.unpaced())))
         .read_timeout(settings.telegram_timeout)
         .write_timeout(settings.telegram_timeout)
     )
@@ -135,7 +135,9 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     """Migrate the database, start the application and serve until a signal arrives."""
     check_catalogs()
     await migrate_or_explain(settings.database_url)
-    app = build_application(settings)
+    # Webhook instances on PostgreSQL may be several: they share the send rate (bot.pacing).
+    shared = webhook and not settings.database_url.startswith("sqlite")
+    app = build_application(settings, pacer=SharedPacer(settings.database_url) if shared else None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

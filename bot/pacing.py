@@ -18,6 +18,7 @@ Retries live here and nowhere else:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import deque
@@ -27,15 +28,22 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from telegram._utils.types import JSONDict
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+from bot.instances import reserve
 
 log = logging.getLogger(__name__)
 
 PACED_METHOD = re.compile(r"^(send(?!chataction)|copy|forward|edit)", re.IGNORECASE)
 Sleep = Callable[[float], Awaitable[None]]
 Window = tuple[int, float]  # at most `count` messages in any `span` seconds
+SHARED_TRIES = 3  # reservations tried before a send is paced by the instance's own windows
+LATE_SLOT = 0.1  # seconds after its shared slot a send still goes; later, it asks for a new one
+LATE_RETRIES = 5
 IN_FLIGHT_POLL = 0.005  # how often to look again while a window is full of sends in flight
 
 
@@ -104,6 +112,7 @@ class _Lane:
     """
 
     windows: tuple[Window, ...]
+    key: str = ""
     stamps: deque[float] = field(default_factory=deque)  # when answered messages were answered
     in_flight: int = 0
     blocked_until: float = 0.0
@@ -155,7 +164,7 @@ class ChatPacer(BaseRateLimiter[int]):
         lane = self._chats.get(key)
         if lane is None:
             windows = self.pace.group if is_group(chat_id) else self.pace.private
-            lane = self._chats[key] = _Lane(windows)
+            lane = self._chats[key] = _Lane(windows, key)
         return lane
 
     async def _slot(self, lane: _Lane | None) -> None:
@@ -238,3 +247,117 @@ class ChatPacer(BaseRateLimiter[int]):
                 raise
             self._settle(lane, arrived=True)
             return result
+
+
+@dataclass(frozen=True)
+class SharedPace:
+    """Send slots shared by every instance through the database: (interval in seconds, burst).
+
+    In any span of W seconds a key hands out at most burst + W/interval slots (bot.instances):
+    the bot at most 1 + 24 = 25 in a second, a group 3 + 16 = 19 in a minute, a private chat
+    3 and then one a second. Telegram allows 30 a second and 20 a minute in a group; the
+    margin is for requests that reach Telegram later than their slot (network, a busy machine):
+    up to 0.2 s late, no second can hold more than 1 + 1.2 * 24 < 30.
+    """
+
+    overall: tuple[float, int] = (1 / 24, 1)
+    group: tuple[float, int] = (60 / 16, 3)
+    private: tuple[float, int] = (1.0, 3)
+
+
+class SharedPacer(ChatPacer):
+    """The pacer of an instance that shares its token with others (webhook mode on PostgreSQL).
+
+    A send reserves its chat's next slot in the database and waits for it, then reserves the
+    bot's next slot and waits for that; flood waits and retries work as in ChatPacer. If the
+    database cannot be reached (three tries), the send is paced by this instance's own windows
+    (`fallback`: a quarter of one instance's rate, so a few instances in that state together
+    stay within Telegram's limits).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        shared: SharedPace | None = None,
+        *,
+        fallback: Pace | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(fallback or Pace().share(4), sleep=sleep)
+        self.database_url = database_url
+        self.shared = shared or SharedPace()
+        self._engine: AsyncEngine | None = None
+        self.fallbacks = 0
+        self.late = 0
+
+    async def initialize(self) -> None:
+        """A small connection pool of its own: sends must not wait for handlers' connections."""
+        if self._engine is None:
+            self._engine = create_async_engine(self.database_url, pool_size=3, max_overflow=2)
+
+    async def shutdown(self) -> None:
+        """Close the pool."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    async def _reserve(self, key: str, slot: tuple[float, int]) -> float:
+        """Seconds to wait for the next shared slot of `key`."""
+        assert self._engine is not None
+        interval, burst = slot
+        async with self._engine.begin() as conn:
+            start, now = await reserve(conn, key=key, interval=interval, burst=burst)
+        return start - now
+
+    async def _slot(self, lane: _Lane | None) -> None:
+        """The shared slot, or this instance's own windows while the database is away."""
+        if self._engine is None:
+            await self.initialize()
+        problem = ""
+        for attempt in range(SHARED_TRIES):
+            try:
+                await self._shared_slot(lane)
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                problem = type(exc).__name__
+            await self.sleep(0.05 * 2**attempt)  # e.g. no free connection for a moment
+        self.fallbacks += 1
+        log.warning("shared pacing unavailable (%s); pacing this instance alone", problem)
+        await super()._slot(lane)
+
+    async def _bot_slot(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait for the bot's next slot; a slot this process woke up late for is taken again.
+
+        A process that did not run for a while (a busy machine) would otherwise send every
+        send whose slot passed meanwhile at once, and they would reach Telegram bunched.
+        """
+        for _ in range(LATE_RETRIES):
+            asked = loop.time()
+            wait = max(0.0, await self._reserve("bot", self.shared.overall))
+            if wait > 0:
+                await self.sleep(wait)
+            if loop.time() - asked - wait <= LATE_SLOT:
+                return
+            self.late += 1
+
+    async def _shared_slot(self, lane: _Lane | None) -> None:
+        """Wait out flood waits, then the reserved slot; the send is in flight from then."""
+        loop = asyncio.get_running_loop()
+        async with contextlib.AsyncExitStack() as stack:
+            if lane is not None:
+                await stack.enter_async_context(lane.lock)
+            for held in (lane, self._overall):
+                if held is not None:
+                    held.wait(loop.time())  # forgets old stamps, so the fallback windows stay current
+                if held is not None and (wait := held.blocked_until - loop.time()) > 0:
+                    await self.sleep(wait)
+            if lane is not None:
+                shape = self.shared.group if is_group(lane.key) else self.shared.private
+                if (wait := await self._reserve(f"chat:{lane.key}", shape)) > 0:
+                    await self.sleep(wait)
+            # The bot's slot only once the chat's has come: a group waiting for its pace must
+            # not push every other chat's sends back.
+            await self._bot_slot(loop)
+            self._overall.in_flight += 1
+            if lane is not None:
+                lane.in_flight += 1

@@ -1,9 +1,13 @@
 """Webhook mode: Telegram posts each update; the answer 200 means it is stored and handled.
 
-The same lanes as long polling (bot.polling) keep each chat in order and chats side by side.
+Each update is stored in the inbox first, then handled under its chat's claim (bot.inbox), so
+one chat's updates are handled in order and once even when a load balancer spreads them over
+several instances; chats are handled side by side. The 200 goes back once the update is
+handled, by this instance or by the one holding its chat.
 A post without the right secret token is refused with 403 before anything is read or stored.
-If the process dies before answering, Telegram posts the update again, and the handled-mark
-stored with its effects (bot.once) keeps it from being done twice.
+If the process dies before answering, Telegram (or nginx, see deploy/nginx) posts the update
+again; it is stored once, and the handled-mark stored with its effects (bot.once) keeps what
+was done from being done twice.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
@@ -24,7 +29,8 @@ from tornado.web import RequestHandler
 
 from bot.config import Settings
 from bot.db import Database
-from bot.polling import ALLOWED_UPDATES, ConfirmingPoller
+from bot.inbox import InboxLanes
+from bot.polling import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -64,7 +70,12 @@ class UpdateHandler(RequestHandler):
             self.set_status(400)
             self.finish("bad update")
             return
-        handled = self.receiver.lanes.accept(update)
+        try:
+            handled = await self.receiver.lanes.receive(update, json.dumps(data))
+        except SQLAlchemyError:
+            self.set_status(503)  # not stored: Telegram delivers it again
+            self.finish("database unavailable")
+            return
         stopping: asyncio.Future[Any] = asyncio.ensure_future(self.receiver.stop.wait())
         waiting: set[asyncio.Future[Any]] = {handled, stopping}
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
@@ -87,13 +98,13 @@ class WebhookReceiver:
         *,
         secret: str,
         path: str,
+        owner: str | None = None,
     ) -> None:
         self.app = app
         self.secret = secret
         self.path = path
-        self.stop = asyncio.Event()
-        self.lanes = ConfirmingPoller(app, db, backoff=0.5)
-        self.lanes.attach(self.stop)
+        self.lanes = InboxLanes(app, db, owner=owner)
+        self.stop = self.lanes.stop
         self._server: HTTPServer | None = None
         self.port = 0
 
@@ -104,14 +115,14 @@ class WebhookReceiver:
         sockets = bind_sockets(port, address=host)
         self._server.add_sockets(sockets)
         self.port = int(sockets[0].getsockname()[1])
+        self.lanes.start()
         return self.port
 
     async def close(self) -> None:
         """Stop accepting, let lanes finish what they handle."""
-        self.stop.set()
         if self._server is not None:
             self._server.stop()
-        await self.lanes.drain(within=10)
+        await self.lanes.close(within=10)
 
 
 async def run_webhook(
@@ -121,6 +132,7 @@ async def run_webhook(
     stop: asyncio.Event,
 ) -> None:
     """Register the webhook with Telegram and serve until stopped."""
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)  # a line per update is too much
     receiver = WebhookReceiver(app, db, secret=settings.webhook_secret, path=webhook_path(settings))
     receiver.listen(settings.webhook_listen, settings.webhook_port)
     await app.bot.set_webhook(

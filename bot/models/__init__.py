@@ -38,6 +38,11 @@ from bot.models.enums import (
     Stage,
     TargetGroupKey,
 )
+from bot.models.instances import (
+    InboundUpdate,
+    LaneClaim,
+    SendSlot,
+)
 from bot.models.plan import (
     PlanPeriod,
     RecruitmentSource,
@@ -79,10 +84,12 @@ __all__ = [
     "ErasureRequest",
     "EventKind",
     "HandledUpdate",
+    "InboundUpdate",
     "Invitation",
     "JoinForm",
     "JoinRequest",
     "JoinRequestStatus",
+    "LaneClaim",
     "LogEntry",
     "LogEntryRevision",
     "Meeting",
@@ -102,6 +109,7 @@ __all__ = [
     "ResourceKind",
     "RetentionRun",
     "Schedule",
+    "SendSlot",
     "Stage",
     "Target",
     "TargetGroup",
