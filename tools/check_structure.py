@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "handlers", "scheduler")
+PACKAGES = ("bot", "handlers", "scheduler", "sandbox")
 SKIPPED_PARTS = {"migrations"}  # generated-style revision files follow Alembic's layout
 
 
