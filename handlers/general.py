@@ -13,6 +13,7 @@ from bot import once
 from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
+from bot.markup import html, join
 from bot.notifier import Button
 from bot.once import AlreadyHandled
 from bot.outage import DATABASE_DOWN, database_unreachable
@@ -23,7 +24,6 @@ from handlers.common import (
     Context,
     Request,
     command,
-    esc,
     person_of,
     refusal,
     reply,
@@ -51,9 +51,10 @@ LANGUAGE_WORDS = {
 def privacy_text(req: Request) -> str:
     """What the bot records, why, and who sees it."""
     _ = req._
-    return "\n".join(
+    return join(
+        "\n",
         [
-            _("<b>What I record and why</b>"),
+            html(_("<b>What I record and why</b>")),
             _(
                 "In a registered partnership's group I store every message: its text or caption, "
                 "the kind of attachment (not the file), the author, the time and what it replies to. "
@@ -72,27 +73,34 @@ def privacy_text(req: Request) -> str:
                 "If you remove me from the group I stop recording; what was recorded stays with the "
                 "partnership. Type /privacy to read this again."
             ),
-        ]
+        ],
     )
 
 
 def help_text(req: Request, *, is_coordinator: bool) -> str:
     """Help that fits where it is asked and who asks."""
     _ = req._
-    lines = [_("<b>What I can do</b>")]
+    lines: list[str] = [html(_("<b>What I can do</b>"))]
     if req.where is Where.GROUP:
         lines += [
             _("/status: activity, progress against the plan, coming sessions, partners' contribution"),
             _("/history: the latest entries of the communication log"),
-            _("/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they offer"),
+            html(
+                _(
+                    "/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they "
+                    "offer"
+                )
+            ),
             _("/plan, /chart: the training plan and a chart of trained residents against targets"),
             _("/join: ask to represent your organisation"),
-            _("/pausereminders &lt;date&gt;: no check-in reminders for you until then"),
+            html(_("/pausereminders &lt;date&gt;: no check-in reminders for you until then")),
             _("/privacy: what I record and why"),
             _("/language: choose your language"),
         ]
         if not is_coordinator:
-            lines += [_("/setup &lt;name&gt;: register this group as a partnership (group administrators)")]
+            lines += [
+                html(_("/setup &lt;name&gt;: register this group as a partnership (group administrators)"))
+            ]
     else:
         lines += [
             _("/status, /history, /partners, /resources: your partnership, if you take part in one"),
@@ -111,10 +119,12 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
     if is_coordinator:
         lines += [
             "",
-            _("<b>For the coordinator</b>"),
-            _(
-                "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
-                "e.g. /log phone Talked to the parish about posters"
+            html(_("<b>For the coordinator</b>")),
+            html(
+                _(
+                    "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
+                    "e.g. /log phone Talked to the parish about posters"
+                )
             ),
             _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
             _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
@@ -132,7 +142,7 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
                 "(or: telefon, email, spotkanie, osobiście, online, sms)."
             ),
         ]
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -255,7 +265,7 @@ async def use_chosen(call: Opened) -> None:
         return
     await reply(
         req,
-        req._("Private commands are now about: {name}. Type /use to change.").format(name=esc(chosen.name)),
+        html(req._("Private commands are now about: {name}. Type /use to change."), name=chosen.name),
     )
 
 
