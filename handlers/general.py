@@ -77,6 +77,36 @@ def privacy_text(req: Request) -> str:
     )
 
 
+def coordinator_help(req: Request) -> list[str]:
+    """The part of /help only the coordinator sees."""
+    _ = req._
+    return [
+        "",
+        html(_("<b>For the coordinator</b>")),
+        html(
+            _(
+                "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
+                "e.g. /log phone Talked to the parish about posters"
+            )
+        ),
+        _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
+        _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
+        _("/leader, /stage, /commplan: leader, stage and communication plan"),
+        _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
+        _("/period, /target, /addgroup: plan periods, targets per target group (revisions are kept)"),
+        _("/session, /trained: add a training session; record who registered and was trained"),
+        _("/export: the whole partnership as an XLSX workbook and CSV files"),
+        _("/schedule, /checkin: regular check-ins with the partners, or one now"),
+        _("/task, /meeting, /nudge: tasks for partners, meetings, recruitment nudges"),
+        _("/cancel: stop a form; nothing is saved"),
+        _("/retention, /deletepartnership: how long texts are kept; delete a closed partnership"),
+        _(
+            "Channels for /log: phone, email, meeting, in_person, online, sms "
+            "(or: telefon, email, spotkanie, osobiście, online, sms)."
+        ),
+    ]
+
+
 def help_text(req: Request, *, is_coordinator: bool) -> str:
     """Help that fits where it is asked and who asks."""
     _ = req._
@@ -117,31 +147,7 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
                 )
             ]
     if is_coordinator:
-        lines += [
-            "",
-            html(_("<b>For the coordinator</b>")),
-            html(
-                _(
-                    "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
-                    "e.g. /log phone Talked to the parish about posters"
-                )
-            ),
-            _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
-            _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
-            _("/leader, /stage, /commplan: leader, stage and communication plan"),
-            _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
-            _("/period, /target, /addgroup: plan periods, targets per target group (revisions are kept)"),
-            _("/session, /trained: add a training session; record who registered and was trained"),
-            _("/export: the whole partnership as an XLSX workbook and CSV files"),
-            _("/schedule, /checkin: regular check-ins with the partners, or one now"),
-            _("/task, /meeting, /nudge: tasks for partners, meetings, recruitment nudges"),
-            _("/cancel: stop a form; nothing is saved"),
-            _("/retention, /deletepartnership: how long texts are kept; delete a closed partnership"),
-            _(
-                "Channels for /log: phone, email, meeting, in_person, online, sms "
-                "(or: telefon, email, spotkanie, osobiście, online, sms)."
-            ),
-        ]
+        lines += coordinator_help(req)
     return join("\n", lines)
 
 
