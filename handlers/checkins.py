@@ -12,6 +12,7 @@ from bot.access import Action
 from bot.dates import DateFormatError, NoSuchDay, example_date, local_today, parse_date
 from bot.db import utcnow
 from bot.i18n import N_, format_day, translations
+from bot.markup import html, plain
 from bot.models import CheckinAnswer, CheckinRound, DeliveryKind, Partnership
 from bot.notifier import ChatUnreachable
 from bot.presenters.summary import ANSWER_WORDS
@@ -19,7 +20,7 @@ from bot.services import checkins, people, scheduling
 from bot.services.registry import RegistryError
 from bot.text import without_controls
 from bot.timing import SendingRules
-from handlers.common import Request, button_target, command, esc, reply
+from handlers.common import Request, button_target, command, reply
 from handlers.gate import Opened, Pressed, Scoped, anyone, requires, requires_press
 
 QUESTION_MAX = 1000
@@ -49,7 +50,7 @@ async def answer_button(press: Pressed[tuple[int, str]]) -> None:
     except RegistryError:
         await query.answer(req._("That check-in is not from this partnership."))
         return
-    note = req._("Thank you! Recorded: {answer}.").format(answer=req._(ANSWER_WORDS[given.answer]))
+    note = plain(req._("Thank you! Recorded: {answer}."), answer=req._(ANSWER_WORDS[given.answer]))
     if given.late:
         note += " " + req._("(after the round closed, but it still counts)")
     await query.answer(note)
@@ -66,12 +67,19 @@ async def report_late(
         locale = await people.locale_of(session, user_id=partnership.coordinator_user_id, default=default)
         organisation = await checkins.partner_name(session, partner_id=given.partner_id)
     tr = translations(locale)
-    who = esc(given.name) + (f" ({esc(organisation)})" if organisation else "")
-    text = tr.gettext("Late answer to the check-in “{question}”: {who}: {answer}").format(
-        question=esc(round_.question), who=who, answer=tr.gettext(ANSWER_WORDS[given.answer])
+    who = (
+        html("{name} ({organisation})", name=given.name, organisation=organisation)
+        if organisation
+        else given.name
+    )
+    text = html(
+        tr.gettext("Late answer to the check-in “{question}”: {who}: {answer}"),
+        question=round_.question,
+        who=who,
+        answer=tr.gettext(ANSWER_WORDS[given.answer]),
     )
     if given.text:
-        text += " — " + esc(given.text)
+        text += html(" — {text}", text=given.text)
     try:
         await req.services.notifier.send(partnership.coordinator_user_id, text)
     except ChatUnreachable:
@@ -110,12 +118,10 @@ async def checkin_now(call: Scoped) -> None:
     req, partnership = call.req, call.partnership
     question = call.args.strip() or req._(DEFAULT_QUESTION)
     if not partnership.is_active:
-        await reply(req, req._(NOT_IN_GROUP).format(name=esc(partnership.name)))
+        await reply(req, html(req._(NOT_IN_GROUP), name=partnership.name))
         return
     if len(question) > QUESTION_MAX:
-        await reply(
-            req, req._("A check-in question may have at most {n} characters.").format(n=QUESTION_MAX)
-        )
+        await reply(req, html(req._("A check-in question may have at most {n} characters."), n=QUESTION_MAX))
         return
     now, rules, zone = utcnow(), SendingRules(), ZoneInfo(partnership.timezone)
     row = scheduling.delivery_row(
@@ -132,14 +138,17 @@ async def checkin_now(call: Scoped) -> None:
         # Quiet hours, a weekend or a holiday: the scheduler holds it until the next allowed time.
         await reply(
             req,
-            req._(
-                "The question to “{name}” waits for the next allowed time "
-                "(I send nothing at night, on weekends or on holidays)."
-            ).format(name=esc(partnership.name)),
+            html(
+                req._(
+                    "The question to “{name}” waits for the next allowed time "
+                    "(I send nothing at night, on weekends or on holidays)."
+                ),
+                name=partnership.name,
+            ),
         )
         return
     if req.where.value == "private":
-        await reply(req, req._("Asked the group of “{name}”.").format(name=esc(partnership.name)))
+        await reply(req, html(req._("Asked the group of “{name}”."), name=partnership.name))
 
 
 @anyone()
@@ -154,28 +163,32 @@ async def pause_reminders_command(call: Opened) -> None:
     try:
         until = parse_date(raw, today=today)
     except NoSuchDay:
-        await reply(req, req._("There is no such day as “{text}”. Type a real date.").format(text=esc(raw)))
+        await reply(req, html(req._("There is no such day as “{text}”. Type a real date."), text=raw))
         return
     except DateFormatError:
         await reply(
             req,
-            req._("Type the last day of your break, e.g. /pausereminders {example}.").format(example=example),
+            html(req._("Type the last day of your break, e.g. /pausereminders {example}."), example=example),
         )
         return
     if until < today:
         await reply(
             req,
-            req._(
-                "That day has passed. Type the last day of your break, e.g. /pausereminders {example}."
-            ).format(example=example),
+            html(
+                req._(
+                    "That day has passed. Type the last day of your break, e.g. /pausereminders {example}."
+                ),
+                example=example,
+            ),
         )
         return
     async with req.services.db.transaction() as session:
         await checkins.pause_reminders(session, user_id=req.person.user_id, until=until)
     await reply(
         req,
-        req._("No check-in reminders for you until {date}. Have a good rest!").format(
-            date=format_day(until, locale=req.locale)
+        html(
+            req._("No check-in reminders for you until {date}. Have a good rest!"),
+            date=format_day(until, locale=req.locale),
         ),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,8 @@ from telegram.ext import CommandHandler, filters
 
 from bot.access import Action, Role, Verdict, Where, decide, effective_role
 from bot.i18n import N_, format_day, resolve_locale, translations
+from bot.markup import esc as esc  # kept importable for modules not yet on bot.markup
+from bot.markup import html
 from bot.models import Partnership
 from bot.notifier import Button, ChatUnreachable, Keyboard, Sent
 from bot.runtime import BotContext, Services
@@ -28,11 +29,6 @@ from bot.text import parse_id, without_controls
 log = logging.getLogger(__name__)
 Context = BotContext
 ALERT_MAX = 200  # Telegram's limit for the text of a callback answer
-
-
-def esc(text: str) -> str:
-    """Escape user text for Telegram's HTML (quotes need no escaping outside tags)."""
-    return html.escape(text, quote=False)
 
 
 def command(name: str, callback: Any) -> CommandHandler:  # type: ignore[type-arg]
@@ -166,14 +162,15 @@ def handed_over_text(req: Request, handed: list[HandedOver]) -> str:
     if not handed:
         return refusal(req, Verdict.NOT_A_MEMBER)
     last = handed[0]
-    return req._(
-        "You handed the coordinator role of “{name}” over to {coordinator} on {date}, so I show "
-        "you nothing of it here any more. In its group chat you can still use /status, /history, "
-        "/partners and /plan like every member. To take part again, ask {coordinator} for an "
-        "invitation."
-    ).format(
-        name=esc(last.partnership.name),
-        coordinator=esc(last.partnership.coordinator_name),
+    return html(
+        req._(
+            "You handed the coordinator role of “{name}” over to {coordinator} on {date}, so I show "
+            "you nothing of it here any more. In its group chat you can still use /status, /history, "
+            "/partners and /plan like every member. To take part again, ask {coordinator} for an "
+            "invitation."
+        ),
+        name=last.partnership.name,
+        coordinator=last.partnership.coordinator_name,
         date=format_day(last.at.astimezone(ZoneInfo(last.partnership.timezone)).date(), locale=req.locale),
     )
 

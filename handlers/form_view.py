@@ -10,9 +10,9 @@ from telegram.error import TelegramError
 from bot import flows
 from bot.access import Where
 from bot.flows import Data, FlowInputError, Key, Mark
+from bot.markup import bold, html, html_map, join, mention
 from bot.notifier import Button, ChatUnreachable, Keyboard
-from bot.presenters.common import mention
-from handlers.common import Request, esc, reply
+from handlers.common import Request, reply
 
 log = logging.getLogger(__name__)
 
@@ -32,40 +32,46 @@ def answer_text(req: Request, step: flows.Step, value: Any, data: Data) -> str:
     if step.options is not None:
         options = {o.value: label(req, o) for o in flows.options_for(step, {**data, step.name: None})}
         values = value if isinstance(value, list) else [value]
-        return ", ".join(esc(options.get(str(v), str(v))) for v in values)
+        return join(", ", (options.get(str(v), str(v)) for v in values))
     shown = str(data.get(Key.SHOWN, {}).get(step.name, value))
     if len(shown) > SHOWN_MAX:
         shown = shown[:SHOWN_MAX] + "…"
-    return esc(shown) if shown not in ("", "-") else "—"
+    return shown if shown not in ("", "-") else "—"
 
 
 def question_text(req: Request, step: flows.Step, data: Data) -> str:
     """A step's question with its examples filled in from the draft, escaped."""
-    return esc(req._(step.question).format_map(flows.Hints(data)))
+    return html_map(req._(step.question), flows.Hints(data))
 
 
 def flow_error_text(req: Request, exc: FlowInputError, data: Data) -> str:
     """Why a typed answer or a button was refused, with the values it names."""
     values = flows.Hints(data)
     values.update({k: str(v) for k, v in exc.details.items()})
-    return esc(req._(exc.message).format_map(values))
+    return html_map(req._(exc.message), values)
 
 
 def step_message(req: Request, flow: flows.Flow[Any], data: Data) -> tuple[str, Keyboard, bool]:
     """The text, buttons and whether a typed reply is expected, for the draft's next step."""
     _ = req._
-    lines = [f"<b>{esc(_(flow.title))}</b>"]
+    lines: list[str] = [bold(_(flow.title))]
     for step, value in flows.public_answers(flow, data):
-        lines.append(f"• {question_text(req, step, data)} <i>{answer_text(req, step, value, data)}</i>")
+        lines.append(
+            html(
+                "• {question} <i>{answer}</i>",
+                question=question_text(req, step, data),
+                answer=answer_text(req, step, value, data),
+            )
+        )
     next_step = flows.current_step(flow, data)
     cancel = Button(_("✖ Cancel"), "f:" + Mark.CANCEL)
     if next_step is None:
         lines += ["", _("Save this?")]
-        return "\n".join(lines), [[Button(_("✔ Save"), "f:" + Mark.SAVE), cancel]], False
+        return join("\n", lines), [[Button(_("✔ Save"), "f:" + Mark.SAVE), cancel]], False
     lines += ["", question_text(req, next_step, data)]
     if next_step.options is None:
         lines.append(_("(Reply with text, or type /cancel.)"))
-        return "\n".join(lines), [[cancel]], True
+        return join("\n", lines), [[cancel]], True
     picked = set(data.get(Key.PICKED, []))
     buttons = [
         Button(("✓ " if o.value in picked else "") + label(req, o)[:40], "f:" + o.value)
@@ -77,7 +83,7 @@ def step_message(req: Request, flow: flows.Flow[Any], data: Data) -> tuple[str, 
     rows.append([cancel])
     if not buttons:
         lines.append(_(flow.nothing_to_choose))
-    return "\n".join(lines), rows, False
+    return join("\n", lines), rows, False
 
 
 def form_filler(req: Request) -> str:
@@ -90,7 +96,7 @@ async def prompt(req: Request, text: str) -> None:
     """A short question that asks for a typed reply: in a group, only the person filling the form
     gets the reply field (a selective prompt, with them mentioned)."""
     if req.where is Where.GROUP and req.person is not None:
-        text = f"{form_filler(req)}, {text}"
+        text = html("{person}, {text}", person=form_filler(req), text=text)
     await reply(req, text, force_reply=True)
 
 

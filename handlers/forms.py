@@ -15,9 +15,9 @@ from bot.access import Action
 from bot.db import stored_id, utcnow
 from bot.flows import FLOWS, Applied, Data, FlowInputError, FlowName, Key, Mark, engine
 from bot.i18n import format_local
+from bot.markup import html, mention
 from bot.models import Draft, TargetGroup
 from bot.notifier import Button, ChatUnreachable
-from bot.presenters.common import mention
 from bot.services import registry
 from bot.services.people import PersonInfo
 from bot.services.registry import RegistryError
@@ -28,7 +28,6 @@ from handlers.common import (
     Scope,
     begin,
     command_args,
-    esc,
     reply,
     scope_for,
 )
@@ -289,20 +288,25 @@ async def _save(req: Request, scope: Scope, draft: Draft, data: Data, message_id
 def saved_text(req: Request, scope: Scope, applied: Applied) -> str:
     """What was saved, in the user's language, with the invitation link if one was made."""
     zone = ZoneInfo(scope.partnership.timezone)
-    values = {k: esc(str(v)) for k, v in applied.values.items()}
+    values: dict[str, object] = {k: str(v) for k, v in applied.values.items()}
     if applied.first_run_at is not None:
         values["when"] = format_local(applied.first_run_at, locale=req.locale, zone=zone, fmt="weekday")
     if "status" in applied.values:
         values["status"] = req._(flows.STATUS_LABELS[str(applied.values["status"])])
-    text = req._(applied.message).format(**values)
+    text = html(req._(applied.message), **values)
     if applied.asked_run_at is not None:
-        text += " " + req._(
-            "It was moved from {asked}: I send nothing between 20:00 and 8:00, at weekends or on "
-            "public holidays."
-        ).format(asked=format_local(applied.asked_run_at, locale=req.locale, zone=zone, fmt="weekday"))
+        text += " " + html(
+            req._(
+                "It was moved from {asked}: I send nothing between 20:00 and 8:00, at weekends or on "
+                "public holidays."
+            ),
+            asked=format_local(applied.asked_run_at, locale=req.locale, zone=zone, fmt="weekday"),
+        )
     if applied.invitation_token:
         username = req.services.bot_username
-        text += f"\nhttps://t.me/{username}?start={applied.invitation_token}"
+        text += html(
+            "\nhttps://t.me/{username}?start={token}", username=username, token=applied.invitation_token
+        )
     return text
 
 
@@ -335,9 +339,10 @@ async def _ask_approval(req: Request, scope: Scope, request_id: int, data: Data)
     assert req.person is not None
     await reply(
         req,
-        req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?").format(
-            person=esc(req.person.display_name),
-            partner=esc(partner_name),
+        html(
+            req._("{person} asks to represent “{partner}”. {coordinator}, do you approve?"),
+            person=req.person.display_name,
+            partner=partner_name,
             coordinator=mention(scope.partnership.coordinator_user_id, scope.partnership.coordinator_name),
         ),
         buttons=[

@@ -13,6 +13,7 @@ from bot import once
 from bot.access import Verdict, Where
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import translations
+from bot.markup import html, join
 from bot.notifier import Button
 from bot.once import AlreadyHandled
 from bot.outage import DATABASE_DOWN, database_unreachable
@@ -23,7 +24,6 @@ from handlers.common import (
     Context,
     Request,
     command,
-    esc,
     person_of,
     refusal,
     reply,
@@ -51,9 +51,10 @@ LANGUAGE_WORDS = {
 def privacy_text(req: Request) -> str:
     """What the bot records, why, and who sees it."""
     _ = req._
-    return "\n".join(
+    return join(
+        "\n",
         [
-            _("<b>What I record and why</b>"),
+            html(_("<b>What I record and why</b>")),
             _(
                 "In a registered partnership's group I store every message: its text or caption, "
                 "the kind of attachment (not the file), the author, the time and what it replies to. "
@@ -72,27 +73,64 @@ def privacy_text(req: Request) -> str:
                 "If you remove me from the group I stop recording; what was recorded stays with the "
                 "partnership. Type /privacy to read this again."
             ),
-        ]
+        ],
     )
+
+
+def coordinator_help(req: Request) -> list[str]:
+    """The part of /help only the coordinator sees."""
+    _ = req._
+    return [
+        "",
+        html(_("<b>For the coordinator</b>")),
+        html(
+            _(
+                "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
+                "e.g. /log phone Talked to the parish about posters"
+            )
+        ),
+        _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
+        _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
+        _("/leader, /stage, /commplan: leader, stage and communication plan"),
+        _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
+        _("/period, /target, /addgroup: plan periods, targets per target group (revisions are kept)"),
+        _("/session, /trained: add a training session; record who registered and was trained"),
+        _("/export: the whole partnership as an XLSX workbook and CSV files"),
+        _("/schedule, /checkin: regular check-ins with the partners, or one now"),
+        _("/task, /meeting, /nudge: tasks for partners, meetings, recruitment nudges"),
+        _("/cancel: stop a form; nothing is saved"),
+        _("/retention, /deletepartnership: how long texts are kept; delete a closed partnership"),
+        _(
+            "Channels for /log: phone, email, meeting, in_person, online, sms "
+            "(or: telefon, email, spotkanie, osobiście, online, sms)."
+        ),
+    ]
 
 
 def help_text(req: Request, *, is_coordinator: bool) -> str:
     """Help that fits where it is asked and who asks."""
     _ = req._
-    lines = [_("<b>What I can do</b>")]
+    lines: list[str] = [html(_("<b>What I can do</b>"))]
     if req.where is Where.GROUP:
         lines += [
             _("/status: activity, progress against the plan, coming sessions, partners' contribution"),
             _("/history: the latest entries of the communication log"),
-            _("/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they offer"),
+            html(
+                _(
+                    "/partners, /resources, /partner &lt;name&gt;: who is in the partnership and what they "
+                    "offer"
+                )
+            ),
             _("/plan, /chart: the training plan and a chart of trained residents against targets"),
             _("/join: ask to represent your organisation"),
-            _("/pausereminders &lt;date&gt;: no check-in reminders for you until then"),
+            html(_("/pausereminders &lt;date&gt;: no check-in reminders for you until then")),
             _("/privacy: what I record and why"),
             _("/language: choose your language"),
         ]
         if not is_coordinator:
-            lines += [_("/setup &lt;name&gt;: register this group as a partnership (group administrators)")]
+            lines += [
+                html(_("/setup &lt;name&gt;: register this group as a partnership (group administrators)"))
+            ]
     else:
         lines += [
             _("/status, /history, /partners, /resources: your partnership, if you take part in one"),
@@ -109,30 +147,8 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
                 )
             ]
     if is_coordinator:
-        lines += [
-            "",
-            _("<b>For the coordinator</b>"),
-            _(
-                "/log &lt;channel&gt; &lt;what happened&gt;: record a contact outside the chat, "
-                "e.g. /log phone Talked to the parish about posters"
-            ),
-            _("/addpartner, /partnerstatus, /editpartner, /resource: keep the registry"),
-            _("/invite: a one-tap invitation link for a partner, supervisor or ambassador"),
-            _("/leader, /stage, /commplan: leader, stage and communication plan"),
-            _("/handover: hand the coordinator role over; /brief: the hand-over brief"),
-            _("/period, /target, /addgroup: plan periods, targets per target group (revisions are kept)"),
-            _("/session, /trained: add a training session; record who registered and was trained"),
-            _("/export: the whole partnership as an XLSX workbook and CSV files"),
-            _("/schedule, /checkin: regular check-ins with the partners, or one now"),
-            _("/task, /meeting, /nudge: tasks for partners, meetings, recruitment nudges"),
-            _("/cancel: stop a form; nothing is saved"),
-            _("/retention, /deletepartnership: how long texts are kept; delete a closed partnership"),
-            _(
-                "Channels for /log: phone, email, meeting, in_person, online, sms "
-                "(or: telefon, email, spotkanie, osobiście, online, sms)."
-            ),
-        ]
-    return "\n".join(lines)
+        lines += coordinator_help(req)
+    return join("\n", lines)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -255,7 +271,7 @@ async def use_chosen(call: Opened) -> None:
         return
     await reply(
         req,
-        req._("Private commands are now about: {name}. Type /use to change.").format(name=esc(chosen.name)),
+        html(req._("Private commands are now about: {name}. Type /use to change."), name=chosen.name),
     )
 
 

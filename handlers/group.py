@@ -11,11 +11,12 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.access import Action, Role, Verdict, decide
 from bot.db import utcnow
+from bot.markup import html, join
 from bot.membership import MembershipChange, membership_change, reads_all_messages
 from bot.services import partnerships, watch
 from bot.services.partnerships import InvalidName
 from bot.timing import SendingRules
-from handlers.common import Context, Request, command, esc, refusal, reply
+from handlers.common import Context, Request, command, refusal, reply
 from handlers.gate import Opened, anyone
 from handlers.general import privacy_text
 from handlers.menus import give_coordinator_menus
@@ -71,11 +72,16 @@ async def _membership_changed(call: Opened) -> None:
     _ = req._
     if what is MembershipChange.JOINED:
         if existing is not None:
-            text = _(
-                "I'm back. I continue the communication log of the partnership “{name}”; nothing was lost."
-            ).format(name=esc(existing.name))
+            text = html(
+                _(
+                    "I'm back. I continue the communication log of the partnership “{name}”; "
+                    "nothing was lost."
+                ),
+                name=existing.name,
+            )
         else:
-            text = "\n\n".join(
+            text = join(
+                "\n\n",
                 [
                     _("Hello! I'm the partnership's bookkeeping bot."),
                     privacy_text(req),
@@ -83,7 +89,7 @@ async def _membership_changed(call: Opened) -> None:
                         "To start, a group administrator types /setup followed by the "
                         "partnership's name, for example: /setup Partnerstwo Czarne"
                     ),
-                ]
+                ],
             )
         if not can_read:
             text += "\n\n" + cannot_read_text(req)
@@ -184,8 +190,7 @@ async def _admin_and_bot_status(call: Opened) -> tuple[bool, str] | None:
         await reply(
             call.req,
             call.req._(
-                "I could not check your administrator rights just now. "
-                "Please type /setup again in a moment."
+                "I could not check your administrator rights just now. Please type /setup again in a moment."
             ),
         )
         return None
@@ -215,19 +220,27 @@ async def _register(call: Opened, name: str, can_read: bool) -> None:
     if not result.created:
         await reply(
             req,
-            _(
-                "This group is already registered as “{name}”, coordinated by "
-                "{coordinator}. Nothing was changed."
-            ).format(name=esc(p.name), coordinator=esc(p.coordinator_name)),
+            html(
+                _(
+                    "This group is already registered as “{name}”, coordinated by "
+                    "{coordinator}. Nothing was changed."
+                ),
+                name=p.name,
+                coordinator=p.coordinator_name,
+            ),
         )
         return
     await reply(
         req,
-        _(
-            "Registered the partnership “{name}”. {coordinator} is its coordinator. "
-            "From now on I keep this group's communication log. "
-            "Type /status to see activity, /help for more."
-        ).format(name=esc(p.name), coordinator=esc(p.coordinator_name)),
+        html(
+            _(
+                "Registered the partnership “{name}”. {coordinator} is its coordinator. "
+                "From now on I keep this group's communication log. "
+                "Type /status to see activity, /help for more."
+            ),
+            name=p.name,
+            coordinator=p.coordinator_name,
+        ),
     )
     await give_coordinator_menus(
         call.context.bot,

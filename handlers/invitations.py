@@ -6,10 +6,11 @@ from telegram import Update
 
 from bot import flows
 from bot.access import Action, Role
+from bot.markup import html
 from bot.models import JoinRequestStatus
 from bot.services import registry
 from bot.services.registry import RegistryError
-from handlers.common import Context, begin, button_press, esc, reply
+from handlers.common import Context, begin, button_press, reply
 from handlers.menus import give_supervisor_menu
 from handlers.refusals import error_text
 
@@ -48,7 +49,7 @@ async def join_decision(update: Update, context: Context) -> None:
     await req.services.notifier.edit(
         req.chat_id,
         query.message.message_id,
-        text.format(person=esc(request.name), partner=esc(partner.name)),
+        html(text, person=request.name, partner=partner.name),
     )
 
 
@@ -67,14 +68,18 @@ async def redeem(update: Update, context: Context, token: str) -> None:
         await reply(req, error_text(req, exc))
         return
     if redeemed.partner is not None:
-        text = req._("Welcome! You now represent “{partner}” in the partnership “{name}”.").format(
-            partner=esc(redeemed.partner.name), name=esc(redeemed.partnership.name)
+        text = html(
+            req._("Welcome! You now represent “{partner}” in the partnership “{name}”."),
+            partner=redeemed.partner.name,
+            name=redeemed.partnership.name,
         )
     else:
         role_key = "=" + redeemed.role
         role = req._(flows.ROLE_TARGET_LABELS[role_key])
-        text = req._("Welcome! You are now {role} of the partnership “{name}”.").format(
-            role=role, name=esc(redeemed.partnership.name)
+        text = html(
+            req._("Welcome! You are now {role} of the partnership “{name}”."),
+            role=role,
+            name=redeemed.partnership.name,
         )
     await reply(req, text + "\n" + req._("Type /partners or /status to see the partnership."))
     if redeemed.role == Role.SUPERVISOR and req.bot is not None:

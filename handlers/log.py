@@ -7,12 +7,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.access import Action
 from bot.erased import author_shown, text_shown
 from bot.i18n import N_, format_local
+from bot.markup import html, join
 from bot.models import Channel, EntryKind, EventKind, LogEntry
 from bot.notifier import Button, ChatUnreachable, Keyboard
 from bot.services import log as comm_log
 from bot.services.log import ContactParseError, HistoryPage
 from bot.text import parse_count, parse_id
-from handlers.common import Request, command, esc, reply
+from handlers.common import Request, command, reply
 from handlers.gate import Pressed, Scoped, requires, requires_press
 
 ENTRY_TEXT_SHOWN = 300
@@ -61,11 +62,13 @@ MEDIA_LABELS: dict[str, str] = {
 
 def usage_text(req: Request) -> str:
     """How to type /log."""
-    return req._(
-        "Type: /log &lt;channel&gt; &lt;what happened&gt;, for example: "
-        "/log phone Talked to the parish priest about announcing the course. "
-        "Channels: phone, email, meeting, in_person, online, sms "
-        "(or: telefon, email, spotkanie, osobiście, online, sms)."
+    return html(
+        req._(
+            "Type: /log &lt;channel&gt; &lt;what happened&gt;, for example: "
+            "/log phone Talked to the parish priest about announcing the course. "
+            "Channels: phone, email, meeting, in_person, online, sms "
+            "(or: telefon, email, spotkanie, osobiście, online, sms)."
+        )
     )
 
 
@@ -78,7 +81,7 @@ async def log_contact(call: Scoped) -> None:
         contact = comm_log.parse_contact_command(call.args)
     except ContactParseError as exc:
         if exc.reason == "channel":
-            problem = _("I don't know the channel “{word}”.").format(word=esc(exc.word))
+            problem: str = html(_("I don't know the channel “{word}”."), word=exc.word)
         elif exc.reason == "text":
             problem = _("Say what happened after the channel (at most 2000 characters).")
         else:
@@ -95,10 +98,11 @@ async def log_contact(call: Scoped) -> None:
         )
     await reply(
         req,
-        _("Recorded in the log of “{name}”: {channel}, “{text}”.").format(
-            name=esc(call.partnership.name),
+        html(
+            _("Recorded in the log of “{name}”: {channel}, “{text}”."),
+            name=call.partnership.name,
             channel=_(CHANNEL_LABELS[contact.channel]),
-            text=esc(contact.text),
+            text=contact.text,
         ),
     )
 
@@ -109,36 +113,44 @@ def describe_entry(req: Request, entry: LogEntry, first_text: str | None = None)
     when = format_local(entry.occurred_at, locale=req.locale, zone=req.zone)
     if entry.kind == EntryKind.EVENT:
         label = EVENT_LABELS.get(entry.channel or "", N_("Event"))
-        return f"🔹 {when} · {esc(_(label).format(detail=text_shown(_, entry)))}"
+        return html("🔹 {when} · {event}", when=when, event=html(_(label), detail=text_shown(_, entry)))
     text = text_shown(_, entry)
     if len(text) > ENTRY_TEXT_SHOWN:
         text = text[:ENTRY_TEXT_SHOWN] + "…"
-    parts = []
+    parts: list[str] = []
     if entry.media_kind:
-        parts.append("[" + _(MEDIA_LABELS.get(entry.media_kind, MEDIA_LABELS["other"])) + "]")
+        parts.append(html("[{media}]", media=_(MEDIA_LABELS.get(entry.media_kind, MEDIA_LABELS["other"]))))
     if text:
-        parts.append(esc(text))
+        parts.append(text)
     if entry.edited_at is not None and first_text:
         if len(first_text) > FIRST_TEXT_SHOWN:
             first_text = first_text[:FIRST_TEXT_SHOWN] + "…"
-        parts.append(_("(edited; at first: “{text}”)").format(text=esc(first_text)))
+        parts.append(html(_("(edited; at first: “{text}”)"), text=first_text))
     elif entry.edited_at is not None:
         parts.append(_("(edited)"))
-    body = " ".join(parts)
+    body = join(" ", parts)
     if entry.kind == EntryKind.CONTACT:
         channel = _(CHANNEL_LABELS.get(entry.channel or "", N_("other")))
-        return f"📞 {when} · <b>{esc(author_shown(_, entry))}</b> ({channel}): {body}"
-    return f"💬 {when} · <b>{esc(author_shown(_, entry))}</b>: {body}"
+        return html(
+            "📞 {when} · <b>{author}</b> ({channel}): {body}",
+            when=when,
+            author=author_shown(_, entry),
+            channel=channel,
+            body=body,
+        )
+    return html("💬 {when} · <b>{author}</b>: {body}", when=when, author=author_shown(_, entry), body=body)
 
 
 def history_text(req: Request, name: str, page: HistoryPage) -> str:
     """A page of the log as one message."""
     _ = req._
-    title = _("<b>Communication log: {name}</b> (page {page})").format(name=esc(name), page=page.page + 1)
+    title = html(_("<b>Communication log: {name}</b> (page {page})"), name=name, page=page.page + 1)
     if not page.entries:
         return title + "\n" + _("Nothing recorded yet.")
-    return title + "\n\n" + "\n".join(
-        describe_entry(req, e, page.first_texts.get(e.id or 0)) for e in page.entries
+    return (
+        title
+        + "\n\n"
+        + join("\n", (describe_entry(req, e, page.first_texts.get(e.id or 0)) for e in page.entries))
     )
 
 

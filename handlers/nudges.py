@@ -6,6 +6,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.access import Action
 from bot.db import utcnow
+from bot.markup import html, join
 from bot.notifier import Button
 from bot.presenters.nudge import nudge_text
 from bot.services import nudges
@@ -29,7 +30,7 @@ async def nudge_command(call: Scoped) -> None:
         return
     await reply(
         req,
-        req._("<b>Preview</b> (nothing has been sent yet):") + "\n\n" + "\n\n".join(previews),
+        html(req._("<b>Preview</b> (nothing has been sent yet):")) + "\n\n" + join("\n\n", previews),
         buttons=[[Button(req._("📣 Send now"), SEND)]],
     )
 
@@ -49,13 +50,14 @@ async def nudge_send_button(press: Pressed[str]) -> None:
     if not queued:
         await reply(
             req,
-            req._("These groups were already nudged in the last {days} days; nothing was sent again.").format(
-                days=nudges.INTERVAL_DAYS
+            html(
+                req._("These groups were already nudged in the last {days} days; nothing was sent again."),
+                days=nudges.INTERVAL_DAYS,
             ),
         )
         return
     req.services.wake_scheduler()  # sent by the scheduler now, not inside this update
-    await reply(req, req.ngettext("Sent {n} nudge.", "Sent {n} nudges.", len(queued)).format(n=len(queued)))
+    await reply(req, html(req.ngettext("Sent {n} nudge.", "Sent {n} nudges.", len(queued)), n=len(queued)))
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]

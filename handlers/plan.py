@@ -12,13 +12,14 @@ from bot import chart, export
 from bot.access import Action
 from bot.db import utcnow
 from bot.i18n import N_, format_day, format_local, format_number, format_percent, format_tick
+from bot.markup import html, join, plain
 from bot.models import Partnership
 from bot.notifier import ChatUnreachable
 from bot.progress import Pace, Progress
 from bot.services import charting, exporting, plan
 from bot.services.plan import GroupProgress, PlanReport
 from bot.services.registry import RegistryError
-from handlers.common import Request, command, esc, reply
+from handlers.common import Request, command, reply
 from handlers.forms import _flow_command, group_label
 from handlers.gate import Scoped, requires
 from handlers.refusals import error_text
@@ -48,7 +49,7 @@ PACE_MARKS: dict[str, str] = {
 
 def residents(req: Request, n: int) -> str:
     """'5 residents' with the right plural form."""
-    return req.ngettext("{n} resident", "{n} residents", n).format(n=req_number(req, n))
+    return html(req.ngettext("{n} resident", "{n} residents", n), n=req_number(req, n))
 
 
 def req_number(req: Request, n: int) -> str:
@@ -64,7 +65,8 @@ def plan_lines(req: Request, report: PlanReport, partnership: Partnership) -> li
     for g in report.groups:
         lines += group_lines(req, g)
     lines.append(
-        req._("Trained so far: {trained}, of them with a disability: {disabled}").format(
+        html(
+            req._("Trained so far: {trained}, of them with a disability: {disabled}"),
             trained=residents(req, report.trained_total),
             disabled=req_number(req, report.with_disability_total),
         )
@@ -79,37 +81,41 @@ def period_line(req: Request, report: PlanReport) -> str:
     if report.period is None:
         return _("No plan period covers today.")
     share = next((g.period.elapsed for g in report.groups if g.period), None)
-    head = _("<b>Plan period {name}</b> ({start} – {end})").format(
-        name=esc(report.period.name),
+    head = html(
+        _("<b>Plan period {name}</b> ({start} – {end})"),
+        name=report.period.name,
         start=format_local_date(req, report.period.starts_on),
         end=format_local_date(req, report.period.ends_on),
     )
     if share is not None:
-        head += " · " + _("{percent}% of the period elapsed").format(percent=round(share * 100))
+        head += " · " + html(_("{percent}% of the period elapsed"), percent=round(share * 100))
     return head
 
 
 def group_lines(req: Request, g: GroupProgress) -> list[str]:
     """One target group: progress in the current period and in total."""
     _ = req._
-    lines = []
+    lines: list[str] = []
     if g.period is not None:
         p = g.period
         lines.append(
-            "{mark} {label}: {numbers} · {pace}".format(
+            html(
+                "{mark} {label}: {numbers} · {pace}",
                 mark=PACE_MARKS[p.pace],
-                label=esc(group_label(req, g.group)),
+                label=group_label(req, g.group),
                 numbers=progress_numbers(req, p),
                 # Behind: say by how much (the word "behind" would only repeat the 🔴).
-                pace=_("{n} behind pro rata").format(n=req_number(req, p.shortfall))
+                pace=html(_("{n} behind pro rata"), n=req_number(req, p.shortfall))
                 if p.shortfall and p.pace is Pace.BEHIND
                 else _(PACE_LABELS[p.pace]),
             )
         )
     lines.append(
         "   "
-        + _("in total: {trained} of {target} planned").format(
-            trained=residents(req, g.total_trained), target=req_number(req, g.total_target)
+        + html(
+            _("in total: {trained} of {target} planned"),
+            trained=residents(req, g.total_trained),
+            target=req_number(req, g.total_target),
         )
     )
     return lines
@@ -119,13 +125,14 @@ def upcoming_lines(req: Request, report: PlanReport, zone: ZoneInfo) -> list[str
     """Coming sessions with their free seats."""
     if not report.upcoming:
         return []
-    lines = ["", req._("<b>Coming up</b>")]
+    lines = ["", html(req._("<b>Coming up</b>"))]
     for s, free in report.upcoming:
         lines.append(
-            "• {when} · {topic} · {free}".format(
+            html(
+                "• {when} · {topic} · {free}",
                 when=format_local(s.starts_at, locale=req.locale, zone=zone),
-                topic=esc(s.topic),
-                free=req.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
+                topic=s.topic,
+                free=html(req.ngettext("{n} free seat", "{n} free seats", free), n=free),
             )
         )
     return lines
@@ -135,18 +142,21 @@ def contribution_lines(req: Request, report: PlanReport) -> list[str]:
     """Each partner's contribution: participants recruited, sessions hosted, rooms lent."""
     if not report.contributions:
         return []
-    lines = ["", req._("<b>Partners' contribution</b>")]
+    lines: list[str] = ["", html(req._("<b>Partners' contribution</b>"))]
     for c in report.contributions:
         lines.append(
-            "• {name}: {recruited}, {hosted}, {rooms}".format(
-                name=esc(c.partner.name),
-                recruited=req.ngettext(
-                    "{n} participant recruited", "{n} participants recruited", c.recruited
-                ).format(n=c.recruited),
-                hosted=req.ngettext("{n} session hosted", "{n} sessions hosted", c.sessions_hosted).format(
-                    n=c.sessions_hosted
+            html(
+                "• {name}: {recruited}, {hosted}, {rooms}",
+                name=c.partner.name,
+                recruited=html(
+                    req.ngettext("{n} participant recruited", "{n} participants recruited", c.recruited),
+                    n=c.recruited,
                 ),
-                rooms=req.ngettext("{n} room lent", "{n} rooms lent", c.rooms_lent).format(n=c.rooms_lent),
+                hosted=html(
+                    req.ngettext("{n} session hosted", "{n} sessions hosted", c.sessions_hosted),
+                    n=c.sessions_hosted,
+                ),
+                rooms=html(req.ngettext("{n} room lent", "{n} rooms lent", c.rooms_lent), n=c.rooms_lent),
             )
         )
     return lines
@@ -154,13 +164,14 @@ def contribution_lines(req: Request, report: PlanReport) -> list[str]:
 
 def progress_numbers(req: Request, p: Progress) -> str:
     """'9 of 100 (9%), expected by today 91': the share of the target and the pro-rata expectation."""
-    text = req._("{trained} of {target} ({percent})").format(
+    text = html(
+        req._("{trained} of {target} ({percent})"),
         trained=req_number(req, p.trained),
         target=req_number(req, p.target),
         percent=format_percent(p.percent_of_target / 100, locale=req.locale),
     )
     if p.target and p.pace not in (Pace.NOT_STARTED, Pace.DONE):
-        text += ", " + req._("expected by today {n}").format(n=req_number(req, round(p.expected_now)))
+        text += ", " + html(req._("expected by today {n}"), n=req_number(req, round(p.expected_now)))
     return text
 
 
@@ -185,13 +196,18 @@ async def plan_command(call: Scoped) -> None:
     report = await plan_report(req, call.partnership)
     async with req.services.db.transaction() as session:
         periods = await plan.periods(session, partnership_id=call.partnership_id)
-    lines = [req._("<b>Training plan: {name}</b>").format(name=esc(call.partnership.name))]
+    lines: list[str] = [html(req._("<b>Training plan: {name}</b>"), name=call.partnership.name)]
     for p in periods:
         lines.append(
-            f"• {esc(p.name)}: {format_local_date(req, p.starts_on)} – {format_local_date(req, p.ends_on)}"
+            html(
+                "• {name}: {start} – {end}",
+                name=p.name,
+                start=format_local_date(req, p.starts_on),
+                end=format_local_date(req, p.ends_on),
+            )
         )
     lines += ["", *plan_lines(req, report, call.partnership)]
-    await reply(req, "\n".join(lines))
+    await reply(req, join("\n", lines))
 
 
 @requires(Action.MANAGE_PLAN)
@@ -210,7 +226,7 @@ async def add_group_command(call: Scoped) -> None:
     except RegistryError as exc:
         await reply(req, error_text(req, exc))
         return
-    await reply(req, req._("Added the target group “{name}”.").format(name=esc(group.name)))
+    await reply(req, html(req._("Added the target group “{name}”."), name=group.name))
 
 
 @requires(Action.VIEW_STATUS)
@@ -228,8 +244,10 @@ async def chart_command(call: Scoped) -> None:
     if source is None:
         await reply(
             req,
-            req._("There is no plan period called “{name}”. Periods: {names}.").format(
-                name=esc(wanted), names=", ".join(req._("“{name}”").format(name=esc(n)) for n in names)
+            html(
+                req._("There is no plan period called “{name}”. Periods: {names}."),
+                name=wanted,
+                names=join(", ", (html(req._("“{name}”"), name=n) for n in names)),
             ),
         )
         return
@@ -247,11 +265,12 @@ async def chart_command(call: Scoped) -> None:
     picture = await asyncio.to_thread(
         chart.render, data, labels, day_label=lambda day: format_tick(day, locale=req.locale)
     )
-    caption = _("Trained residents against the targets: {name}").format(name=esc(partnership.name))
+    caption = html(_("Trained residents against the targets: {name}"), name=partnership.name)
     others = [n for n in names if source.period is None or n != source.period.name]
     if others:
-        caption += "\n" + _("Other periods: {command}").format(
-            command=", ".join(f"/chart {esc(n)}" for n in others[:5])
+        caption += "\n" + html(
+            _("Other periods: {command}"),
+            command=join(", ", (html("/chart {name}", name=n) for n in others[:5])),
         )
     try:
         await req.services.notifier.send_file(
@@ -274,7 +293,8 @@ def chart_data(
     for item in source.groups:
         trained = sum(n for _d, n in item.trained)
         if item.target:
-            detail = _("{trained} of {target} ({percent})").format(
+            detail = plain(
+                _("{trained} of {target} ({percent})"),
                 trained=req_number(req, trained),
                 target=req_number(req, item.target),
                 percent=format_percent(trained / item.target, locale=req.locale),
@@ -303,10 +323,13 @@ async def export_command(call: Scoped) -> None:
             req.chat_id,
             workbook,
             filename=f"{base}-{stamp}.xlsx",
-            caption=req._(
-                "The whole partnership “{name}”: partners, resources, plan, sessions, "
-                "recruitment and the log."
-            ).format(name=esc(scope.partnership.name)),
+            caption=html(
+                req._(
+                    "The whole partnership “{name}”: partners, resources, plan, sessions, "
+                    "recruitment and the log."
+                ),
+                name=scope.partnership.name,
+            ),
         )
         await req.services.notifier.send_file(
             req.chat_id,

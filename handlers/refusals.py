@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.markup import html, join
 from bot.services.registry import RegistryError
-from handlers.common import Request, esc
+from handlers.common import Request
 
 ERRORS: dict[str, str] = {
     "duplicate": N_("“{existing}” is already in the registry. Type /partner {existing} to see it."),
@@ -47,15 +48,16 @@ NOTHING_SAVED_SUFFIX = N_("Nothing was saved.")
 
 def error_text(req: Request, error: RegistryError) -> str:
     """A registry refusal in the user's language."""
-    details = {k: esc(str(v)) for k, v in error.details.items()}
-    return req._(ERRORS.get(error.reason, ERRORS["flow_unknown"])).format(**details)
+    details = {k: str(v) for k, v in error.details.items()}
+    return html(req._(ERRORS.get(error.reason, ERRORS["flow_unknown"])), **details)
 
 
 def not_found_text(req: Request, name: str, close: list[str]) -> str:
     """'No such partner' with 'did you mean' suggestions."""
-    text = req._("There is no partner called “{name}”.").format(name=esc(name))
+    text = html(req._("There is no partner called “{name}”."), name=name)
     if close:
-        text += " " + req._("Did you mean: {names}?").format(
-            names=", ".join(req._("“{name}”").format(name=esc(n)) for n in close)
+        text += " " + html(
+            req._("Did you mean: {names}?"),
+            names=join(", ", (html(req._("“{name}”"), name=n) for n in close)),
         )
     return text + " " + req._("Type /partners to see them all.")

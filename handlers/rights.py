@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import clock
 from bot.access import Action, Where
 from bot.i18n import format_day
+from bot.markup import html, join, plain
 from bot.models import Partnership, Stage
 from bot.notifier import Button, ChatUnreachable
 from bot.services import partnerships, people, registry, retention, rights
@@ -21,7 +22,6 @@ from handlers.common import (
     button_press,
     command,
     command_args,
-    esc,
     reply,
     scope_for,
 )
@@ -37,20 +37,26 @@ def notice_text(req: Request, partnership: Partnership | None) -> str:
     years = partnership.retention_years if partnership else retention.DEFAULT_YEARS
     lines = [privacy_text(req), ""]
     if partnership is not None:
-        lines.append(_("<b>Partnership “{name}”</b>").format(name=esc(partnership.name)))
-        controller = partnership.privacy_notice or _(
-            "Responsible for this data (the controller): the partnership's coordinator, {name}, on behalf "
-            "of their organisation. Ask them about anything here."
-        ).format(name=esc(partnership.coordinator_name))
-        lines.append(esc(controller) if partnership.privacy_notice else controller)
+        lines.append(html(_("<b>Partnership “{name}”</b>"), name=partnership.name))
+        controller = partnership.privacy_notice or html(
+            _(
+                "Responsible for this data (the controller): the partnership's coordinator, {name}, "
+                "on behalf of their organisation. Ask them about anything here."
+            ),
+            name=partnership.coordinator_name,
+        )
+        lines.append(controller)  # the notice is the coordinator's own text: escaped by join
     lines += [
-        req.ngettext(
-            "How long: while the partnership works and {n} year after it closes; then the texts and names "
-            "are erased and only counts stay.",
-            "How long: while the partnership works and {n} years after it closes; then the texts and names "
-            "are erased and only counts stay.",
-            years,
-        ).format(n=years),
+        html(
+            req.ngettext(
+                "How long: while the partnership works and {n} year after it closes; then the texts "
+                "and names are erased and only counts stay.",
+                "How long: while the partnership works and {n} years after it closes; then the texts "
+                "and names are erased and only counts stay.",
+                years,
+            ),
+            n=years,
+        ),
         _("Reminders already sent and unfinished forms are deleted after 90 days."),
         _(
             "Who sees what: everyone in the group sees /history and /status; the coordinator and "
@@ -62,7 +68,7 @@ def notice_text(req: Request, partnership: Partnership | None) -> str:
             "authority (in Poland: UODO)."
         ),
     ]
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 async def _partnership_here(req: Request) -> Partnership | None:
@@ -147,18 +153,23 @@ async def forgetme(update: Update, context: Context) -> None:
     if coordinated:
         await reply(
             req,
-            req._(
-                "You coordinate “{name}”. Hand the role over first (/handover), so the partnership keeps "
-                "a coordinator; then type /forgetme again."
-            ).format(name=esc(coordinated[0].name)),
+            html(
+                req._(
+                    "You coordinate “{name}”. Hand the role over first (/handover), so the partnership keeps "
+                    "a coordinator; then type /forgetme again."
+                ),
+                name=coordinated[0].name,
+            ),
         )
         return
     await reply(
         req,
-        req._(
-            "<b>Erase my data?</b>\nYour name, username, language and unfinished forms are deleted; your "
-            "roles end; your messages and check-in comments in every partnership are replaced by "
-            "“[erased]”. This cannot be undone. Type /mydata first if you want a copy."
+        html(
+            req._(
+                "<b>Erase my data?</b>\nYour name, username, language and unfinished forms are deleted; your "
+                "roles end; your messages and check-in comments in every partnership are replaced by "
+                "“[erased]”. This cannot be undone. Type /mydata first if you want a copy."
+            )
         ),
         buttons=[[Button(req._("Erase my data"), FORGET_BUTTON)]],
     )
@@ -184,25 +195,30 @@ async def forget_confirmed(update: Update, context: Context) -> None:
 def erased_text(req: Request, done: rights.Erased) -> str:
     """What the erasure did and what it kept, and why."""
     _ = req._
-    return "\n".join(
+    return join(
+        "\n",
         [
-            _("<b>Your data is erased.</b>"),
+            html(_("<b>Your data is erased.</b>")),
             _("Erased: your name, username and language, your roles and unfinished forms."),
-            req.ngettext(
-                "{n} text of yours in the logs is now “[erased]”.",
-                "{n} texts of yours in the logs are now “[erased]”.",
-                done.messages,
-            ).format(n=done.messages),
-            req.ngettext(
-                "{n} check-in comment erased.", "{n} check-in comments erased.", done.answers
-            ).format(n=done.answers),
+            html(
+                req.ngettext(
+                    "{n} text of yours in the logs is now “[erased]”.",
+                    "{n} texts of yours in the logs are now “[erased]”.",
+                    done.messages,
+                ),
+                n=done.messages,
+            ),
+            html(
+                req.ngettext("{n} check-in comment erased.", "{n} check-in comments erased.", done.answers),
+                n=done.answers,
+            ),
             _(
                 "Kept, without your name or words: that a message was written on a day for a partner, "
                 "your check-in answers (done, in progress, help) and meeting replies, so the "
                 "partnership's reports still add up. Others see “a former member”."
             ),
             _("If you write in a partnership's group again, new messages are recorded as before."),
-        ]
+        ],
     )
 
 
@@ -218,8 +234,10 @@ async def retention_command(update: Update, context: Context) -> None:
         if not wanted.isdigit() or not retention.MIN_YEARS <= int(wanted) <= retention.MAX_YEARS:
             await reply(
                 req,
-                _("Give a number of years from {low} to {high}, for example: /retention 5").format(
-                    low=retention.MIN_YEARS, high=retention.MAX_YEARS
+                html(
+                    _("Give a number of years from {low} to {high}, for example: /retention 5"),
+                    low=retention.MIN_YEARS,
+                    high=retention.MAX_YEARS,
                 ),
             )
             return
@@ -237,22 +255,28 @@ def retention_text(req: Request, partnership: Partnership) -> str:
     _ = req._
     years = partnership.retention_years
     lines = [
-        _("<b>Retention: {name}</b>").format(name=esc(partnership.name)),
-        req.ngettext(
-            "Message texts and names are kept {n} year after the partnership closes.",
-            "Message texts and names are kept {n} years after the partnership closes.",
-            years,
-        ).format(n=years),
-        _(
-            "Allowed: {low} to {high} years (default {default}). Change it with /retention &lt;years&gt;."
-        ).format(low=retention.MIN_YEARS, high=retention.MAX_YEARS, default=retention.DEFAULT_YEARS),
+        html(_("<b>Retention: {name}</b>"), name=partnership.name),
+        html(
+            req.ngettext(
+                "Message texts and names are kept {n} year after the partnership closes.",
+                "Message texts and names are kept {n} years after the partnership closes.",
+                years,
+            ),
+            n=years,
+        ),
+        html(
+            _("Allowed: {low} to {high} years (default {default}). Change it with /retention &lt;years&gt;."),
+            low=retention.MIN_YEARS,
+            high=retention.MAX_YEARS,
+            default=retention.DEFAULT_YEARS,
+        ),
     ]
     expiry = retention.expires_at(partnership)
     if expiry is not None:
         lines.append(
-            _("They will be erased on {date}.").format(date=format_day(expiry.date(), locale=req.locale))
+            html(_("They will be erased on {date}."), date=format_day(expiry.date(), locale=req.locale))
         )
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 async def delete_partnership_command(update: Update, context: Context) -> None:
@@ -270,12 +294,15 @@ async def delete_partnership_command(update: Update, context: Context) -> None:
         return
     await reply(
         req,
-        _(
-            "<b>Delete “{name}” for good?</b>\nEvery message text, name, role, invitation and schedule "
-            "is removed; only anonymous totals stay (messages per day, trained residents). The group "
-            "is no longer registered. This cannot be undone."
-        ).format(name=esc(p.name)),
-        buttons=[[Button(_("Delete “{name}”").format(name=p.name[:40]), f"delp:{p.id}:yes")]],
+        html(
+            _(
+                "<b>Delete “{name}” for good?</b>\nEvery message text, name, role, invitation and schedule "
+                "is removed; only anonymous totals stay (messages per day, trained residents). The group "
+                "is no longer registered. This cannot be undone."
+            ),
+            name=p.name,
+        ),
+        buttons=[[Button(plain(_("Delete “{name}”"), name=p.name[:40]), f"delp:{p.id}:yes")]],
     )
 
 
@@ -294,9 +321,10 @@ async def delete_partnership_confirmed(update: Update, context: Context) -> None
     await retention.delete_partnership(req.services.db, partnership_id=p.id)
     await reply(
         req,
-        req._(
-            "“{name}” is deleted: only anonymous totals are kept. You can remove me from the group."
-        ).format(name=esc(p.name)),
+        html(
+            req._("“{name}” is deleted: only anonymous totals are kept. You can remove me from the group."),
+            name=p.name,
+        ),
     )
 
 

@@ -11,11 +11,12 @@ from bot.access import Action
 from bot.db import utcnow
 from bot.flows import RECURRENCE_LABELS, WEEKDAY_LABELS
 from bot.i18n import format_local
+from bot.markup import code, html, join, plain
 from bot.models import Schedule
 from bot.notifier import Button
 from bot.services import scheduling
 from bot.timing import SendingRules
-from handlers.common import Context, Request, button_target, command, command_args, esc, reply
+from handlers.common import Context, Request, button_target, command, command_args, reply
 from handlers.forms import _flow_command
 from handlers.gate import Pressed, Scoped, requires, requires_press
 
@@ -27,19 +28,21 @@ def schedule_line(req: Request, schedule: Schedule, zone: ZoneInfo) -> str:
     """One schedule in /schedule."""
     _ = req._
     if schedule.recurrence == "cron":
-        rhythm = f"cron <code>{esc(schedule.cron)}</code>"
+        rhythm = html("cron {cron}", cron=code(schedule.cron))
     elif schedule.recurrence == "monthly":
-        rhythm = _("every month on day {day} at {time}").format(day=schedule.day, time=schedule.at_time)
+        rhythm = html(_("every month on day {day} at {time}"), day=schedule.day, time=schedule.at_time)
     else:
         every = _(RECURRENCE_LABELS[schedule.recurrence])
         weekday = _(WEEKDAY_LABELS[str(schedule.weekday)])
-        rhythm = f"{every}, {weekday} {schedule.at_time}"
+        rhythm = html("{every}, {weekday} {time}", every=every, weekday=weekday, time=schedule.at_time)
     state = (
         _("paused")
         if schedule.is_paused
-        else _("next: {when}").format(when=format_local(schedule.next_run_at, locale=req.locale, zone=zone))
+        else html(_("next: {when}"), when=format_local(schedule.next_run_at, locale=req.locale, zone=zone))
     )
-    return f"• {rhythm} · {state}\n  " + _("“{question}”").format(question=esc(schedule.question))
+    return html("• {rhythm} · {state}\n  ", rhythm=rhythm, state=state) + html(
+        _("“{question}”"), question=schedule.question
+    )
 
 
 async def schedule_command(update: Update, context: Context) -> None:
@@ -58,20 +61,20 @@ async def list_schedules(call: Scoped) -> None:
         schedules = await scheduling.schedules_of(session, partnership_id=call.partnership_id)
     zone = ZoneInfo(call.partnership.timezone)
     _ = req._
-    lines = [_("<b>Check-ins of “{name}”</b>").format(name=esc(call.partnership.name))]
+    lines: list[str] = [html(_("<b>Check-ins of “{name}”</b>"), name=call.partnership.name)]
     buttons: list[list[Button]] = []
     for n, s in enumerate(schedules, start=1):
-        lines.append(f"{n}. " + schedule_line(req, s, zone))
+        lines.append(html("{n}. {line}", n=n, line=schedule_line(req, s, zone)))
         toggle = (
-            Button(_("▶ Resume {n}").format(n=n), f"sch:{s.id}:r")
+            Button(plain(_("▶ Resume {n}"), n=n), f"sch:{s.id}:r")
             if s.is_paused
-            else Button(_("⏸ Pause {n}").format(n=n), f"sch:{s.id}:p")
+            else Button(plain(_("⏸ Pause {n}"), n=n), f"sch:{s.id}:p")
         )
-        buttons.append([toggle, Button(_("🗑 Delete {n}").format(n=n), f"sch:{s.id}:d")])
+        buttons.append([toggle, Button(plain(_("🗑 Delete {n}"), n=n), f"sch:{s.id}:d")])
     if not schedules:
         lines.append(_("No check-ins scheduled yet."))
     lines.append(_("Type /schedule add to add one, /checkin to ask now."))
-    await reply(req, "\n".join(lines), buttons=buttons)
+    await reply(req, join("\n", lines), buttons=buttons)
 
 
 @requires_press(Action.MANAGE_SCHEDULES, button_target)
@@ -102,7 +105,7 @@ async def schedule_button(press: Pressed[tuple[int, str]]) -> None:
                 else req._("Resumed the check-in “{question}”; nothing missed meanwhile will be sent.")
             )
         question = schedule.question
-    await reply(req, text.format(question=esc(question)))
+    await reply(req, html(text, question=question))
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -10,20 +10,22 @@ from bot.access import Action, Where
 from bot.db import utcnow
 from bot.erased import FORMER_MEMBER
 from bot.i18n import format_day, format_local
+from bot.markup import bold, html, join
 from bot.models import Partnership
 from bot.services import checkins, duties, plan
 from bot.services.status import CommunicationStatus, communication_status
-from handlers.common import Request, command, esc, reply
+from handlers.common import Request, command, reply
 from handlers.gate import Scoped, requires
 from handlers.plan import plan_lines
 
 
 def counts_line(req: Request, label: str, messages: int, contacts: int) -> str:
     """'This week: 3 messages, 1 recorded contact' with real plural forms."""
-    return "{label}: {messages}, {contacts}".format(
+    return html(
+        "{label}: {messages}, {contacts}",
         label=label,
-        messages=req.ngettext("{n} message", "{n} messages", messages).format(n=messages),
-        contacts=req.ngettext("{n} recorded contact", "{n} recorded contacts", contacts).format(n=contacts),
+        messages=html(req.ngettext("{n} message", "{n} messages", messages), n=messages),
+        contacts=html(req.ngettext("{n} recorded contact", "{n} recorded contacts", contacts), n=contacts),
     )
 
 
@@ -31,11 +33,12 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
     """The /status answer."""
     _ = req._
     zone = ZoneInfo(partnership.timezone)
-    lines = [
-        f"<b>{esc(partnership.name)}</b>",
-        _("Coordinator: {name}").format(name=esc(partnership.coordinator_name)),
-        _("Registered: {date}").format(
-            date=format_day(partnership.created_at.astimezone(zone).date(), locale=req.locale)
+    lines: list[str] = [
+        bold(partnership.name),
+        html(_("Coordinator: {name}"), name=partnership.coordinator_name),
+        html(
+            _("Registered: {date}"),
+            date=format_day(partnership.created_at.astimezone(zone).date(), locale=req.locale),
         ),
     ]
     if not partnership.is_active:
@@ -54,22 +57,29 @@ def status_text(req: Request, partnership: Partnership, status: CommunicationSta
         counts_line(req, _("This month"), status.messages_month, status.contacts_month),
     ]
     if status.active_people:
-        people = ", ".join(f"{esc(p.name or _(FORMER_MEMBER))} ({p.entries})" for p in status.active_people)
+        people = join(
+            ", ",
+            (
+                html("{name} ({n})", name=p.name or _(FORMER_MEMBER), n=p.entries)
+                for p in status.active_people
+            ),
+        )
         more = status.active_people_total - len(status.active_people)
         if more > 0:
-            people += " " + req.ngettext("and {n} more", "and {n} more", more).format(n=more)
-        lines.append(_("Active this month: {people}").format(people=people))
+            people += " " + html(req.ngettext("and {n} more", "and {n} more", more), n=more)
+        lines.append(html(_("Active this month: {people}"), people=people))
     else:
         lines.append(_("Nobody has been active this month yet."))
     if status.last_activity_at is not None:
         lines.append(
-            _("Last activity: {when}").format(
-                when=format_local(status.last_activity_at, locale=req.locale, zone=zone)
+            html(
+                _("Last activity: {when}"),
+                when=format_local(status.last_activity_at, locale=req.locale, zone=zone),
             )
         )
     else:
         lines.append(_("No activity recorded yet."))
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 @requires(Action.VIEW_STATUS)
@@ -87,16 +97,29 @@ async def status(call: Scoped) -> None:
     if answered and req.where is Where.PRIVATE:  # who did not answer is never shown in the group
         lines += [
             "",
-            req._("Check-in answers (answered / asked): {people}").format(
-                people=", ".join(f"{esc(name)} {n}/{asked}" for name, (n, asked) in sorted(answered.items()))
+            html(
+                req._("Check-in answers (answered / asked): {people}"),
+                people=join(
+                    ", ",
+                    (
+                        html("{name} {n}/{asked}", name=name, n=n, asked=asked)
+                        for name, (n, asked) in sorted(answered.items())
+                    ),
+                ),
             ),
         ]
     if late:
-        lines += ["", req._("<b>Overdue tasks</b>")]
+        lines += ["", html(req._("<b>Overdue tasks</b>"))]
         lines += [
-            f"• {esc(p.name)}: {esc(t.text)} ({format_day(t.due_on, locale=req.locale)})" for t, p in late
+            html(
+                "• {name}: {text} ({day})",
+                name=p.name,
+                text=t.text,
+                day=format_day(t.due_on, locale=req.locale),
+            )
+            for t, p in late
         ]
-    await reply(req, status_text(req, partnership, report) + "\n\n" + "\n".join(lines))
+    await reply(req, status_text(req, partnership, report) + "\n\n" + join("\n", lines))
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]

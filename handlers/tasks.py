@@ -6,11 +6,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.access import Action, Role
 from bot.db import utcnow
+from bot.markup import html
 from bot.models import Task
 from bot.services import duties, registry
 from bot.services.registry import RegistryError
 from bot.text import parse_id
-from handlers.common import command, esc
+from handlers.common import command
 from handlers.forms import _flow_command
 from handlers.gate import Pressed, requires_press
 
@@ -53,7 +54,7 @@ async def task_done_button(press: Pressed[int]) -> None:
     await query.answer(req._("Marked as done. Thank you!"))
     if query.message is not None:
         await req.services.notifier.edit(
-            req.chat_id, query.message.message_id, req._("✔ Done: {text}").format(text=esc(task.text))
+            req.chat_id, query.message.message_id, html(req._("✔ Done: {text}"), text=task.text)
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from babel.support import NullTranslations
@@ -20,11 +19,6 @@ class Message:
 
     text: str
     buttons: Keyboard = ()
-
-
-def mention(user_id: int, name: str) -> str:
-    """A clickable mention of a person (HTML)."""
-    return f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>'
 
 
 def group_name(tr: Translations, group: TargetGroup) -> str:

@@ -8,6 +8,7 @@ from bot import labels as flows  # the words of kinds and statuses
 from bot.erased import ERASED_TEXT, FORMER_MEMBER
 from bot.export import Cell, ExportCell, Sheet, Table, TableKey, Vocabulary, Word
 from bot.i18n import N_
+from bot.markup import plain
 from bot.models import TargetGroup
 
 Translate = Callable[[str], str]
@@ -98,7 +99,7 @@ def headers(_: Translate, table: Table) -> list[str]:
     """A table's column headers; a log cut short says how many older entries were left out."""
     names = [_(h) for h in HEADERS[table.key][1]]
     if table.key is TableKey.LOG and table.omitted:
-        names[5] = _("Text (older entries left out: {count})").format(count=table.omitted)
+        names[5] = plain(_("Text (older entries left out: {count})"), count=table.omitted)
     return names
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_local
+from bot.markup import html, join
 from bot.models import Meeting
 from bot.notifier import Button
 from bot.presenters.common import Message, Translations
@@ -23,20 +23,23 @@ def meeting(
     """When, where and what, with RSVP buttons; a reminder also counts the replies."""
     when = format_local(meeting.starts_at, locale=locale, zone=zone, fmt="long")
     head = (
-        tr.gettext("<b>Partnership meeting</b>")
+        html(tr.gettext("<b>Partnership meeting</b>"))
         if invite
-        else tr.gettext("<b>Reminder: partnership meeting</b>")
+        else html(tr.gettext("<b>Reminder: partnership meeting</b>"))
     )
     lines = [
         head,
-        tr.gettext("When: {when}").format(when=when),
-        tr.gettext("Where: {place}").format(place=html.escape(meeting.place)),
-        tr.gettext("Agenda: {agenda}").format(agenda=html.escape(meeting.agenda)),
+        html(tr.gettext("When: {when}"), when=when),
+        html(tr.gettext("Where: {place}"), place=meeting.place),
+        html(tr.gettext("Agenda: {agenda}"), agenda=meeting.agenda),
     ]
     if not invite:
         lines.append(
-            tr.gettext("Coming: {yes}; not coming: {no}; maybe: {maybe}").format(
-                yes=len(answers["yes"]), no=len(answers["no"]), maybe=len(answers["maybe"])
+            html(
+                tr.gettext("Coming: {yes}; not coming: {no}; maybe: {maybe}"),
+                yes=len(answers["yes"]),
+                no=len(answers["no"]),
+                maybe=len(answers["maybe"]),
             )
         )
     buttons = [
@@ -46,7 +49,7 @@ def meeting(
             Button(tr.gettext("🤔 Maybe"), f"rsvp:{meeting.id}:maybe"),
         ]
     ]
-    return Message("\n".join(lines), buttons)
+    return Message(join("\n", lines), buttons)
 
 
 def calendar_caption(tr: Translations) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 
 from bot.i18n import N_
+from bot.markup import html, join
 from bot.models import DeliveryKind
 from bot.presenters.common import Message, Translations
 
@@ -28,13 +28,21 @@ def missed_note(tr: Translations, *, partnership_name: str, counts: Counter[str]
     """How many messages of each kind were missed, counted and not sent late."""
     total = sum(counts.values())
     lines = [
-        tr.ngettext(
-            "While I was not running, {count} scheduled message of “{name}” could not go out on "
-            "time; it is recorded as missed and was not sent late:",
-            "While I was not running, {count} scheduled messages of “{name}” could not go out on "
-            "time; they are recorded as missed and were not sent late:",
-            total,
-        ).format(count=total, name=html.escape(partnership_name)),
-        *(f"• {tr.gettext(label)}: {counts[kind]}" for kind, label in LABELS.items() if counts.get(kind)),
+        html(
+            tr.ngettext(
+                "While I was not running, {count} scheduled message of “{name}” could not go out on "
+                "time; it is recorded as missed and was not sent late:",
+                "While I was not running, {count} scheduled messages of “{name}” could not go out on "
+                "time; they are recorded as missed and were not sent late:",
+                total,
+            ),
+            count=total,
+            name=partnership_name,
+        ),
+        *(
+            html("• {label}: {n}", label=tr.gettext(label), n=counts[kind])
+            for kind, label in LABELS.items()
+            if counts.get(kind)
+        ),
     ]
-    return Message("\n".join(lines))
+    return Message(join("\n", lines))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_local, format_number
+from bot.markup import html, join, mention
 from bot.models import Partnership
-from bot.presenters.common import Message, Translations, group_name, mention
+from bot.presenters.common import Message, Translations, group_name
 from bot.services.nudges import Nudge
 
 
@@ -15,9 +15,8 @@ def _numbers(tr: Translations, nudge: Nudge, locale: str) -> str:
     """How far behind the group is."""
     p = nudge.progress.period
     assert p is not None
-    return tr.gettext(
-        "Trained {trained} of {expected} expected by now (target {target}); {short} short."
-    ).format(
+    return html(
+        tr.gettext("Trained {trained} of {expected} expected by now (target {target}); {short} short."),
         trained=format_number(p.trained, locale=locale),
         expected=format_number(round(p.expected_now), locale=locale),
         target=format_number(p.target, locale=locale),
@@ -31,10 +30,11 @@ def _seat_lines(tr: Translations, nudge: Nudge, partnership: Partnership, locale
         return []
     zone = ZoneInfo(partnership.timezone)
     return [tr.gettext("Sessions with free seats:")] + [
-        "• {when}: {topic} ({free})".format(
+        html(
+            "• {when}: {topic} ({free})",
             when=format_local(s.starts_at, locale=locale, zone=zone),
-            topic=html.escape(s.topic),
-            free=tr.ngettext("{n} free seat", "{n} free seats", free).format(n=free),
+            topic=s.topic,
+            free=html(tr.ngettext("{n} free seat", "{n} free seats", free), n=free),
         )
         for s, free in nudge.sessions
     ]
@@ -43,22 +43,26 @@ def _seat_lines(tr: Translations, nudge: Nudge, partnership: Partnership, locale
 def nudge_text(tr: Translations, nudge: Nudge, partnership: Partnership, locale: str) -> str:
     """The words of a recruitment nudge."""
     lines = [
-        tr.gettext("📣 <b>Recruitment: {group}</b> is behind the plan.").format(
-            group=html.escape(group_name(tr, nudge.group))
+        html(
+            tr.gettext("📣 <b>Recruitment: {group}</b> is behind the plan."),
+            group=group_name(tr, nudge.group),
         ),
         _numbers(tr, nudge, locale),
         *_seat_lines(tr, nudge, partnership, locale),
         tr.gettext("Please spread the word through your channels:"),
     ]
     for partner, channels in nudge.partners:
-        mentions = ", ".join(mention(uid, name) for uid, name in nudge.people.get(partner.id, []))
-        names = ", ".join(html.escape(r.description) for r in channels) or tr.gettext("word of mouth")
+        mentions = join(", ", (mention(uid, name) for uid, name in nudge.people.get(partner.id, [])))
+        names = join(", ", (r.description for r in channels)) or tr.gettext("word of mouth")
         lines.append(
-            "• {partner}{people}: {channels}".format(
-                partner=html.escape(partner.name), people=f" ({mentions})" if mentions else "", channels=names
+            html(
+                "• {partner}{people}: {channels}",
+                partner=partner.name,
+                people=html(" ({mentions})", mentions=mentions) if mentions else "",
+                channels=names,
             )
         )
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 def nudge(tr: Translations, nudge: Nudge, partnership: Partnership, locale: str) -> Message:

@@ -3,12 +3,11 @@ to open a private chat when the coordinator cannot be written to."""
 
 from __future__ import annotations
 
-import html
-
 from bot.erased import FORMER_MEMBER
 from bot.i18n import N_
+from bot.markup import html, join, mention
 from bot.models import Partnership
-from bot.presenters.common import Message, Translations, mention
+from bot.presenters.common import Message, Translations
 from bot.services.checkins import ReportLine, RoundReport
 
 ANSWER_WORDS = {
@@ -21,21 +20,24 @@ ANSWER_WORDS = {
 
 def _who(tr: Translations, line: ReportLine) -> str:
     """A person's name with the organisation they speak for (HTML); an erased person as a marker."""
-    name = html.escape(line.name or tr.gettext(FORMER_MEMBER))
-    return f"{name} ({html.escape(line.organisation)})" if line.organisation else name
+    name = line.name or tr.gettext(FORMER_MEMBER)
+    if line.organisation:
+        return html("{name} ({organisation})", name=name, organisation=line.organisation)
+    return name
 
 
 def _answer_lines(tr: Translations, report: RoundReport) -> list[str]:
     """One line per answer, 🆘 first-marked, with the comment if any."""
-    lines = []
+    lines: list[str] = []
     for a in report.answered:
-        line = "{mark} {who}: {answer}".format(
+        line = html(
+            "{mark} {who}: {answer}",
             mark="🆘" if a.answer == "help" else "•",
             who=_who(tr, a),
             answer=tr.gettext(ANSWER_WORDS[a.answer]),
         )
         if a.text:
-            line += " — " + html.escape(a.text)
+            line += html(" — {text}", text=a.text)
         lines.append(line)
     return lines
 
@@ -46,20 +48,23 @@ def _people_lines(tr: Translations, report: RoundReport) -> list[str]:
     if report.need_help:
         lines += [
             "",
-            tr.gettext("🆘 Needs your follow-up: {people}").format(
-                people=", ".join(_who(tr, a) for a in report.need_help)
+            html(
+                tr.gettext("🆘 Needs your follow-up: {people}"),
+                people=join(", ", (_who(tr, a) for a in report.need_help)),
             ),
         ]
     if report.on_leave:
         lines.append(
-            tr.gettext("On leave (reminders paused): {people}").format(
-                people=", ".join(_who(tr, a) for a in report.on_leave)
+            html(
+                tr.gettext("On leave (reminders paused): {people}"),
+                people=join(", ", (_who(tr, a) for a in report.on_leave)),
             )
         )
     if report.silent:
         lines.append(
-            tr.gettext("Did not answer: {people}").format(
-                people=", ".join(_who(tr, a) for a in report.silent)
+            html(
+                tr.gettext("Did not answer: {people}"),
+                people=join(", ", (_who(tr, a) for a in report.silent)),
             )
         )
     return lines
@@ -68,8 +73,8 @@ def _people_lines(tr: Translations, report: RoundReport) -> list[str]:
 def round_summary_text(tr: Translations, partnership: Partnership, report: RoundReport) -> str:
     """The coordinator's private summary of a closed check-in round."""
     lines = [
-        tr.gettext("<b>Check-in closed: {name}</b>").format(name=html.escape(partnership.name)),
-        tr.gettext("“{question}”").format(question=html.escape(report.round.question)),
+        html(tr.gettext("<b>Check-in closed: {name}</b>"), name=partnership.name),
+        html(tr.gettext("“{question}”"), question=report.round.question),
         "",
         *_answer_lines(tr, report),
         *_people_lines(tr, report),
@@ -78,7 +83,7 @@ def round_summary_text(tr: Translations, partnership: Partnership, report: Round
         lines.append(tr.gettext("Nobody was expected to answer: the partnership has no representatives yet."))
     else:
         lines.append(tr.gettext("Answers that come after the close are sent to you as they arrive."))
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 def summary(tr: Translations, partnership: Partnership, report: RoundReport) -> Message:
@@ -89,9 +94,12 @@ def summary(tr: Translations, partnership: Partnership, report: RoundReport) -> 
 def open_private_chat(tr: Translations, partnership: Partnership) -> Message:
     """In the group, the coordinator (and nobody else) is asked to open a private chat."""
     return Message(
-        tr.gettext(
-            "{coordinator}, I cannot write to you privately, so I could not send you the "
-            "check-in summary (who answered what). Open a private chat with me and press Start; "
-            "the next summaries will come to you there."
-        ).format(coordinator=mention(partnership.coordinator_user_id, partnership.coordinator_name))
+        html(
+            tr.gettext(
+                "{coordinator}, I cannot write to you privately, so I could not send you the "
+                "check-in summary (who answered what). Open a private chat with me and press Start; "
+                "the next summaries will come to you there."
+            ),
+            coordinator=mention(partnership.coordinator_user_id, partnership.coordinator_name),
+        )
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import html
-
+from bot.markup import html
 from bot.presenters.common import Message, Translations
 
 
@@ -15,4 +14,4 @@ def group_unreachable(tr: Translations, *, partnership_name: str) -> Message:
         "recruitment nudges, and your weekly digest. Add me back to the group and type "
         "/schedule to resume the check-ins."
     )
-    return Message(text.format(name=html.escape(partnership_name)))
+    return Message(html(text, name=partnership_name))
