@@ -242,4 +242,3 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         command("partner", partner_command),
         command("brief", brief_command),
     ]
-

@@ -1,0 +1,127 @@
+"""The partnership card as a PNG, sized to be read on a phone (1080 px wide)."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from bot.render.blocks import Card
+
+WIDTH_IN, DPI = 7.2, 150  # 1080 px
+INK, MUTED, ACCENT, PAPER, BAND = "#1d2a3a", "#5b6675", "#1f5fa8", "#ffffff", "#eaf1fa"
+WRAP_NAME, WRAP_LINE = 34, 52
+
+
+def _partner_lines(card: Card) -> list[tuple[list[str], list[str]]]:
+    """Each partner's name and contribution, wrapped to the card's width."""
+    return [
+        (textwrap.wrap(name, WRAP_NAME) or [""], textwrap.wrap(line, WRAP_LINE) or [""])
+        for name, line in card.partners
+    ]
+
+
+def render_card(card: Card) -> bytes:
+    """Draw the card; its height grows with the number of partners."""
+    wrapped = _partner_lines(card)
+    title = textwrap.wrap(card.title, 30) or [""]
+    header = 1.0 + 0.45 * len(title) + 1.5
+    body = sum(0.34 * len(n) + 0.3 * len(c) + 0.25 for n, c in wrapped)
+    height = header + 0.6 + body + 0.7
+    figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor=PAPER)
+    FigureCanvasAgg(figure)
+
+    def at(y_in: float) -> float:
+        """A distance from the top, in inches, as a figure fraction."""
+        return 1 - y_in / height
+
+    y = 0.55
+    for line in title:
+        figure.text(
+            0.5,
+            at(y),
+            line,
+            ha="center",
+            va="top",
+            fontsize=24,
+            fontweight="bold",
+            color=ACCENT,
+            parse_math=False,
+        )
+        y += 0.45
+    figure.text(
+        0.5, at(y + 0.05), card.subtitle, ha="center", va="top", fontsize=14, color=MUTED, parse_math=False
+    )
+    y += 0.55
+    _stats(figure, card, at(y), at(y + 1.2))
+    y += 1.45
+    figure.text(
+        0.07, at(y), card.heading, va="top", fontsize=16, fontweight="bold", color=INK, parse_math=False
+    )
+    y += 0.5
+    for names, lines in wrapped:
+        for line in names:
+            figure.text(
+                0.07, at(y), line, va="top", fontsize=15, fontweight="bold", color=INK, parse_math=False
+            )
+            y += 0.34
+        for line in lines:
+            figure.text(0.09, at(y), line, va="top", fontsize=12.5, color=MUTED, parse_math=False)
+            y += 0.3
+        y += 0.25
+    figure.text(
+        0.5,
+        at(height - 0.35),
+        card.footer,
+        ha="center",
+        va="center",
+        fontsize=11,
+        color=MUTED,
+        parse_math=False,
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor=PAPER)
+    return buffer.getvalue()
+
+
+def _stats(figure: Figure, card: Card, top: float, bottom: float) -> None:
+    """The headline numbers in a band across the card."""
+    figure.patches.append(
+        FancyBboxPatch(
+            (0.05, bottom),
+            0.9,
+            top - bottom,
+            boxstyle="round,pad=0.0,rounding_size=0.02",
+            transform=figure.transFigure,
+            facecolor=BAND,
+            edgecolor="none",
+        )
+    )
+    count = max(len(card.stats), 1)
+    for i, (number, label) in enumerate(card.stats):
+        x = 0.05 + 0.9 * (i + 0.5) / count
+        figure.text(
+            x,
+            top - (top - bottom) * 0.2,
+            number,
+            ha="center",
+            va="top",
+            fontsize=30,
+            fontweight="bold",
+            color=ACCENT,
+            parse_math=False,
+        )
+        for j, line in enumerate(textwrap.wrap(label, 18)[:2]):
+            figure.text(
+                x,
+                bottom + (top - bottom) * (0.3 - 0.17 * j),
+                line,
+                ha="center",
+                va="center",
+                fontsize=12,
+                color=INK,
+                parse_math=False,
+            )
