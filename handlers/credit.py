@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler
 
 from bot.access import Action, Where
 from bot.db import utcnow
-from bot.i18n import format_day, translations
+from bot.i18n import N_, format_day, translations
 from bot.notifier import ChatUnreachable
 from bot.presenters import credit as words
 from bot.presenters.common import Translations, group_name
@@ -23,9 +23,9 @@ from handlers.common import Request, command, esc, reply
 from handlers.gate import Opened, Scoped, anyone, requires
 
 CLOSING_ERRORS = {
-    "question": "Start with the question's number, 1, 2 or 3, e.g. /recommend 1 seniors in villages",
-    "empty": "Type your answer after the number, e.g. /recommend 2 classes in the library",
-    "no_round": "There is no recommendations round open for a partner you represent.",
+    "question": N_("Start with the question's number, 1, 2 or 3, e.g. /recommend 1 seniors in villages"),
+    "empty": N_("Type your answer after the number, e.g. /recommend 2 classes in the library"),
+    "no_round": N_("There is no recommendations round open for a partner you represent."),
 }
 
 

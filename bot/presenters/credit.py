@@ -75,8 +75,8 @@ def post(tr: Translations, locale: str, credit: Credit) -> str:
     """A short text ready to post on a website or Facebook (plain text)."""
     lines = [
         tr.gettext(
-            "{name} ({period}): {trained} residents trained in {sessions} sessions. "
-            "It was a joint effort of {count} partners:"
+            "{name} ({period}): residents trained: {trained}, sessions: {sessions}. "
+            "A joint effort of every partner ({count}):"
         ).format(
             name=credit.partnership.name,
             period=period_words(tr, locale, credit),

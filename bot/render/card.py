@@ -13,7 +13,7 @@ from bot.render.blocks import Card
 
 WIDTH_IN, DPI = 7.2, 150  # 1080 px
 INK, MUTED, ACCENT, PAPER, BAND = "#1d2a3a", "#5b6675", "#1f5fa8", "#ffffff", "#eaf1fa"
-WRAP_NAME, WRAP_LINE = 34, 52
+WRAP_NAME, WRAP_LINE = 40, 58
 
 
 def _partner_lines(card: Card) -> list[tuple[list[str], list[str]]]:

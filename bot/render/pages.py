@@ -96,9 +96,9 @@ class _Pages:
         )
 
 
-def _chars(size: float, width: float) -> int:
+def _chars(size: float, width: float, *, bold: bool = False) -> int:
     """How many characters of DejaVu Sans at `size` points fit in `width` inches (a safe estimate)."""
-    return max(10, int(width * 72 / (size * 0.5)))
+    return max(10, int(width * 72 / (size * (0.6 if bold else 0.52))))
 
 
 def _text(pages: _Pages, block: Text) -> None:
@@ -107,7 +107,7 @@ def _text(pages: _Pages, block: Text) -> None:
     indent = 0.25 if block.style is Style.BULLET else 0.0
     line_h = size * 1.45 / 72
     for n, raw in enumerate(block.text.split("\n")):
-        lines = textwrap.wrap(raw, _chars(size, TEXT_W - indent)) or [""]
+        lines = textwrap.wrap(raw, _chars(size, TEXT_W - indent, bold=bold)) or [""]
         pages.room(line_h * min(len(lines), 3) + (before if n == 0 else 0))
         pages.y += before if n == 0 else 0
         for i, line in enumerate(lines):
