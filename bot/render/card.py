@@ -34,54 +34,49 @@ def render_card(card: Card) -> bytes:
     figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor=PAPER)
     FigureCanvasAgg(figure)
 
-    def at(y_in: float) -> float:
-        """A distance from the top, in inches, as a figure fraction."""
-        return 1 - y_in / height
+    def put(
+        x: float,
+        y_in: float,
+        text: str,
+        size: float,
+        colour: str,
+        *,
+        bold: bool = False,
+        centre: bool = False,
+    ) -> None:
+        """One line of text, `y_in` inches from the top."""
+        weight, align = ("bold" if bold else "normal"), ("center" if centre else "left")
+        figure.text(
+            x,
+            1 - y_in / height,
+            text,
+            va="top",
+            ha=align,
+            fontsize=size,
+            color=colour,
+            fontweight=weight,
+            parse_math=False,  # a "$" in a partner's name is text, not a formula
+        )
 
     y = 0.55
     for line in title:
-        figure.text(
-            0.5,
-            at(y),
-            line,
-            ha="center",
-            va="top",
-            fontsize=24,
-            fontweight="bold",
-            color=ACCENT,
-            parse_math=False,
-        )
+        put(0.5, y, line, 24, ACCENT, centre=True, bold=True)
         y += 0.45
-    figure.text(
-        0.5, at(y + 0.05), card.subtitle, ha="center", va="top", fontsize=14, color=MUTED, parse_math=False
-    )
+    put(0.5, y + 0.05, card.subtitle, 14, MUTED, centre=True)
     y += 0.55
-    _stats(figure, card, at(y), at(y + 1.2))
+    _stats(figure, card, 1 - y / height, 1 - (y + 1.2) / height)
     y += 1.45
-    figure.text(
-        0.07, at(y), card.heading, va="top", fontsize=16, fontweight="bold", color=INK, parse_math=False
-    )
+    put(0.07, y, card.heading, 16, INK, bold=True)
     y += 0.5
     for names, lines in wrapped:
         for line in names:
-            figure.text(
-                0.07, at(y), line, va="top", fontsize=15, fontweight="bold", color=INK, parse_math=False
-            )
+            put(0.07, y, line, 15, INK, bold=True)
             y += 0.34
         for line in lines:
-            figure.text(0.09, at(y), line, va="top", fontsize=12.5, color=MUTED, parse_math=False)
+            put(0.09, y, line, 12.5, MUTED)
             y += 0.3
         y += 0.25
-    figure.text(
-        0.5,
-        at(height - 0.35),
-        card.footer,
-        ha="center",
-        va="center",
-        fontsize=11,
-        color=MUTED,
-        parse_math=False,
-    )
+    put(0.5, height - 0.5, card.footer, 11, MUTED, centre=True)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", facecolor=PAPER)
     return buffer.getvalue()

@@ -108,7 +108,13 @@ def _text(pages: _Pages, block: Text) -> None:
     line_h = size * 1.45 / 72
     for n, raw in enumerate(block.text.split("\n")):
         lines = textwrap.wrap(raw, _chars(size, TEXT_W - indent, bold=bold)) or [""]
-        pages.room(line_h * min(len(lines), 3) + (before if n == 0 else 0))
+        # A heading keeps at least two lines of what follows on its page.
+        follow = (
+            2 * LOOK[Style.PARAGRAPH][0] * 1.45 / 72
+            if block.style in (Style.HEADING, Style.SUBHEADING)
+            else 0
+        )
+        pages.room(line_h * min(len(lines), 3) + (before if n == 0 else 0) + follow)
         pages.y += before if n == 0 else 0
         for i, line in enumerate(lines):
             pages.room(line_h)

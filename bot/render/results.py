@@ -22,6 +22,8 @@ def bars(
     axes.barh(rows, targets, color=TARGET_COLOUR, label=target, height=0.7)
     axes.barh(rows, trained, color=TRAINED_COLOUR, label=trained_word, height=0.4)
     axes.set_yticks(rows, labels)
+    for tick in axes.get_yticklabels():
+        tick.set_parse_math(False)  # a "$" in a group's or period's name is text
     for y, n in zip(rows, trained, strict=True):
         axes.text(n, y, f" {n}", va="center", fontsize=9)
     axes.legend(loc="lower right", fontsize=9)
