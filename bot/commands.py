@@ -62,7 +62,9 @@ COMMANDS: list[Command] = [
     Command("thanks", N_("The partnership card: every partner's contribution"), Action.GIVE_CREDIT),
     Command("certificate", N_("Certificates of cooperation for the partners"), Action.GIVE_CREDIT),
     Command("closing", N_("Start closing: ask the partners for recommendations"), Action.CLOSE_PARTNERSHIP),
-    Command("recommendations", N_("The partners' recommendations; doc: the document"), Action.CLOSE_PARTNERSHIP),
+    Command(
+        "recommendations", N_("The partners' recommendations; doc: the document"), Action.CLOSE_PARTNERSHIP
+    ),
     Command("conclusions", N_("Your conclusions for the recommendations"), Action.CLOSE_PARTNERSHIP),
     Command("decide", N_("Close the partnership or continue with new goals"), Action.CLOSE_PARTNERSHIP),
     Command("recommend", N_("Answer a closing question: /recommend 1 ..."), places=(Where.PRIVATE,)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from zoneinfo import ZoneInfo
 
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.access import Action, Where
 from bot.db import utcnow
@@ -19,8 +19,8 @@ from bot.render import pages, word
 from bot.render.results import bars
 from bot.services import closing, credit
 from bot.timing import SendingRules
-from handlers.common import Request, command, esc, reply
-from handlers.gate import Opened, Scoped, anyone, requires
+from handlers.common import Request, button_target, command, esc, reply
+from handlers.gate import Opened, Pressed, Scoped, anyone, requires, requires_press
 
 CLOSING_ERRORS = {
     "question": N_("Start with the question's number, 1, 2 or 3, e.g. /recommend 1 seniors in villages"),
@@ -275,6 +275,35 @@ async def decide(call: Scoped) -> None:
     )
 
 
+@requires_press(Action.GIVE_CREDIT, button_target)
+async def post_card(press: Pressed[tuple[int, str]]) -> None:
+    """📣 under a period's card: the coordinator confirms, and the card is posted in the group."""
+    req = press.req
+    period_id, locale = press.target
+    async with req.services.db.transaction() as session:
+        found = await credit.period_credit(session, period_id=period_id, now=utcnow())
+    if found is None or found.partnership.id != press.partnership_id or locale not in ("pl", "en"):
+        await press.query.answer(req._("That card is not from this partnership."))
+        return
+    tr = translations(locale)
+    picture = await asyncio.to_thread(card_render.render_card, words.card(tr, locale, found))
+    chat = found.partnership.chat_id
+    posted = await _send_file(req, chat, picture, "karta-partnerstwa.png", "", photo=True)
+    if posted:
+        await reply_to(req, chat, esc(words.post(tr, locale, found)))
+    await press.query.answer(
+        req._("Posted in the group.") if posted else req._("I cannot write to the group.")
+    )
+
+
+async def reply_to(req: Request, chat_id: int, text: str) -> None:
+    """Send a text to a chat; an unreachable chat is let go."""
+    try:
+        await req.services.notifier.send(chat_id, text)
+    except ChatUnreachable:
+        return
+
+
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """This module's commands."""
     return [
@@ -285,4 +314,5 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         command("recommendations", recommendations),
         command("conclusions", conclusions),
         command("decide", decide),
+        CallbackQueryHandler(post_card, pattern=r"^card:"),
     ]

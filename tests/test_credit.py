@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import struct
 import subprocess
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from docx import Document as read_docx
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
 from bot.clock import ManualClock
 from bot.db import Database, as_utc
@@ -25,13 +25,13 @@ from bot.models import (
     Schedule,
     Stage,
 )
-from bot.services import plan, registry, scheduling
+from bot.services import credit, plan, registry, scheduling, watch
 from bot.services.people import PersonInfo
 from bot.timing import Recurrence, RecurrenceSpec, SendingRules
 from tests.e2e_fixtures import GROUP_ID, register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
-from tests.test_e2e_registry import COORD, _partnership, last_text
+from tests.test_e2e_registry import COORD, _partnership, buttons, last_text, press
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 OLA = tg.user(5001, "Ola", language_code="pl")
@@ -318,3 +318,37 @@ async def test_continuing_opens_a_new_period_and_keeps_schedules(
         assert not any(s.is_paused for s in await session.exec(select(Schedule)))
         decided = (await session.exec(select(RecommendationRound))).one()
     assert decided.decision == "continue" and decided.reasons == "new groups need us" and decided.decided_at
+
+
+async def test_the_card_at_a_periods_end_waits_for_the_coordinator(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
+    await register_group(running_bot, coordinator=COORD)
+    await _four_partners(database, clock.now())
+    partnership = await _partnership(database)
+    async with database.transaction() as session:
+        period = (await session.exec(select(PlanPeriod))).one()
+        await (await session.connection()).execute(delete(Delivery).where(col(Delivery.status) == "pending"))
+        the_day_after = datetime.combine(period.ends_on, time(12), tzinfo=WARSAW)
+        await watch.queue_watch(session, partnership=partnership, after=the_day_after, rules=SendingRules())
+    clock.set(await _due(database, "watch"))  # the daily watch on the first day after the period
+    running_bot.fake.clear_calls()
+    await running_bot.dispatcher.tick()
+    await running_bot.dispatcher.tick()
+    photos = running_bot.fake.calls("sendPhoto")
+    assert [c.params["chat_id"] for c in photos] == [COORD["id"]]  # not in the group before it is confirmed
+    assert png_size(photos[0].files["photo"])[0] == 1080
+    offer = last_text(running_bot, COORD["id"])
+    assert "The period “Rok 1” has ended" in offer and "przeszkoleni mieszkańcy: 19" in offer
+    await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["📣 Post in the group"])
+    group_photos = [c for c in running_bot.fake.calls("sendPhoto") if c.params["chat_id"] == GROUP_ID]
+    assert len(group_photos) == 1
+    post = running_bot.fake.sent_texts(GROUP_ID, plain=True)[-1]
+    assert all(name in post for name in (LIBRARY, PARISH, SCHOOL, KGW))
+    async with database.transaction() as session:
+        stored = await session.get(type(partnership), partnership.id)
+        assert stored is not None
+        again = await credit.queue_period_cards(
+            session, partnership=stored, now=clock.now(), rules=SendingRules()
+        )
+    assert again == 0  # one card per period

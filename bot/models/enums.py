@@ -157,3 +157,4 @@ class DeliveryKind(StrEnum):
     RECOMMEND_ASK = "recommend_ask"  # closing: ask each partner's representatives the three questions
     RECOMMEND_REMINDER = "recommend_reminder"  # remind the partners that have not answered
     RECOMMEND_CLOSE = "recommend_close"  # the round ends: the coordinator gets the summary
+    PERIOD_CARD = "period_card"  # a plan period ended: the card to the coordinator, to confirm for the group

@@ -6,6 +6,7 @@ import html
 from datetime import date
 
 from bot.i18n import N_, format_day
+from bot.notifier import Button
 from bot.presenters.common import Message, Translations, group_name
 from bot.render.blocks import Block, Card, Document, Image, Style, Table, Text
 from bot.services.closing import RoundSummary
@@ -233,3 +234,20 @@ def recommendations(
     blocks.append(Text(tr.gettext("The coordinator's conclusions"), Style.HEADING))
     blocks.append(Text(found.round_.conclusions or "—"))
     return Document(title, blocks)
+
+
+def card_offer(tr: Translations, card_tr: Translations, card_locale: str, credit: Credit) -> Message:
+    """After a period ends: the ready-to-post text, and a button to post the card in the group.
+
+    `tr` is the coordinator's language; the card and its text are in `card_locale` (Polish).
+    """
+    assert credit.period is not None
+    text = (
+        tr.gettext(
+            "The period “{period}” has ended. Here is the partnership card; post it in the group?"
+        ).format(period=html.escape(credit.period.name))
+        + "\n\n"
+        + card_caption(card_tr, card_locale, credit).text
+    )
+    post_it = Button(tr.gettext("📣 Post in the group"), f"card:{credit.period.id}:{card_locale}")
+    return Message(text, ((post_it,),))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import as_utc
 from bot.models import (
+    DeliveryKind,
     Partner,
     Partnership,
     PartnerStatus,
@@ -24,10 +25,12 @@ from bot.models import (
     TrainedCount,
     TrainingSession,
 )
-from bot.services import charting, partners, plan
+from bot.services import charting, partners, plan, scheduling
 from bot.text import fold
+from bot.timing import SendingRules
 
 MEMBER_STATUSES = (PartnerStatus.JOINED, PartnerStatus.ACTIVE)
+CARD_WITHIN = timedelta(days=14)  # a period that ended longer ago than this gets no card (a late start)
 
 
 @dataclass(frozen=True)
@@ -213,3 +216,39 @@ async def results(session: AsyncSession, *, partnership: Partnership) -> list[Re
         for g in groups
         if (p.id or 0, g.id or 0) in targets or trained[(p.id or 0, g.id or 0)]
     ]
+
+
+async def queue_period_cards(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, rules: SendingRules
+) -> int:
+    """Queue the card of each period that has just ended (once per period); how many are new."""
+    assert partnership.id is not None
+    zone = ZoneInfo(partnership.timezone)
+    today = now.astimezone(zone).date()
+    ended = [
+        p
+        for p in await plan.periods(session, partnership_id=partnership.id)
+        if p.ends_on < today <= p.ends_on + CARD_WITHIN
+    ]
+    return await scheduling.enqueue(
+        session,
+        [
+            scheduling.delivery_row(
+                partnership_id=partnership.id,
+                kind=DeliveryKind.PERIOD_CARD,
+                due_at=rules.next_allowed(now, zone),
+                key=f"card:{p.id}",
+                ref_id=p.id,
+            )
+            for p in ended
+        ],
+    )
+
+
+async def period_credit(session: AsyncSession, *, period_id: int | None, now: datetime) -> Credit | None:
+    """The credit of one plan period, by its id; None if it is gone."""
+    period = await session.get(PlanPeriod, period_id or 0)
+    partnership = await session.get(Partnership, period.partnership_id) if period else None
+    if period is None or partnership is None:
+        return None
+    return await credit(session, partnership=partnership, now=now, wanted=period.name)

@@ -6,7 +6,7 @@ A new kind of scheduled message is a DeliveryKind, a presenter, a sender and a l
 from __future__ import annotations
 
 from bot.models import DeliveryKind
-from scheduler.senders import checkins, closing, duties, notes, outreach
+from scheduler.senders import checkins, closing, credit, duties, notes, outreach
 from scheduler.senders.base import Outbox, Sender
 
 __all__ = ["SENDERS", "Outbox", "Sender"]
@@ -28,4 +28,5 @@ SENDERS: dict[str, Sender] = {
     DeliveryKind.RECOMMEND_ASK: closing.ask,
     DeliveryKind.RECOMMEND_REMINDER: closing.remind,
     DeliveryKind.RECOMMEND_CLOSE: closing.close,
+    DeliveryKind.PERIOD_CARD: credit.period_card,
 }
