@@ -285,6 +285,13 @@ async def test_closing_round_document_and_close(
     text = pdf_text(pdf_call.files["document"], tmp_path, "recommendations")
     assert "Rekomendacje dla gminy" in text and f"{PARISH}: samotni seniorzy" in text and KGW in text
 
+    running_bot.fake.clear_calls()
+    await running_bot.deliver(tg.message(private, COORD, "/recommendations doc en"))
+    english = read_docx(io.BytesIO(running_bot.fake.calls("sendDocument")[0].files["document"]))
+    lines = [p.text for p in english.paragraphs]
+    assert lines[0] == "Recommendations for the municipality"
+    assert "1. Which groups of residents still need support with digital skills?" in lines
+    assert f"{LIBRARY}: seniorzy z dalszych wsi" in lines  # the partners' own words are kept
     await running_bot.deliver(tg.message(private, COORD, "/decide close the goals are met"))
     partnership = await _partnership(database)
     assert partnership.stage is Stage.CLOSED
