@@ -74,17 +74,25 @@ async def certificate(call: Scoped) -> None:
     locale, wanted = _language(call.args)
     async with req.services.db.transaction() as session:
         found = await credit.credit(session, partnership=call.partnership, now=utcnow())
-        assert found is not None
-        shares = found.partners
-        if wanted:
-            one = credit.find_member(found, wanted)
-            shares = [one] if one is not None else []
-        people = {s.partner.id: await credit.people_of(session, partner_id=s.partner.id or 0) for s in shares}
+    assert found is not None  # no period named: the current or latest one, or the whole life
+    shares = found.partners
+    if wanted:
+        one = credit.find_member(found, wanted)
+        shares = [one] if one is not None else []
     if not shares:
         await reply(req, req._("No active partner called “{name}”.").format(name=esc(wanted)))
         return
+    await reply(req, await _send_certificates(req, found, shares, locale, call.person.user_id))
+
+
+async def _send_certificates(
+    req: Request, found: credit.Credit, shares: list[credit.PartnerCredit], locale: str, coordinator: int
+) -> str:
+    """Each partner's certificate to its representatives (else to the coordinator); the report."""
+    async with req.services.db.transaction() as session:
+        people = {s.partner.id: await credit.people_of(session, partner_id=s.partner.id or 0) for s in shares}
     tr = translations(locale)
-    today = utcnow().astimezone(ZoneInfo(call.partnership.timezone)).date()
+    today = utcnow().astimezone(ZoneInfo(found.partnership.timezone)).date()
     lines = [req._("Certificates of cooperation:")]
     for share in shares:
         document = words.certificate(tr, locale, found, share, today)
@@ -94,19 +102,16 @@ async def certificate(call: Scoped) -> None:
             n for uid, n in people[share.partner.id] if await _send_file(req, uid, content, filename, "")
         ]
         if sent_to:
-            lines.append(
-                req._("• {partner}: sent to {names}").format(
-                    partner=esc(share.partner.name), names=esc(", ".join(sent_to))
-                )
+            line = req._("• {partner}: sent to {names}").format(
+                partner=esc(share.partner.name), names=esc(", ".join(sent_to))
             )
         else:
-            await _send_file(req, call.person.user_id, content, filename, esc(share.partner.name))
-            lines.append(
-                req._("• {partner}: no representative can be reached; sent to you to pass on").format(
-                    partner=esc(share.partner.name)
-                )
+            await _send_file(req, coordinator, content, filename, esc(share.partner.name))
+            line = req._("• {partner}: no representative can be reached; sent to you to pass on").format(
+                partner=esc(share.partner.name)
             )
-    await reply(req, "\n".join(lines))
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _filename(tr: Translations, name: str) -> str:
@@ -276,14 +281,18 @@ async def decide(call: Scoped) -> None:
 
 
 @requires_press(Action.GIVE_CREDIT, button_target)
-async def post_card(press: Pressed[tuple[int, str]]) -> None:
-    """📣 under a period's card: the coordinator confirms, and the card is posted in the group."""
+async def period_button(press: Pressed[tuple[int, str]]) -> None:
+    """Under a period's card: 📣 post it in the group, or 📜 send the partners their certificates."""
     req = press.req
     period_id, locale = press.target
     async with req.services.db.transaction() as session:
         found = await credit.period_credit(session, period_id=period_id, now=utcnow())
     if found is None or found.partnership.id != press.partnership_id or locale not in ("pl", "en"):
         await press.query.answer(req._("That card is not from this partnership."))
+        return
+    if (press.query.data or "").startswith("cert:"):
+        await press.query.answer()
+        await reply(req, await _send_certificates(req, found, found.partners, locale, press.person.user_id))
         return
     tr = translations(locale)
     picture = await asyncio.to_thread(card_render.render_card, words.card(tr, locale, found))
@@ -314,5 +323,5 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         command("recommendations", recommendations),
         command("conclusions", conclusions),
         command("decide", decide),
-        CallbackQueryHandler(post_card, pattern=r"^card:"),
+        CallbackQueryHandler(period_button, pattern=r"^(card|cert):"),
     ]

@@ -347,11 +347,16 @@ async def test_the_card_at_a_periods_end_waits_for_the_coordinator(
     assert png_size(photos[0].files["photo"])[0] == 1080
     offer = last_text(running_bot, COORD["id"])
     assert "The period “Rok 1” has ended" in offer and "przeszkoleni mieszkańcy: 19" in offer
-    await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["📣 Post in the group"])
+    offer_buttons = buttons(running_bot, COORD["id"])
+    await press(running_bot, COORD, COORD["id"], offer_buttons["📣 Post in the group"])
     group_photos = [c for c in running_bot.fake.calls("sendPhoto") if c.params["chat_id"] == GROUP_ID]
     assert len(group_photos) == 1
     post = running_bot.fake.sent_texts(GROUP_ID, plain=True)[-1]
     assert all(name in post for name in (LIBRARY, PARISH, SCHOOL, KGW))
+    running_bot.fake.clear_calls()
+    await press(running_bot, COORD, COORD["id"], offer_buttons["📜 Send the certificates"])
+    sent = {c.params["chat_id"] for c in running_bot.fake.calls("sendDocument")}
+    assert sent == {OLA["id"], PIOTR["id"], ZOSIA["id"], COORD["id"]}  # the period's certificates, on request
     async with database.transaction() as session:
         stored = await session.get(type(partnership), partnership.id)
         assert stored is not None

@@ -250,4 +250,5 @@ def card_offer(tr: Translations, card_tr: Translations, card_locale: str, credit
         + card_caption(card_tr, card_locale, credit).text
     )
     post_it = Button(tr.gettext("📣 Post in the group"), f"card:{credit.period.id}:{card_locale}")
-    return Message(text, ((post_it,),))
+    certificates = Button(tr.gettext("📜 Send the certificates"), f"cert:{credit.period.id}:{card_locale}")
+    return Message(text, ((post_it,), (certificates,)))
