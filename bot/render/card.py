@@ -16,12 +16,18 @@ INK, MUTED, ACCENT, PAPER, BAND = "#1d2a3a", "#5b6675", "#1f5fa8", "#ffffff", "#
 WRAP_NAME, WRAP_LINE = 40, 58
 
 
+def _kept_together(line: str) -> list[str]:
+    """A contribution wrapped between its parts ("9 participants recruited · 1 room lent"), not inside one."""
+    parts = line.split(" · ")
+    glued = " · ".join(part.replace(" ", "\u00a0") for part in parts) if len(parts) > 1 else line
+    return [
+        row.replace("\u00a0", " ") for row in textwrap.wrap(glued, WRAP_LINE, break_long_words=False)
+    ] or [""]
+
+
 def _partner_lines(card: Card) -> list[tuple[list[str], list[str]]]:
     """Each partner's name and contribution, wrapped to the card's width."""
-    return [
-        (textwrap.wrap(name, WRAP_NAME) or [""], textwrap.wrap(line, WRAP_LINE) or [""])
-        for name, line in card.partners
-    ]
+    return [(textwrap.wrap(name, WRAP_NAME) or [""], _kept_together(line)) for name, line in card.partners]
 
 
 def render_card(card: Card) -> bytes:
