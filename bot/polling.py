@@ -363,3 +363,4 @@ class ConfirmingPoller:
         if offset:
             with contextlib.suppress(NetworkError):
                 await self.app.bot.get_updates(offset=offset, limit=1, timeout=0)
+

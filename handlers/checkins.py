@@ -113,7 +113,9 @@ async def checkin_now(call: Scoped) -> None:
         await reply(req, req._(NOT_IN_GROUP).format(name=esc(partnership.name)))
         return
     if len(question) > QUESTION_MAX:
-        await reply(req, req._("A check-in question may have at most {n} characters.").format(n=QUESTION_MAX))
+        await reply(
+            req, req._("A check-in question may have at most {n} characters.").format(n=QUESTION_MAX)
+        )
         return
     now = utcnow()
     row = scheduling.delivery_row(

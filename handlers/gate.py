@@ -133,7 +133,9 @@ async def open_scoped(
     return Scoped(update, context, req, scope, req.person)
 
 
-def anyone(*, coordinator: bool = False) -> Callable[[Callable[[Opened], Awaitable[None]]], Callback]:
+def anyone(
+    *, coordinator: bool = False
+) -> Callable[[Callable[[Opened], Awaitable[None]]], Callback]:
     """A handler anyone may use, needing no partnership (help, language, privacy ...)."""
 
     def decorate(handler: Callable[[Opened], Awaitable[None]]) -> Callback:

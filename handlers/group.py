@@ -184,7 +184,8 @@ async def _admin_and_bot_status(call: Opened) -> tuple[bool, str] | None:
         await reply(
             call.req,
             call.req._(
-                "I could not check your administrator rights just now. Please type /setup again in a moment."
+                "I could not check your administrator rights just now. "
+                "Please type /setup again in a moment."
             ),
         )
         return None

@@ -137,10 +137,8 @@ def history_text(req: Request, name: str, page: HistoryPage) -> str:
     title = _("<b>Communication log: {name}</b> (page {page})").format(name=esc(name), page=page.page + 1)
     if not page.entries:
         return title + "\n" + _("Nothing recorded yet.")
-    return (
-        title
-        + "\n\n"
-        + "\n".join(describe_entry(req, e, page.first_texts.get(e.id or 0)) for e in page.entries)
+    return title + "\n\n" + "\n".join(
+        describe_entry(req, e, page.first_texts.get(e.id or 0)) for e in page.entries
     )
 
 

@@ -242,3 +242,4 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         command("partner", partner_command),
         command("brief", brief_command),
     ]
+

@@ -312,3 +312,4 @@ async def set_paused(
     if not paused:
         schedule.next_run_at = next_send_time(schedule, after=now, zone=zone, rules=rules)
     await session.flush()
+
