@@ -33,6 +33,8 @@ class Action(StrEnum):
     ANSWER_CHECKIN = "answer_checkin"  # press an answer button under a check-in
     MANAGE_PRIVACY = "manage_privacy"  # the privacy notice's controller statement, the retention period
     DELETE_PARTNERSHIP = "delete_partnership"  # remove a closed partnership's personal data for good
+    GIVE_CREDIT = "give_credit"  # the partnership card and the partners' certificates
+    CLOSE_PARTNERSHIP = "close_partnership"  # the closing stage: recommendations round, document, decision
 
 
 class Where(StrEnum):
@@ -80,6 +82,10 @@ POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
     (Action.MANAGE_PRIVACY, Where.PRIVATE): frozenset({Role.COORDINATOR}),
     (Action.DELETE_PARTNERSHIP, Where.GROUP): frozenset({Role.COORDINATOR}),
     (Action.DELETE_PARTNERSHIP, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.GIVE_CREDIT, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.GIVE_CREDIT, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.CLOSE_PARTNERSHIP, Where.GROUP): frozenset({Role.COORDINATOR}),
+    (Action.CLOSE_PARTNERSHIP, Where.PRIVATE): frozenset({Role.COORDINATOR}),
 }
 
 

@@ -59,6 +59,15 @@ COMMANDS: list[Command] = [
     Command("forgetme", N_("Erase your data"), places=(Where.PRIVATE,)),
     Command("retention", N_("How long texts are kept after closing"), Action.MANAGE_PRIVACY),
     Command("deletepartnership", N_("Delete a closed partnership for good"), Action.DELETE_PARTNERSHIP),
+    Command("thanks", N_("The partnership card: every partner's contribution"), Action.GIVE_CREDIT),
+    Command("certificate", N_("Certificates of cooperation for the partners"), Action.GIVE_CREDIT),
+    Command("closing", N_("Start closing: ask the partners for recommendations"), Action.CLOSE_PARTNERSHIP),
+    Command(
+        "recommendations", N_("The partners' recommendations; doc: the document"), Action.CLOSE_PARTNERSHIP
+    ),
+    Command("conclusions", N_("Your conclusions for the recommendations"), Action.CLOSE_PARTNERSHIP),
+    Command("decide", N_("Close the partnership or continue with new goals"), Action.CLOSE_PARTNERSHIP),
+    Command("recommend", N_("Answer a closing question: /recommend 1 ..."), places=(Where.PRIVATE,)),
     Command("language", N_("Choose your language")),
     Command("help", N_("What the bot can do")),
 ]

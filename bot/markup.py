@@ -13,7 +13,7 @@ from typing import Any, Self
 
 import markupsafe
 
-__all__ = ["Markup", "bold", "code", "esc", "html", "html_map", "italic", "join", "link", "mention", "plain"]
+__all__ = ["Markup", "bold", "code", "esc", "html", "html_map", "italic", "join", "link", "mention", "plain", "plain_join"]
 
 
 class Markup(markupsafe.Markup):
@@ -42,6 +42,11 @@ def html_map(template: str, values: Mapping[str, Any], /) -> Markup:
 def plain(template: str, /, **values: Any) -> str:
     """A plain-text template (a button label, an alert: not HTML) filled with the values as they are."""
     return template.format(**values)
+
+
+def plain_join(separator: str, parts: Iterable[str], /) -> str:
+    """Plain-text parts (a document, a post to copy: not HTML) joined as they are."""
+    return separator.join(parts)
 
 
 def esc(text: Any) -> Markup:

@@ -13,6 +13,7 @@ from telegram.ext import (
 
 from handlers import (
     checkins,
+    credit,
     forms,
     general,
     group,
@@ -66,6 +67,7 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         *nudges.handlers(),
         *general.handlers(),
         *rights.handlers(),
+        *credit.handlers(),
         # Typed answers to a guided flow's question (last, so commands win).
         MessageHandler(filters.TEXT & ~filters.COMMAND, forms.flow_text),
         *general.last_handlers(),

@@ -36,6 +36,8 @@ README_ROWS = {
     "answer": Action.ANSWER_CHECKIN,
     "/retention": Action.MANAGE_PRIVACY,
     "/deletepartnership": Action.DELETE_PARTNERSHIP,
+    "/thanks": Action.GIVE_CREDIT,
+    "/closing": Action.CLOSE_PARTNERSHIP,
 }
 ROLE_WORDS = {
     "coordinator": Role.COORDINATOR,

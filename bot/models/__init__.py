@@ -13,6 +13,10 @@ from bot.models.core import (
     PartnershipBase,
     Person,
 )
+from bot.models.credit import (
+    RecommendationAnswer,
+    RecommendationRound,
+)
 from bot.models.duties import (
     CheckinAnswer,
     CheckinRound,
@@ -102,6 +106,8 @@ __all__ = [
     "PartnershipBase",
     "Person",
     "PlanPeriod",
+    "RecommendationAnswer",
+    "RecommendationRound",
     "RecruitmentSource",
     "ReminderPause",
     "Representative",

@@ -154,3 +154,7 @@ class DeliveryKind(StrEnum):
     WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
     ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
     MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
+    RECOMMEND_ASK = "recommend_ask"  # closing: ask each partner's representatives the three questions
+    RECOMMEND_REMINDER = "recommend_reminder"  # remind the partners that have not answered
+    RECOMMEND_CLOSE = "recommend_close"  # the round ends: the coordinator gets the summary
+    PERIOD_CARD = "period_card"  # a plan period ended: the card to the coordinator, to confirm for the group

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.presenters import alert as alert_presenter
 from bot.presenters import digest as digest_presenter
 from bot.presenters import nudge as nudge_presenter
-from bot.services import deliveries, nudges, watch
+from bot.services import credit, deliveries, nudges, watch
 from bot.services.scheduling import Due
 from scheduler.senders.base import Outbox
 
@@ -74,6 +74,7 @@ async def look_out(out: Outbox, due: Due, now: datetime) -> None:
             return
         await watch.watch(session, partnership=partnership, now=now, rules=out.rules)
         await watch.queue_watch(session, partnership=partnership, after=now, rules=out.rules)
+        await credit.queue_period_cards(session, partnership=partnership, now=now, rules=out.rules)
 
 
 async def alert(out: Outbox, due: Due, now: datetime) -> None:
