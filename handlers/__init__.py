@@ -28,7 +28,8 @@ from handlers import (
     tasks,
 )
 from handlers import log as log_handlers
-from handlers.common import answer_stale, command
+from handlers.common import command
+from handlers.gate import answer_stale
 
 
 def form_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]

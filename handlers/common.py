@@ -118,12 +118,6 @@ async def remember(session: AsyncSession, update: Update, context: Context) -> R
     return request_for(update, context, person, locale)
 
 
-async def begin(update: Update, context: Context) -> Request:
-    """Remember who is asking, in a transaction of its own, and return the Request."""
-    async with context.services.db.transaction(mark=False) as session:  # idempotent by itself
-        return await remember(session, update, context)
-
-
 async def reply(
     req: Request, text: str, *, buttons: Keyboard | None = None, force_reply: bool = False
 ) -> Sent | None:
@@ -276,21 +270,6 @@ async def judge(req: Request, action: Action, found: Found, query: CallbackQuery
     return Scope(partnership=found.candidates[0], role=role)
 
 
-async def scope_for(
-    req: Request,
-    action: Action,
-    *,
-    partnership_id: int | None = None,
-    query: CallbackQuery | None = None,
-) -> Scope | None:
-    """The partnership and role for an action, or None after telling the user why not."""
-    if req.person is None:
-        return None
-    async with req.services.db.transaction() as session:
-        found = await find_partnership(session, req, partnership_id)
-    return await judge(req, action, found, query)
-
-
 def command_args(update: Update) -> str:
     """The text after the command word, with its line breaks kept."""
     message = update.effective_message
@@ -309,38 +288,3 @@ def button_target(data: str) -> tuple[int, str] | None:
     if target is None or not parts[2]:
         return None
     return target, parts[2]
-
-
-async def answer_stale(update: Update, context: Context) -> None:
-    """Answer a button whose data is malformed, forged or from an older version of the bot."""
-    query = update.callback_query
-    if query is None:
-        return
-    req = await begin(update, context)
-    await query.answer(req._(STALE_BUTTON))
-
-
-@dataclass
-class ButtonPress:
-    """A pressed '<kind>:<id>:<choice>' button, by someone allowed to press it."""
-
-    req: Request
-    scope: Scope
-    person: PersonInfo
-    target_id: int
-    choice: str
-
-
-async def button_press(update: Update, context: Context, action: Action) -> ButtonPress | None:
-    """Parse a button and check the presser may do the action; None after answering the query."""
-    query = update.callback_query
-    assert query is not None
-    req = await begin(update, context)
-    target = button_target(query.data or "")
-    if target is None:
-        await query.answer(req._(STALE_BUTTON))
-        return None
-    scope = await scope_for(req, action, query=query)  # a refusal answers the press itself
-    if scope is None or req.person is None or scope.partnership.id is None:
-        return None
-    return ButtonPress(req, scope, req.person, target[0], target[1])

@@ -26,12 +26,10 @@ from handlers.common import (
     Context,
     Request,
     Scope,
-    begin,
-    command_args,
     reply,
-    scope_for,
 )
 from handlers.form_view import flow_error_text, prompt, show_step
+from handlers.gate import Opened, Scoped, anyone, authorise, requires
 from handlers.menus import give_coordinator_menus, take_coordinator_menus
 from handlers.partners import send_brief
 from handlers.refusals import NOTHING_SAVED_SUFFIX, error_text, not_found_text
@@ -96,24 +94,21 @@ async def _partner_preset(req: Request, scope: Scope, name: str) -> Data | None:
 def flow_command(flow_name: str, *, takes_partner: bool = False) -> Handler:
     """A command that starts a flow, optionally with a partner named after it."""
 
-    async def command(update: Update, context: Context) -> None:
-        req = await begin(update, context)
-        scope = await scope_for(req, FLOWS[flow_name].action)
-        if scope is None:
-            return
+    async def command(call: Scoped) -> None:
+        req, scope = call.req, call.scope
         preset: Data | None = {}
         typed = ""
         if takes_partner:
-            preset = await _partner_preset(req, scope, command_args(update))
+            preset = await _partner_preset(req, scope, call.args)
             if preset is None:
                 return
         elif flow_name != FlowName.SCHEDULE:  # '/schedule add' is the command itself
-            typed = command_args(update)  # '/period Wiosna 2027' answers the first question
+            typed = call.args  # '/period Wiosna 2027' answers the first question
         await start_flow(req, scope, flow_name, preset, typed=typed)
 
     command.__name__ = f"{flow_name}_command"
     command.__doc__ = f"Start the {flow_name} flow."
-    return command
+    return requires(FLOWS[flow_name].action)(command)
 
 
 _flow_command = flow_command  # the name other handlers still import
@@ -129,22 +124,17 @@ join_command = flow_command(FlowName.JOIN)
 handover_command = flow_command(FlowName.HANDOVER)
 
 
-async def add_partner_command(update: Update, context: Context) -> None:
+@requires(Action.MANAGE_REGISTRY)
+async def add_partner_command(call: Scoped) -> None:
     """/addpartner [name]: the new-partner flow, with the name already given if typed."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.MANAGE_REGISTRY)
-    if scope is None:
-        return
-    await start_flow(req, scope, FlowName.PARTNER, typed=command_args(update))
+    await start_flow(call.req, call.scope, FlowName.PARTNER, typed=call.args)
 
 
-async def invite_command(update: Update, context: Context) -> None:
+@requires(Action.MANAGE_REGISTRY)
+async def invite_command(call: Scoped) -> None:
     """/invite [partner name]: an invitation link for a partner, supervisor or ambassador."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.MANAGE_REGISTRY)
-    if scope is None:
-        return
-    preset = await _partner_preset(req, scope, command_args(update))
+    req, scope = call.req, call.scope
+    preset = await _partner_preset(req, scope, call.args)
     if preset is None:
         return
     if "partner" in preset:
@@ -152,9 +142,10 @@ async def invite_command(update: Update, context: Context) -> None:
     await start_flow(req, scope, FlowName.INVITE, preset)
 
 
-async def cancel_command(update: Update, context: Context) -> None:
+@anyone()
+async def cancel_command(call: Opened) -> None:
     """/cancel: drop the flow in progress; nothing is saved."""
-    req = await begin(update, context)
+    req = call.req
     if req.person is None:
         return
     async with req.services.db.transaction() as session:
@@ -165,14 +156,15 @@ async def cancel_command(update: Update, context: Context) -> None:
 
 
 async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[Draft, Data, Scope] | None:
-    """The caller's draft in this chat, re-authorised against its partnership."""
+    """The caller's draft in this chat, re-authorised against its partnership: the draft's flow
+    decides the action, so this is the gate's one call made after the opening."""
     assert req.person is not None
     async with req.services.db.transaction() as session:
         found = await engine.get(session, user_id=req.person.user_id, chat_id=req.chat_id)
     if found is None:
         return None
     draft, data = found
-    scope = await scope_for(
+    scope = await authorise(
         req,
         FLOWS[draft.flow].action,
         partnership_id=draft.partnership_id,
@@ -185,11 +177,11 @@ async def _load_flow(req: Request, query: CallbackQuery | None = None) -> tuple[
     return draft, data, scope
 
 
-async def flow_button(update: Update, context: Context) -> None:
-    """A button of a guided flow: choose, save or cancel."""
-    query = update.callback_query
+@anyone()
+async def flow_button(call: Opened) -> None:
+    """A button of a guided flow: choose, save or cancel (the draft's flow decides who may)."""
+    query, req = call.update.callback_query, call.req
     assert query is not None
-    req = await begin(update, context)
     if req.person is None or query.message is None:
         await query.answer(req._(STALE_BUTTON))
         return
@@ -394,7 +386,15 @@ async def flow_text(update: Update, context: Context) -> None:
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
             return
-    req = await begin(update, context)
+    await _typed(update, context)
+
+
+@anyone()
+async def _typed(call: Opened) -> None:
+    """A typed answer that may be for the caller's flow (the draft's flow decides who may)."""
+    update, req = call.update, call.req
+    message = update.effective_message
+    assert message is not None and message.text is not None
     if req.person is None:
         return
     if update.edited_message is not None:

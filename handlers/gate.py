@@ -133,6 +133,22 @@ async def open_scoped(
     return Scoped(update, context, req, scope, req.person)
 
 
+async def authorise(
+    req: Request,
+    action: Action,
+    *,
+    partnership_id: int | None = None,
+    query: CallbackQuery | None = None,
+) -> Scope | None:
+    """The gate for an action known only after the opening (a form's draft decides it, and
+    which partnership): the scope, or None after the refusal was told."""
+    if req.person is None:
+        return None
+    async with req.services.db.transaction() as session:
+        found = await find_partnership(session, req, partnership_id)
+    return await judge(req, action, found, query)
+
+
 def anyone(
     *, coordinator: bool = False
 ) -> Callable[[Callable[[Opened], Awaitable[None]]], Callback]:
@@ -179,8 +195,7 @@ def requires_press(
             assert query is not None
             target = parse(query.data or "")
             if target is None:
-                stale = await open_update(update, context)
-                await query.answer(stale.req._(STALE_BUTTON))
+                await answer_stale(update, context)
                 return
             pid = partnership_of(target) if partnership_of is not None else None
             # A refusal answers the press itself, to the presser only.
@@ -191,3 +206,11 @@ def requires_press(
         return callback
 
     return decorate
+
+
+@anyone()
+async def answer_stale(call: Opened) -> None:
+    """A button whose data is malformed, forged or from an older version of the bot."""
+    query = call.update.callback_query
+    if query is not None:
+        await query.answer(call.req._(STALE_BUTTON))

@@ -18,7 +18,7 @@ from bot.notifier import Button
 from bot.once import AlreadyHandled
 from bot.outage import DATABASE_DOWN, database_unreachable
 from bot.services import partnerships, people, registry
-from bot.text import parse_id, without_controls
+from bot.text import parse_id
 from handlers.common import (
     STALE_BUTTON,
     Context,
@@ -154,7 +154,7 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
 async def start(update: Update, context: Context) -> None:
     """Greet a user privately, or open an invitation link (/start <token>)."""
     if context.args and where_of(update) is Where.PRIVATE:
-        await redeem(update, context, without_controls(context.args[0])[:64])
+        await redeem(update, context)
         return
     await greet(update, context)
 

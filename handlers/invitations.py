@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
 from bot import flows
 from bot.access import Action, Role
 from bot.markup import html
 from bot.models import JoinRequestStatus
 from bot.services import registry
 from bot.services.registry import RegistryError
-from handlers.common import Context, begin, button_press, reply
+from bot.text import without_controls
+from handlers.common import Context, button_target, reply
+from handlers.gate import Opened, Pressed, anyone, requires_press
 from handlers.menus import give_supervisor_menu
 from handlers.refusals import error_text
 
 # --------------------------------------------------------------------------- join requests
 
 
-async def join_decision(update: Update, context: Context) -> None:
+@requires_press(Action.MANAGE_REGISTRY, button_target)
+async def join_decision(press: Pressed[tuple[int, str]]) -> None:
     """The coordinator's Approve / Reject button on a join request."""
-    query = update.callback_query
-    assert query is not None
-    press = await button_press(update, context, Action.MANAGE_REGISTRY)
-    if press is None:
-        return
+    query = press.query
     await query.answer()
     if query.message is None:
         return
-    req, scope, request_id, verdict = press.req, press.scope, press.target_id, press.choice
+    req, scope, (request_id, verdict) = press.req, press.scope, press.target
     assert req.person is not None
     try:
         async with req.services.db.transaction() as session:
@@ -56,9 +53,15 @@ async def join_decision(update: Update, context: Context) -> None:
 # --------------------------------------------------------------------------- invitations
 
 
-async def redeem(update: Update, context: Context, token: str) -> None:
+def invitation_token(context: Context) -> str:
+    """The token of an invitation link, from '/start <token>'."""
+    return without_controls(context.args[0])[:64] if context.args else ""
+
+
+@anyone()
+async def redeem(call: Opened) -> None:
     """/start <token>: open an invitation and link the person in one tap."""
-    req = await begin(update, context)
+    req, token = call.req, invitation_token(call.context)
     if req.person is None:
         return
     try:

@@ -18,13 +18,12 @@ from bot.services import partnerships, people, registry, retention, rights
 from handlers.common import (
     Context,
     Request,
-    begin,
-    button_press,
+    button_target,
     command,
     command_args,
     reply,
-    scope_for,
 )
+from handlers.gate import Opened, Pressed, Scoped, anyone, requires, requires_press
 from handlers.general import privacy_text
 
 log = logging.getLogger(__name__)
@@ -87,19 +86,24 @@ async def _partnership_here(req: Request) -> Partnership | None:
 
 async def privacy(update: Update, context: Context) -> None:
     """/privacy: the notice; `/privacy set <text>`: the coordinator states the controller."""
-    req = await begin(update, context)
-    word, _space, text = command_args(update).strip().partition(" ")
+    word, _space, _text = command_args(update).strip().partition(" ")
     if word.lower() == "set":
-        await _set_notice(req, text.strip())
+        await _set_notice(update, context)
         return
+    await _show_notice(update, context)
+
+
+@anyone()
+async def _show_notice(call: Opened) -> None:
+    """/privacy: the notice, for anyone."""
+    req = call.req
     await reply(req, notice_text(req, await _partnership_here(req)))
 
 
-async def _set_notice(req: Request, text: str) -> None:
+@requires(Action.MANAGE_PRIVACY)
+async def _set_notice(call: Scoped) -> None:
     """Store the controller's statement (empty: back to the default)."""
-    scope = await scope_for(req, Action.MANAGE_PRIVACY)
-    if scope is None:
-        return
+    req, scope, text = call.req, call.scope, call.args.strip().partition(" ")[2].strip()
     async with req.services.db.transaction() as session:
         partnership = await session.get(Partnership, scope.partnership.id)
         assert partnership is not None
@@ -116,9 +120,10 @@ async def _private_only(req: Request) -> bool:
     return False
 
 
-async def mydata(update: Update, context: Context) -> None:
+@anyone()
+async def mydata(call: Opened) -> None:
     """/mydata: a ZIP with everything about the caller (JSON, XLSX, CSV)."""
-    req = await begin(update, context)
+    req = call.req
     if not await _private_only(req):
         return
     assert req.person is not None
@@ -142,9 +147,10 @@ async def mydata(update: Update, context: Context) -> None:
         return
 
 
-async def forgetme(update: Update, context: Context) -> None:
+@anyone()
+async def forgetme(call: Opened) -> None:
     """/forgetme: a coordinator hands over first; everyone else confirms with a button."""
-    req = await begin(update, context)
+    req = call.req
     if not await _private_only(req):
         return
     assert req.person is not None
@@ -175,11 +181,11 @@ async def forgetme(update: Update, context: Context) -> None:
     )
 
 
-async def forget_confirmed(update: Update, context: Context) -> None:
+@anyone()
+async def forget_confirmed(call: Opened) -> None:
     """The confirmation button: erase, then say what was erased and what was kept, and why."""
-    query = update.callback_query
+    query, req = call.update.callback_query, call.req
     assert query is not None
-    req = await begin(update, context)
     await query.answer()
     if req.person is None or req.where is not Where.PRIVATE:
         return
@@ -222,14 +228,12 @@ def erased_text(req: Request, done: rights.Erased) -> str:
     )
 
 
-async def retention_command(update: Update, context: Context) -> None:
+@requires(Action.MANAGE_PRIVACY)
+async def retention_command(call: Scoped) -> None:
     """/retention: show how long texts are kept after closing; /retention <years> sets it."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.MANAGE_PRIVACY)
-    if scope is None:
-        return
+    req, scope = call.req, call.scope
     _ = req._
-    wanted = command_args(update).strip()
+    wanted = call.args.strip()
     if wanted:
         if not wanted.isdigit() or not retention.MIN_YEARS <= int(wanted) <= retention.MAX_YEARS:
             await reply(
@@ -279,14 +283,12 @@ def retention_text(req: Request, partnership: Partnership) -> str:
     return join("\n", lines)
 
 
-async def delete_partnership_command(update: Update, context: Context) -> None:
+@requires(Action.DELETE_PARTNERSHIP)
+async def delete_partnership_command(call: Scoped) -> None:
     """/deletepartnership: only a closed partnership, after a confirmation naming it."""
-    req = await begin(update, context)
-    scope = await scope_for(req, Action.DELETE_PARTNERSHIP)
-    if scope is None:
-        return
+    req = call.req
     _ = req._
-    p = scope.partnership
+    p = call.partnership
     if p.stage != Stage.CLOSED.value:
         await reply(
             req, _("Only a closed partnership can be deleted. Set its stage to closed first (/stage).")
@@ -306,16 +308,13 @@ async def delete_partnership_command(update: Update, context: Context) -> None:
     )
 
 
-async def delete_partnership_confirmed(update: Update, context: Context) -> None:
+@requires_press(Action.DELETE_PARTNERSHIP, button_target)
+async def delete_partnership_confirmed(press: Pressed[tuple[int, str]]) -> None:
     """The confirmation button of /deletepartnership."""
-    press = await button_press(update, context, Action.DELETE_PARTNERSHIP)
-    if press is None:
-        return
-    req, p = press.req, press.scope.partnership
-    query = update.callback_query
-    assert query is not None and p.id is not None
+    req, p, query = press.req, press.partnership, press.query
+    assert p.id is not None
     await query.answer()
-    if press.target_id != p.id or p.stage != Stage.CLOSED.value:
+    if press.target[0] != p.id or p.stage != Stage.CLOSED.value:
         await reply(req, req._("This button no longer works."))
         return
     await retention.delete_partnership(req.services.db, partnership_id=p.id)

@@ -100,3 +100,18 @@ async def test_a_decorated_button_tells_a_refusal_only_to_the_presser(running_bo
     await running_bot.deliver(tg.callback_query(COORDINATOR, message, "probe:seven:x"))
     assert running_bot.fake.calls("answerCallbackQuery")[-1].params["text"] == "Ten przycisk już nie działa."
     assert chat["id"] == GROUP_ID
+
+
+async def test_forms_and_rights_open_through_the_gate_in_one_transaction(
+    running_bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await register_group(running_bot)
+    opened = count_transactions(running_bot, monkeypatch)
+    await running_bot.deliver(tg.message(tg.private_chat(COORDINATOR), COORDINATOR, "/retention"))
+    assert opened == [False]  # who, which partnership, allowed or not: one transaction, then nothing
+    assert "Partnerstwo Czarne" in running_bot.fake.sent_texts(COORDINATOR["id"])[-1]
+    for text in ("/privacy set Us", "/invite", "/deletepartnership"):
+        opened.clear()
+        await running_bot.deliver(tg.message(tg.private_chat(MEMBER_EN), MEMBER_EN, text))
+        assert opened == [False]  # refused in the opening's own transaction
+        assert "You are not part of any partnership yet" in running_bot.fake.sent_texts(MEMBER_EN["id"])[-1]
