@@ -21,6 +21,7 @@ from handlers import (
     nudges,
     partners,
     plan,
+    programme,
     rights,
     schedules,
     status,
@@ -66,6 +67,7 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         *nudges.handlers(),
         *general.handlers(),
         *rights.handlers(),
+        *programme.handlers(),
         # Typed answers to a guided flow's question (last, so commands win).
         MessageHandler(filters.TEXT & ~filters.COMMAND, forms.flow_text),
         *general.last_handlers(),

@@ -34,9 +34,11 @@ from bot.models.enums import (
     JoinRequestStatus,
     PartnerKind,
     PartnerStatus,
+    ProgrammeLinkKind,
     ResourceKind,
     Stage,
     TargetGroupKey,
+    VisitKind,
 )
 from bot.models.plan import (
     PlanPeriod,
@@ -46,6 +48,16 @@ from bot.models.plan import (
     TargetRevision,
     TrainedCount,
     TrainingSession,
+)
+from bot.models.programme import (
+    Practice,
+    PracticeThanks,
+    Programme,
+    ProgrammeInvitation,
+    ProgrammeMember,
+    ProgrammeSupervisor,
+    SupervisorAssignment,
+    Visit,
 )
 from bot.models.registry import (
     PROMOTION_CHANNELS,
@@ -95,6 +107,13 @@ __all__ = [
     "PartnershipBase",
     "Person",
     "PlanPeriod",
+    "Practice",
+    "PracticeThanks",
+    "Programme",
+    "ProgrammeInvitation",
+    "ProgrammeLinkKind",
+    "ProgrammeMember",
+    "ProgrammeSupervisor",
     "RecruitmentSource",
     "ReminderPause",
     "Representative",
@@ -103,6 +122,7 @@ __all__ = [
     "RetentionRun",
     "Schedule",
     "Stage",
+    "SupervisorAssignment",
     "Target",
     "TargetGroup",
     "TargetGroupKey",
@@ -110,4 +130,6 @@ __all__ = [
     "Task",
     "TrainedCount",
     "TrainingSession",
+    "Visit",
+    "VisitKind",
 ]

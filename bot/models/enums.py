@@ -154,3 +154,19 @@ class DeliveryKind(StrEnum):
     WATCH = "watch"  # daily: look for silent partners, ending periods, an idle coordinator
     ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
     MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
+    VISIT_DUE = "visit_due"  # to a supervisor: a partnership is due a visit (programme)
+
+
+class ProgrammeLinkKind(StrEnum):
+    """What a programme's invitation link does for the one who opens it."""
+
+    PARTNERSHIP = "partnership"  # the coordinator who opens it brings their partnership in
+    SUPERVISOR = "supervisor"  # the opener becomes a supervisor (animator) of the programme
+
+
+class VisitKind(StrEnum):
+    """How a supervisor was in touch with a partnership."""
+
+    VISIT = "visit"  # on site
+    MODERATED_MEETING = "meeting"  # a partnership meeting the supervisor moderated
+    PHONE = "phone"  # a phone consultation

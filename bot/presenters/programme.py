@@ -1,0 +1,96 @@
+"""Words for programmes: the supervisor's overview with its legend, and programme listings."""
+
+from __future__ import annotations
+
+import html
+
+from bot.i18n import format_day
+from bot.notifier import Button
+from bot.presenters.common import Message, Translations, group_name
+from bot.services.programme_overview import (
+    CHECKIN_AMBER,
+    HEARD_AMBER,
+    HEARD_RED,
+    IDLE_AMBER_DAYS,
+    IDLE_RED_DAYS,
+    TASKS_RED,
+    Light,
+    Line,
+    Reason,
+)
+
+LIGHTS = {Light.GREEN: "🟢", Light.AMBER: "🟡", Light.RED: "🔴"}
+STATUS_BUTTON, BRIEF_BUTTON = "pv:s:", "pv:b:"
+
+
+def reason_text(tr: Translations, reason: Reason) -> str:
+    """One reason, in words."""
+    n = reason.numbers
+    if reason.code in ("behind", "far_behind") and reason.group is not None:
+        return tr.gettext("{group}: {trained} trained, {expected} expected by now (target {target})").format(
+            group=html.escape(group_name(tr, reason.group)), trained=n[0], expected=n[1], target=n[2]
+        )
+    if reason.code == "idle":
+        return tr.ngettext("coordinator silent for {n} day", "coordinator silent for {n} days", n[0]).format(
+            n=n[0]
+        )
+    if reason.code == "quiet":
+        return tr.gettext("{heard} of {active} active partners heard from in 30 days").format(
+            heard=n[0], active=n[1]
+        )
+    if reason.code == "checkins":
+        return tr.gettext("check-ins answered {answered} of {asked}").format(answered=n[0], asked=n[1])
+    if reason.code == "tasks":
+        return tr.ngettext("{n} overdue task", "{n} overdue tasks", n[0]).format(n=n[0])
+    return tr.ngettext("visit overdue by {n} day", "visit overdue by {n} days", n[0]).format(n=n[0])
+
+
+def line_text(tr: Translations, line: Line, *, locale: str) -> str:
+    """A partnership's line: light, name, the reasons (or "on track") and the last visit."""
+    why = "; ".join(reason_text(tr, r) for r in line.reasons) or tr.gettext("on track")
+    visit = (
+        tr.gettext("last supervisor contact {day}").format(day=format_day(line.last_visit, locale=locale))
+        if line.last_visit
+        else tr.gettext("no supervisor contact recorded")
+    )
+    return f"{LIGHTS[line.light]} <b>{html.escape(line.partnership.name)}</b>: {why} · {visit}"
+
+
+def legend(tr: Translations) -> str:
+    """What the lights mean: the thresholds of the README."""
+    return "\n".join(
+        [
+            tr.gettext(
+                "<i>🔴 red: a target group below half of its pro-rata target, the coordinator silent for "
+                "{red_idle} days or more, fewer than {red_heard}% of active partners heard from in 30 days, "
+                "or {tasks} overdue tasks or more.</i>"
+            ).format(red_idle=IDLE_RED_DAYS, red_heard=round(HEARD_RED * 100), tasks=TASKS_RED),
+            tr.gettext(
+                "<i>🟡 amber: a target group behind its pro-rata target, the coordinator silent for "
+                "{idle} days or more, fewer than {heard}% of active partners heard from, fewer than "
+                "{checkins}% of check-ins answered, an overdue task, or a visit overdue.</i>"
+            ).format(
+                idle=IDLE_AMBER_DAYS, heard=round(HEARD_AMBER * 100), checkins=round(CHECKIN_AMBER * 100)
+            ),
+            tr.gettext("<i>🟢 green: none of these.</i>"),
+        ]
+    )
+
+
+def overview(tr: Translations, lines: list[Line], *, locale: str) -> Message:
+    """The overview: a line per partnership, worst first, the legend, and status/brief buttons."""
+    if not lines:
+        return Message(tr.gettext("No partnership is assigned to you yet."))
+    counts = {light: sum(1 for x in lines if x.light is light) for light in Light}
+    head = tr.gettext("<b>Overview</b>: {red} 🔴, {amber} 🟡, {green} 🟢").format(
+        red=counts[Light.RED], amber=counts[Light.AMBER], green=counts[Light.GREEN]
+    )
+    body = [line_text(tr, x, locale=locale) for x in lines]
+    buttons = [
+        [
+            Button(f"{LIGHTS[x.light]} {x.partnership.name[:24]}", f"{STATUS_BUTTON}{x.id}"),
+            Button(tr.gettext("Brief"), f"{BRIEF_BUTTON}{x.id}"),
+        ]
+        for x in lines[:40]  # Telegram allows 100 buttons; the first 40 are the ones needing a look
+    ]
+    return Message("\n".join([head, "", *body, "", legend(tr)]), buttons)
