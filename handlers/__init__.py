@@ -21,6 +21,7 @@ from handlers import (
     nudges,
     partners,
     plan,
+    practices,
     programme,
     rights,
     schedules,
@@ -68,6 +69,7 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         *general.handlers(),
         *rights.handlers(),
         *programme.handlers(),
+        *practices.handlers(),
         # Typed answers to a guided flow's question (last, so commands win).
         MessageHandler(filters.TEXT & ~filters.COMMAND, forms.flow_text),
         *general.last_handlers(),

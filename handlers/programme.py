@@ -36,6 +36,7 @@ ERRORS: dict[str, str] = {
     "notes_long": N_("That is too long: at most 1000 characters."),
     "every_range": N_("Type a number of days from 7 to 365, e.g. /visit every 60."),
     "not_in_programme": N_("This partnership is in no programme. Nothing was changed."),
+    "practice_length": N_("A practice needs 10 to 1000 characters. Nothing was shared."),
 }
 KIND_LABELS = {
     VisitKind.VISIT: N_("visit"),

@@ -7,6 +7,7 @@ import html
 from bot.i18n import format_day
 from bot.notifier import Button
 from bot.presenters.common import Message, Translations, group_name
+from bot.services.practices import Found
 from bot.services.programme_overview import (
     CHECKIN_AMBER,
     HEARD_AMBER,
@@ -94,3 +95,64 @@ def overview(tr: Translations, lines: list[Line], *, locale: str) -> Message:
         for x in lines[:40]  # Telegram allows 100 buttons; the first 40 are the ones needing a look
     ]
     return Message("\n".join([head, "", *body, "", legend(tr)]), buttons)
+
+
+def visit_due(tr: Translations, *, partnership_name: str, days: int, every: int) -> Message:
+    """To a supervisor: a partnership is due a visit."""
+    text = tr.ngettext(
+        "A visit to “{name}” is due: the last contact was {days} day ago "
+        "(the rhythm is every {every} days). Record it with /visit.",
+        "A visit to “{name}” is due: the last contact was {days} days ago "
+        "(the rhythm is every {every} days). Record it with /visit.",
+        days,
+    ).format(name=html.escape(partnership_name), days=days, every=every)
+    return Message(text)
+
+
+THANK_BUTTON = "pt:"
+
+
+def practices(tr: Translations, found: list[Found], *, query: str, locale: str) -> Message:
+    """Practices found, newest first, each with who shared it, from where, and a thank button."""
+    if not found:
+        text = (
+            tr.gettext("No practice matches “{query}”.").format(query=html.escape(query))
+            if query
+            else tr.gettext("No practice shared yet. Share one with /share.")
+        )
+        return Message(text)
+    head = (
+        tr.gettext("<b>Practices matching “{query}”</b>, newest first:").format(query=html.escape(query))
+        if query
+        else tr.gettext("<b>Practices</b>, newest first:")
+    )
+    lines = [head]
+    for i, f in enumerate(found, 1):
+        p = f.practice
+        attached = " 📎" if p.file_id else ""
+        lines += [
+            "",
+            f"{i}. {html.escape(p.text)}{attached}",
+            "   "
+            + tr.gettext("— {author}, {municipality}, {day}").format(
+                author=html.escape(p.author_name),
+                municipality=html.escape(f.partnership_name),
+                day=format_day(p.created_at.date(), locale=locale),
+            )
+            + (f" · 🙏 {f.thanks}" if f.thanks else ""),
+        ]
+    buttons = [
+        [Button(tr.gettext("🙏 Thank for {n}").format(n=i), f"{THANK_BUTTON}{f.practice.id}")]
+        for i, f in enumerate(found, 1)
+    ]
+    return Message("\n".join(lines), buttons)
+
+
+def thanked(tr: Translations, *, who: str, text: str) -> Message:
+    """To a practice's author: someone thanked them."""
+    short = text if len(text) <= 80 else text[:79] + "…"
+    return Message(
+        tr.gettext("🙏 {who} thanked you for your practice: “{text}”").format(
+            who=html.escape(who), text=html.escape(short)
+        )
+    )

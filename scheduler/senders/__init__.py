@@ -6,7 +6,7 @@ A new kind of scheduled message is a DeliveryKind, a presenter, a sender and a l
 from __future__ import annotations
 
 from bot.models import DeliveryKind
-from scheduler.senders import checkins, duties, notes, outreach
+from scheduler.senders import checkins, duties, notes, outreach, programme
 from scheduler.senders.base import Outbox, Sender
 
 __all__ = ["SENDERS", "Outbox", "Sender"]
@@ -25,4 +25,5 @@ SENDERS: dict[str, Sender] = {
     DeliveryKind.WATCH: outreach.look_out,
     DeliveryKind.ALERT: outreach.alert,
     DeliveryKind.MISSED_NOTE: notes.missed_during_downtime,
+    DeliveryKind.VISIT_DUE: programme.visit_due,
 }

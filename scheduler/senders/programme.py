@@ -1,0 +1,27 @@
+"""Programme reminders: a supervisor's visit is due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.presenters import programme as programme_presenter
+from bot.services import deliveries
+from bot.services.scheduling import Due
+from scheduler.senders.base import Outbox
+
+
+async def visit_due(out: Outbox, due: Due, now: datetime) -> None:
+    """Remind one supervisor, in their language, that a partnership is due a visit."""
+    to = int(due.payload.get("to", 0))
+    async with out.db.transaction() as session:
+        partnership = await deliveries.partnership(session, partnership_id=due.partnership_id)
+        locale = await deliveries.person_locale(session, user_id=to, default=out.default_locale)
+    if partnership is None:
+        return
+    message = programme_presenter.visit_due(
+        out.tr(locale),
+        partnership_name=partnership.name,
+        days=int(due.payload.get("days", 0)),
+        every=int(due.payload.get("every", 0)),
+    )
+    await out.send(to, message)
