@@ -73,7 +73,7 @@ async def programme_command(call: Opened) -> None:
     async with req.services.db.transaction() as session:
         managed = await programmes.managed_by(session, user_id=_user(call))
     if not managed:
-        await reply(req, req._("You manage no programme. Create one with /programme new <name>."))
+        await reply(req, req._("You manage no programme. Create one with /programme new &lt;name&gt;."))
         return
     programme = managed[-1]  # the newest one the caller manages
     if word.casefold() in ("link", "supervisor"):
@@ -182,7 +182,7 @@ async def _show(call: Opened, programme: Programme) -> None:
         lines.append(req._("None yet: /programme supervisor"))
     lines += [
         "",
-        req._("Assign: /programme assign <supervisor> <partnerships>, e.g. /programme assign 1 2 3"),
+        req._("Assign: /programme assign &lt;supervisor&gt; &lt;partnerships&gt;, e.g. /programme assign 1 2 3"),
     ]
     await reply(req, "\n".join(lines))
 
@@ -403,7 +403,7 @@ async def _recent(req: Request, partnership: Partnership) -> None:
     ] or [req._("None recorded yet.")]
     lines += [
         "",
-        req._("Record one: /visit visit|meeting|phone <date> <notes>; set the rhythm: /visit every <days>"),
+        req._("Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt;; set the rhythm: /visit every &lt;days&gt;"),
     ]
     await reply(req, "\n".join(lines))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -79,16 +79,23 @@ async def seed_training(database: Database, clock: ManualClock, pid: int, *, tra
     today = local_today(clock)
     async with database.transaction() as session:
         period = PlanPeriod(
-            partnership_id=pid, name="2026", starts_on=today - timedelta(days=49), ends_on=today + timedelta(days=50)
+            partnership_id=pid,
+            name="2026",
+            starts_on=today - timedelta(days=49),
+            ends_on=today + timedelta(days=50),
         )
         group = TargetGroup(partnership_id=pid, key="seniors")
         session.add_all([period, group])
         await session.flush()
         assert period.id and group.id
         training = TrainingSession(
-            partnership_id=pid, starts_at=clock.now() - timedelta(days=3), topic="Bankowość", target_group_id=group.id,
-            seats=200, registered=trained,
-        )  # fmt: skip
+            partnership_id=pid,
+            starts_at=clock.now() - timedelta(days=3),
+            topic="Bankowość",
+            target_group_id=group.id,
+            seats=200,
+            registered=trained,
+        )
         session.add_all([Target(period_id=period.id, target_group_id=group.id, count=100), training])
         await session.flush()
         assert training.id
@@ -115,11 +122,11 @@ async def build_programme(bot: BotUnderTest, database: Database, clock: ManualCl
     assert "1. Alfa" in listing and "3. Gamma" in listing and "2. Sue Smith" in listing
     assert "Alfa, Beta" in await say(bot, MANAGER, "/programme assign 1 1 2")
     assert "Gamma" in await say(bot, MANAGER, "/programme assign 2 3")
+    clock.advance(timedelta(days=20))
     found = await ids(database)
     await seed_training(database, clock, found["Alfa"], trained=50)  # on track
     await seed_training(database, clock, found["Beta"], trained=40)  # behind, not by half: amber
     await seed_training(database, clock, found["Gamma"], trained=50)  # on track, but its coordinator is idle
-    clock.advance(timedelta(days=20))
     for name in ("Alfa", "Beta"):  # Gamma's coordinator says nothing for 20 days: red
         await say(bot, COORDS[name], "Dzień dobry!", tg.supergroup(GROUPS[name], name))
     return found
@@ -151,7 +158,11 @@ async def test_each_supervisor_sees_only_their_partnerships_worst_first(
     # A coordinator has no overview and cannot open another partnership's status.
     assert "/overview" in await say(bot, COORDS["Alfa"], "/overview")
     before = len(bot.fake.sent_texts(COORDS["Alfa"]["id"]))
-    await bot.deliver(tg.callback_query(COORDS["Alfa"], bot.fake.last_message(COORDS["Alfa"]["id"]), f"pv:s:{found['Beta']}"))
+    await bot.deliver(
+        tg.callback_query(
+            COORDS["Alfa"], bot.fake.last_message(COORDS["Alfa"]["id"]), f"pv:s:{found['Beta']}"
+        )
+    )
     assert not any("Beta" in t for t in bot.fake.sent_texts(COORDS["Alfa"]["id"])[before:])
     # A supervisor cannot manage the programme.
     assert "start=" not in await say(bot, SUP2, "/programme link")
@@ -172,8 +183,44 @@ async def test_visits_rhythm_and_overdue_in_the_overview(
     recorded = await say(bot, SUP2, f"/visit visit {today.isoformat()} talked with the mayor")
     assert "Recorded: visit with “Gamma”" in recorded
     after = await say(bot, SUP2, "/overview")
-    assert "visit overdue" not in after and "last supervisor contact" in after
+    assert "visit overdue by" not in after and "last supervisor contact" in after
     assert "talked with the mayor" in await say(bot, SUP2, "/visit")
     assert "future" in await say(bot, SUP2, f"/visit phone {(today + timedelta(days=3)).isoformat()} later")
     # A coordinator cannot record a visit.
     assert "Recorded" not in await say(bot, COORDS["Gamma"], f"/visit visit {today.isoformat()} self")
+
+
+async def test_practices_shared_searched_without_diacritics_and_thanked(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
+    """A coordinator shares; another finds it typing without Polish letters and thanks; the author is told."""
+    bot = running_bot
+    await build_programme(bot, database, clock)
+    alfa, gamma = COORDS["Alfa"], COORDS["Gamma"]
+    shared = await say(
+        bot,
+        alfa,
+        "/share Seniorzy przyszli, gdy parafia ogłosiła kurs po niedzielnej mszy #seniorzy #parafia",
+    )
+    assert "Udostępniono" in shared, shared
+    assert "Seniors came" not in await say(bot, gamma, "/practices")  # nothing invented
+    found = await say(bot, gamma, "/practices oglosila")  # English reader, no diacritics
+    assert "ogłosiła kurs" in found and "Alicja" in found and "Alfa" in found, found
+    assert "ogłosiła" in await say(bot, gamma, "/practices seniors")  # the English tag finds #seniorzy
+    assert "No practice matches" in await say(bot, gamma, "/practices rolnicy")
+    await say(bot, gamma, "/practices parafia")
+    ((_label, data),) = buttons(bot, gamma["id"])
+    await bot.deliver(tg.callback_query(gamma, bot.fake.last_message(gamma["id"]), data))
+    told = bot.fake.sent_texts(alfa["id"])[-1]
+    assert "Grace" in told and "podziękował" in told, told
+    await bot.deliver(tg.callback_query(gamma, bot.fake.last_message(gamma["id"]), data))  # once only
+    assert (
+        bot.fake.sent_texts(alfa["id"])[-1] == told
+        and len([t for t in bot.fake.sent_texts(alfa["id"]) if "Grace" in t]) == 1
+    )
+    # A supervisor reads them too; a stranger to every programme does not.
+    assert "ogłosiła" in await say(bot, SUP1, "/practices parafia")
+    outsider = tg.user(7099, "Olek", language_code="en")
+    assert "in none" in await say(bot, outsider, "/practices")
+    # Only coordinators share.
+    assert "Only coordinators" in await say(bot, SUP2, "/share Something that worked well for us #youth")

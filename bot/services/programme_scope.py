@@ -34,8 +34,10 @@ def visible_ids(user_id: int) -> Select[Any]:
 
 async def sees(session: AsyncSession, *, user_id: int, partnership_id: int) -> bool:
     """Whether a person oversees a partnership through a programme."""
-    found = await session.exec(visible_ids(user_id))  # type: ignore[call-overload]
-    return partnership_id in {row[0] for row in found}
+    found = await session.exec(
+        select(Partnership.id).where(Partnership.id == partnership_id, col(Partnership.id).in_(visible_ids(user_id)))
+    )
+    return found.first() is not None
 
 
 async def overseen(session: AsyncSession, *, user_id: int) -> list[Partnership]:
