@@ -36,6 +36,7 @@ README_ROWS = {
     "answer": Action.ANSWER_CHECKIN,
     "/retention": Action.MANAGE_PRIVACY,
     "/deletepartnership": Action.DELETE_PARTNERSHIP,
+    "/visit": Action.RECORD_VISIT,
 }
 ROLE_WORDS = {
     "coordinator": Role.COORDINATOR,

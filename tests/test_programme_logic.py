@@ -1,0 +1,172 @@
+"""Programmes without Telegram: the programme policy, scoping, visit reminders, the lights' rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select, update
+
+from bot.access import PROGRAMME_POLICY, ProgrammeAction, ProgrammeRole, Role, may
+from bot.db import Database
+from bot.models import Delivery, DeliveryKind, Partnership, ProgrammeLinkKind, VisitKind
+from bot.services import partners, partnerships, practices, programme_scope, programmes, visits, watch
+from bot.services.programme_overview import Light, Line, judge
+from bot.services.programmes import ProgrammeError
+from bot.timing import SendingRules
+from scheduler.runner import Dispatcher
+from tests.clocks import SetClock
+from tests.recording import RecordingNotifier
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Warsaw
+MANAGER, SUP1, SUP2 = 100, 201, 202
+COORDS = {"Alfa": 301, "Beta": 302, "Gamma": 303}
+
+# What each programme role may do, as the README's table says it.
+EXPECTED = {
+    ProgrammeAction.MANAGE: {ProgrammeRole.MANAGER},
+    ProgrammeAction.OVERVIEW: {ProgrammeRole.MANAGER, ProgrammeRole.SUPERVISOR},
+    ProgrammeAction.SHARE_PRACTICE: {ProgrammeRole.COORDINATOR},
+    ProgrammeAction.VIEW_PRACTICES: {
+        ProgrammeRole.MANAGER,
+        ProgrammeRole.SUPERVISOR,
+        ProgrammeRole.COORDINATOR,
+    },
+}
+
+
+@pytest.mark.parametrize("action", list(ProgrammeAction))
+@pytest.mark.parametrize("role", list(ProgrammeRole))
+def test_programme_policy(action: ProgrammeAction, role: ProgrammeRole) -> None:
+    assert may(action, {role}) is (role in EXPECTED[action])
+    assert set(PROGRAMME_POLICY) == set(EXPECTED)
+
+
+async def _programme(database: Database) -> dict[str, Partnership]:
+    """Three partnerships in one programme; supervisor 1 has Alfa and Beta, supervisor 2 Gamma."""
+    SetClock(NOW)
+    async with database.transaction() as session:
+        found: dict[str, Partnership] = {}
+        for i, (name, coordinator) in enumerate(COORDS.items()):
+            found[name] = (
+                await partnerships.register(
+                    session, chat_id=-900 - i, name=name, coordinator_user_id=coordinator,
+                    coordinator_name=name + " C", timezone="Europe/Warsaw",
+                )
+            ).partnership  # fmt: skip
+            await watch.start_routines(session, partnership=found[name], now=NOW, rules=SendingRules())
+        programme = await programmes.create(
+            session, name="e-Mocni", manager_user_id=MANAGER, manager_name="M"
+        )
+        for name, coordinator in COORDS.items():
+            link = await programmes.create_link(
+                session, programme=programme, kind=ProgrammeLinkKind.PARTNERSHIP, by_user_id=MANAGER
+            )
+            await programmes.join_partnership(
+                session, token=link.token, partnership=found[name], user_id=coordinator
+            )
+            with pytest.raises(ProgrammeError):  # single use
+                await programmes.join_partnership(
+                    session, token=link.token, partnership=found[name], user_id=coordinator
+                )
+        for user_id in (SUP1, SUP2):
+            link = await programmes.create_link(
+                session, programme=programme, kind=ProgrammeLinkKind.SUPERVISOR, by_user_id=MANAGER
+            )
+            await programmes.join_as_supervisor(session, token=link.token, user_id=user_id, name=str(user_id))
+        await programmes.assign(session, programme=programme, supervisor_no=1, partnership_nos=[1, 2])
+        await programmes.assign(session, programme=programme, supervisor_no=2, partnership_nos=[3])
+    return found
+
+
+async def test_scope_each_sees_only_their_own(database: Database) -> None:
+    found = await _programme(database)
+    async with database.transaction() as session:
+        seen = {
+            who: {p.name for p in await programme_scope.overseen(session, user_id=who)}
+            for who in (MANAGER, SUP1, SUP2, COORDS["Alfa"])
+        }
+        assert seen == {
+            MANAGER: {"Alfa", "Beta", "Gamma"},
+            SUP1: {"Alfa", "Beta"},
+            SUP2: {"Gamma"},
+            COORDS["Alfa"]: set(),
+        }
+        # Partnership commands: programme visibility is the supervisor role, and nothing more.
+        assert await partners.roles_in(session, partnership=found["Gamma"], user_id=SUP2) == {Role.SUPERVISOR}
+        assert await partners.roles_in(session, partnership=found["Gamma"], user_id=SUP1) == set()
+        assert await partners.roles_in(session, partnership=found["Beta"], user_id=COORDS["Alfa"]) == set()
+        assert {p.name for p in await partners.partnerships_of(session, user_id=COORDS["Alfa"])} == {"Alfa"}
+        assert {p.name for p in await partners.partnerships_of(session, user_id=SUP1)} == {"Alfa", "Beta"}
+        assert (await programme_scope.roles(session, user_id=COORDS["Beta"])).popitem()[1] == {
+            ProgrammeRole.COORDINATOR
+        }
+        # Practices: a coordinator of another programme's partnership sees none of these.
+        await practices.share(
+            session, partnership=found["Alfa"], author_user_id=COORDS["Alfa"], author_name="A",
+            text="Seniorzy przyszli po ogłoszeniu w parafii #Seniorzy #parafia",
+        )  # fmt: skip
+        ids = await practices.programme_ids_of(session, partnership_ids=[found["Gamma"].id or 0])
+        assert [
+            f.practice.tags for f in await practices.search(session, programme_ids=ids, query="OGLOSZENIU")
+        ] == ["seniorzy seniors parafia"]
+        assert await practices.search(session, programme_ids=[ids[0] + 1], query="") == []
+
+
+async def test_visit_due_reminder_and_idle_alert_reach_the_supervisor(database: Database) -> None:
+    found = await _programme(database)
+    gamma = found["Gamma"]
+    async with database.transaction() as session:
+        await visits.set_every(session, partnership_id=gamma.id or 0, days=28)
+    clock = SetClock(NOW + timedelta(days=29))  # Wednesday 23 December, a working day
+    notifier = RecordingNotifier()
+    dispatcher = Dispatcher(database, notifier, default_locale="en", clock=clock)
+    async with database.transaction() as session:  # the daily watch is due now (it was queued a month ago)
+        await (await session.connection()).execute(
+            update(Delivery)
+            .where(col(Delivery.kind) == "watch")
+            .values(due_at=clock.now - timedelta(minutes=5))
+        )
+    await dispatcher.tick()
+    await dispatcher.tick()  # the alerts the watch queued
+    to_sup2 = [m.text for m in notifier.messages if m.chat_id == SUP2]
+    assert any("A visit to “Gamma” is due: the last contact was 29 days ago" in t for t in to_sup2), to_sup2
+    assert any("coordinator of “Gamma”" in t and "29 days" in t for t in to_sup2)
+    assert not any("Gamma" in m.text for m in notifier.messages if m.chat_id == SUP1)
+    async with database.transaction() as session:
+        fresh = await session.get(Partnership, gamma.id)
+        assert fresh is not None
+
+        async def due_count(days: int) -> int:
+            """Run the watch `days` after NOW and count the visit reminders queued so far."""
+            await watch.watch(
+                session, partnership=fresh, now=NOW + timedelta(days=days), rules=SendingRules()
+            )
+            rows = await session.exec(
+                select(Delivery.id).where(Delivery.kind == DeliveryKind.VISIT_DUE.value)
+            )
+            return len(list(rows))
+
+        assert await due_count(30) == 1  # the next day: still the same reminder, not a second one
+        await visits.record(
+            session, partnership_id=gamma.id or 0, kind=VisitKind.VISIT, held_on=date(2026, 12, 23), notes="",
+            by_user_id=SUP2, by_name="S", today=date(2026, 12, 23),
+        )  # fmt: skip
+        assert await due_count(30) == 1  # visited: nothing due
+        assert await due_count(29 + 28) == 2  # the rhythm ran out again: a new reminder
+
+
+def test_lights_follow_the_thresholds() -> None:
+    """Each rule alone: quiet partners, check-ins, tasks, idleness."""
+    p = Partnership(id=1, name="X", chat_id=-1, coordinator_user_id=1)
+    assert Line(p, active_partners=10, heard_partners=6).reasons == []
+    assert [r.light for r in judge(Line(p, active_partners=10, heard_partners=5))] == [Light.AMBER]
+    assert [r.light for r in judge(Line(p, active_partners=10, heard_partners=2))] == [Light.RED]
+    assert [r.code for r in judge(Line(p, asked=10, answers=4))] == ["checkins"]
+    assert judge(Line(p, asked=10, answers=5)) == []
+    assert [r.light for r in judge(Line(p, overdue_tasks=1))] == [Light.AMBER]
+    assert [r.light for r in judge(Line(p, overdue_tasks=3))] == [Light.RED]
+    assert [r.light for r in judge(Line(p, idle_days=6))] == []
+    assert [r.light for r in judge(Line(p, idle_days=7))] == [Light.AMBER]
+    assert [r.light for r in judge(Line(p, idle_days=14))] == [Light.RED]
+    assert [r.code for r in judge(Line(p, visit_overdue_days=1))] == ["visit"]
