@@ -59,6 +59,14 @@ COMMANDS: list[Command] = [
     Command("forgetme", N_("Erase your data"), places=(Where.PRIVATE,)),
     Command("retention", N_("How long texts are kept after closing"), Action.MANAGE_PRIVACY),
     Command("deletepartnership", N_("Delete a closed partnership for good"), Action.DELETE_PARTNERSHIP),
+    # Programmes (issue 15): the overview and visits are a supervisor's, sharing a coordinator's.
+    Command(
+        "overview", N_("All your partnerships at a glance"), Action.RECORD_VISIT, places=(Where.PRIVATE,)
+    ),
+    Command("visit", N_("Record a visit or consultation"), Action.RECORD_VISIT, places=(Where.PRIVATE,)),
+    Command("share", N_("Share a practice with the programme"), Action.MANAGE_REGISTRY),
+    Command("practices", N_("Practices shared in the programme")),
+    Command("programme", N_("A programme of partnerships (managers)"), places=(Where.PRIVATE,)),
     Command("language", N_("Choose your language")),
     Command("help", N_("What the bot can do")),
 ]

@@ -21,6 +21,7 @@ from bot.services.programmes import LINK_PREFIX, ProgrammeError
 from handlers import status as status_handlers
 from handlers.common import Context, Request, command, esc, reply
 from handlers.gate import Opened, Pressed, Scoped, anyone, open_update, requires, requires_press
+from handlers.menus import give_supervisor_menu
 from handlers.partners import brief_text
 
 ERRORS: dict[str, str] = {
@@ -102,6 +103,10 @@ async def _new(call: Opened, name: str) -> None:
     except ProgrammeError as exc:
         await reply(req, error(req, exc) + "\n" + req._("For example: /programme new e-Mocni"))
         return
+    if req.bot is not None:  # the manager's private menu: /overview, /visit, /export
+        await give_supervisor_menu(
+            req.bot, user_id=call.person.user_id, default_locale=req.services.settings.default_locale
+        )
     await reply(
         req,
         req._(
@@ -182,7 +187,9 @@ async def _show(call: Opened, programme: Programme) -> None:
         lines.append(req._("None yet: /programme supervisor"))
     lines += [
         "",
-        req._("Assign: /programme assign &lt;supervisor&gt; &lt;partnerships&gt;, e.g. /programme assign 1 2 3"),
+        req._(
+            "Assign: /programme assign &lt;supervisor&gt; &lt;partnerships&gt;, e.g. /programme assign 1 2 3"
+        ),
     ]
     await reply(req, "\n".join(lines))
 
@@ -207,6 +214,10 @@ async def redeem(update: Update, context: Context, token: str) -> None:
         await reply(req, error(req, exc))
         return
     if made.kind is ProgrammeLinkKind.SUPERVISOR:
+        if req.bot is not None:  # the private menu gains /overview, /visit and /export
+            await give_supervisor_menu(
+                req.bot, user_id=call.person.user_id, default_locale=req.services.settings.default_locale
+            )
         await reply(
             req,
             req._(
@@ -403,7 +414,10 @@ async def _recent(req: Request, partnership: Partnership) -> None:
     ] or [req._("None recorded yet.")]
     lines += [
         "",
-        req._("Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt;; set the rhythm: /visit every &lt;days&gt;"),
+        req._(
+            "Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt;; "
+            "set the rhythm: /visit every &lt;days&gt;"
+        ),
     ]
     await reply(req, "\n".join(lines))
 

@@ -35,7 +35,9 @@ def visible_ids(user_id: int) -> Select[Any]:
 async def sees(session: AsyncSession, *, user_id: int, partnership_id: int) -> bool:
     """Whether a person oversees a partnership through a programme."""
     found = await session.exec(
-        select(Partnership.id).where(Partnership.id == partnership_id, col(Partnership.id).in_(visible_ids(user_id)))
+        select(Partnership.id).where(
+            Partnership.id == partnership_id, col(Partnership.id).in_(visible_ids(user_id))
+        )
     )
     return found.first() is not None
 
