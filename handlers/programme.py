@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot import export
 from bot.access import Action, ProgrammeAction, ProgrammeRole, Where, may
 from bot.dates import DateFormatError, parse_date
 from bot.db import stored_id, utcnow
@@ -296,6 +297,13 @@ async def overview_command(call: Opened) -> None:
     async with req.services.db.transaction() as session:
         seen = await programme_scope.overseen(session, user_id=_user(call))
         lines = await programme_overview.overview(session, partnerships=seen, now=utcnow(), zone=req.zone)
+    if call.args.strip().casefold() in ("xlsx", "export"):
+        content = export.workbook(words.export_sheets(req.tr, lines))
+        day = utcnow().astimezone(req.zone).date().isoformat()
+        caption = req._("The overview of your partnerships, with each one's targets against trained.")
+        name = f"overview-{day}.xlsx"
+        await req.services.notifier.send_file(req.chat_id, content, filename=name, caption=caption)
+        return
     shown = words.overview(req.tr, lines, locale=req.locale)
     await reply(req, shown.text, buttons=shown.buttons)
 

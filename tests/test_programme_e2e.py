@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.clock import ManualClock
@@ -150,6 +152,14 @@ async def test_each_supervisor_sees_only_their_partnerships_worst_first(
     everything = await say(bot, MANAGER, "/overview")
     assert everything.index("Gamma") < everything.index("Beta") < everything.index("Alfa")
     assert "1 🔴, 1 🟡, 1 🟢" in everything
+    # The same figures as a workbook: a row per partnership, a sheet per partnership's targets.
+    await say(bot, SUP2, "/overview xlsx")
+    (xlsx,) = bot.fake.calls("sendDocument")
+    book = load_workbook(io.BytesIO(xlsx.files["document"]))
+    assert book.sheetnames == ["Overview", "1. Gamma"]
+    rows = [[c.value for c in row] for row in book["Overview"].iter_rows()]
+    assert rows[1][:3] == ["Gamma", "red", "coordinator silent for 20 days"]
+    assert [c.value for c in book["1. Gamma"][2]] == ["seniors", 100, 50, 50, 50]
     # A supervisor opens their partnership's status from the overview, never another's.
     assert "Alfa" in await press(bot, SUP1, f"pv:s:{found['Alfa']}")
     refused = await press(bot, SUP1, f"pv:s:{found['Gamma']}")

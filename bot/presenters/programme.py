@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import re
 
+from bot.export import Sheet
 from bot.i18n import format_day
 from bot.notifier import Button
 from bot.presenters.common import Message, Translations, group_name
@@ -156,3 +158,43 @@ def thanked(tr: Translations, *, who: str, text: str) -> Message:
             who=html.escape(who), text=html.escape(short)
         )
     )
+
+
+def _sheet_title(number: int, name: str) -> str:
+    """A worksheet's title: unique by its number, without the characters XLSX forbids."""
+    return re.sub(r"[\[\]:*?/\\]", " ", f"{number}. {name}")[:31]
+
+
+def export_sheets(tr: Translations, lines: list[Line]) -> list[Sheet]:
+    """The programme's workbook: a row per partnership (the overview's figures), then a sheet
+    per partnership with its targets against trained in the current period."""
+    _ = tr.gettext
+    overview_sheet = Sheet(
+        _("Overview"),
+        [
+            _("Partnership"), _("Light"), _("Why"), _("Active partners"), _("Heard from in 30 days"),
+            _("Check-in answers"), _("Check-ins asked"), _("Days since the coordinator wrote"),
+            _("Overdue tasks"), _("Last supervisor contact"), _("Visit every (days)"),
+            _("Visit overdue (days)"),
+        ],
+    )  # fmt: skip
+    light_words = {Light.GREEN: _("green"), Light.AMBER: _("amber"), Light.RED: _("red")}
+    sheets = [overview_sheet]
+    for number, x in enumerate(lines, 1):
+        overview_sheet.rows.append(
+            [
+                x.partnership.name, light_words[x.light], "; ".join(reason_text(tr, r) for r in x.reasons),
+                x.active_partners, x.heard_partners, x.answers, x.asked, x.idle_days, x.overdue_tasks,
+                x.last_visit, x.visit_every_days, x.visit_overdue_days,
+            ]
+        )  # fmt: skip
+        detail = Sheet(
+            _sheet_title(number, x.partnership.name),
+            [_("Target group"), _("Target"), _("Expected by now"), _("Trained"), _("% of target")],
+        )
+        detail.rows = [
+            [group_name(tr, g), p.target, round(p.expected_now), p.trained, p.percent_of_target]
+            for g, p in x.groups
+        ]
+        sheets.append(detail)
+    return sheets
