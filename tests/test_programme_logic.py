@@ -9,8 +9,17 @@ from sqlmodel import col, select, update
 
 from bot.access import PROGRAMME_POLICY, ProgrammeAction, ProgrammeRole, Role, may
 from bot.db import Database
-from bot.models import Delivery, DeliveryKind, Partnership, ProgrammeLinkKind, VisitKind
-from bot.services import partners, partnerships, practices, programme_scope, programmes, visits, watch
+from bot.models import Delivery, DeliveryKind, EntryKind, LogEntry, Partnership, ProgrammeLinkKind, VisitKind
+from bot.services import (
+    partners,
+    partnerships,
+    practices,
+    programme_scope,
+    programme_watch,
+    programmes,
+    visits,
+    watch,
+)
 from bot.services.programme_overview import Light, Line, judge
 from bot.services.programmes import ProgrammeError
 from bot.timing import SendingRules
@@ -170,3 +179,32 @@ def test_lights_follow_the_thresholds() -> None:
     assert [r.light for r in judge(Line(p, idle_days=7))] == [Light.AMBER]
     assert [r.light for r in judge(Line(p, idle_days=14))] == [Light.RED]
     assert [r.code for r in judge(Line(p, visit_overdue_days=1))] == ["visit"]
+
+
+async def test_weekly_digest_tells_supervisors_what_turned_amber_or_red(database: Database) -> None:
+    """Gamma's coordinator goes quiet: amber on day 7; the Monday digest tells its supervisor why."""
+    found = await _programme(database)
+    async with database.transaction() as session:
+        for day in (6, 7):  # Monday 30 Nov: still green; Tuesday 1 Dec: silent 7 days, amber
+            light = await programme_watch.track_light(
+                session, partnership=found["Gamma"], now=NOW + timedelta(days=day)
+            )
+        assert light is Light.AMBER
+        # Alfa's coordinator writes on day 12, so it is green on Monday (day 13).
+        session.add(
+            LogEntry(
+                partnership_id=found["Alfa"].id or 0, kind=EntryKind.MESSAGE,
+                occurred_at=NOW + timedelta(days=12), author_user_id=COORDS["Alfa"], author_name="A",
+                text="hej",
+            )
+        )  # fmt: skip
+        monday = NOW + timedelta(days=13)  # Monday 7 December, 10:00 in Warsaw
+        for name in ("Alfa", "Gamma"):
+            await watch.watch(session, partnership=found[name], now=monday, rules=SendingRules())
+    notifier = RecordingNotifier()
+    await Dispatcher(database, notifier, default_locale="en", clock=SetClock(monday)).tick()
+    digests = [m for m in notifier.messages if "Your week" in m.text]
+    assert {m.chat_id for m in digests} == {SUP2, MANAGER}  # SUP1's Alfa stayed green: no digest
+    (to_sup2,) = [m.text for m in digests if m.chat_id == SUP2]
+    assert "🟡 <b>Gamma</b>: coordinator silent for 13 days" in to_sup2
+    assert "Alfa" not in to_sup2 and "Beta" not in to_sup2

@@ -155,6 +155,7 @@ class DeliveryKind(StrEnum):
     ALERT = "alert"  # one alert to one person (queued by the daily watch, sent once)
     MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
     VISIT_DUE = "visit_due"  # to a supervisor: a partnership is due a visit (programme)
+    SUPERVISOR_DIGEST = "supervisor_digest"  # weekly, to a supervisor: partnerships turned amber or red
 
 
 class ProgrammeLinkKind(StrEnum):

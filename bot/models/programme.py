@@ -56,6 +56,9 @@ class ProgrammeMember(SQLModel, table=True):
     programme_id: int = Field(sa_column=_programme_fk())
     joined_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     visit_every_days: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # The overview's light as the daily watch last saw it, and since when (for the weekly digest).
+    light: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    light_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class ProgrammeSupervisor(SQLModel, table=True):

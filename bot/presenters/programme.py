@@ -198,3 +198,10 @@ def export_sheets(tr: Translations, lines: list[Line]) -> list[Sheet]:
         ]
         sheets.append(detail)
     return sheets
+
+
+def supervisor_digest(tr: Translations, lines: list[Line], *, locale: str) -> Message:
+    """The weekly digest: the partnerships that turned amber or red this week, and why."""
+    head = tr.gettext("<b>Your week</b>: partnerships that turned amber or red in the last 7 days")
+    body = [line_text(tr, x, locale=locale) for x in lines]
+    return Message("\n".join([head, "", *body, "", tr.gettext("Type /overview to see all of them.")]))

@@ -26,4 +26,5 @@ SENDERS: dict[str, Sender] = {
     DeliveryKind.ALERT: outreach.alert,
     DeliveryKind.MISSED_NOTE: notes.missed_during_downtime,
     DeliveryKind.VISIT_DUE: programme.visit_due,
+    DeliveryKind.SUPERVISOR_DIGEST: programme.supervisor_digest,
 }

@@ -1,11 +1,12 @@
-"""Programme reminders: a supervisor's visit is due."""
+"""Programme messages to supervisors: a visit is due, and the weekly digest."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.presenters import programme as programme_presenter
-from bot.services import deliveries
+from bot.services import deliveries, programme_watch
 from bot.services.scheduling import Due
 from scheduler.senders.base import Outbox
 
@@ -25,3 +26,15 @@ async def visit_due(out: Outbox, due: Due, now: datetime) -> None:
         every=int(due.payload.get("every", 0)),
     )
     await out.send(to, message)
+
+
+async def supervisor_digest(out: Outbox, due: Due, now: datetime) -> None:
+    """Monday: a supervisor's partnerships that turned amber or red this week (nothing if none)."""
+    to = int(due.payload.get("to", 0))
+    async with out.db.transaction() as session:
+        partnership = await deliveries.partnership(session, partnership_id=due.partnership_id)
+        locale = await deliveries.person_locale(session, user_id=to, default=out.default_locale)
+        zone = ZoneInfo(partnership.timezone if partnership else "Europe/Warsaw")
+        lines = await programme_watch.turned(session, user_id=to, now=now, zone=zone)
+    if lines:
+        await out.send(to, programme_presenter.supervisor_digest(out.tr(locale), lines, locale=locale))

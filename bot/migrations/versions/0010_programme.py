@@ -33,6 +33,8 @@ def upgrade() -> None:
     sa.Column('programme_id', sa.Integer(), _fk('programme'), nullable=False),
     sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('visit_every_days', sa.Integer(), nullable=True),
+    sa.Column('light', sa.Integer(), nullable=True),
+    sa.Column('light_since', sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index('ix_programme_member_programme_id', 'programme_member', ['programme_id'])
     op.create_table('programme_supervisor',
