@@ -19,6 +19,7 @@ from handlers import (
     invitations,
     meetings,
     nudges,
+    overview,
     partners,
     plan,
     practices,
@@ -69,6 +70,7 @@ def all_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         *general.handlers(),
         *rights.handlers(),
         *programme.handlers(),
+        *overview.handlers(),
         *practices.handlers(),
         # Typed answers to a guided flow's question (last, so commands win).
         MessageHandler(filters.TEXT & ~filters.COMMAND, forms.flow_text),

@@ -1,29 +1,23 @@
-"""Programmes: /programme (manager), its links, /overview (supervisors, manager) and /visit."""
+"""Programmes: /programme (manager), its links, and /visit (supervisors)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import export
-from bot.access import Action, ProgrammeAction, ProgrammeRole, Where, may
+from bot.access import Action, Where
 from bot.dates import DateFormatError, parse_date
 from bot.db import stored_id, utcnow
 from bot.i18n import N_, format_day
 from bot.models import Partnership, Programme, ProgrammeLinkKind, VisitKind
 from bot.notifier import Button
-from bot.presenters import programme as words
-from bot.services import programme_overview, programme_scope, programmes, registry, visits
+from bot.services import programmes, visits
 from bot.services.programmes import LINK_PREFIX, ProgrammeError
-from handlers import status as status_handlers
 from handlers.common import Context, Request, command, esc, reply
 from handlers.gate import Opened, Pressed, Scoped, anyone, open_update, requires, requires_press
 from handlers.menus import give_supervisor_menu
-from handlers.partners import brief_text
 
 ERRORS: dict[str, str] = {
     "name_length": N_("A programme's name needs 2 to 120 characters."),
@@ -73,7 +67,7 @@ async def programme_command(call: Opened) -> None:
         await _new(call, rest)
         return
     async with req.services.db.transaction() as session:
-        managed = await programmes.managed_by(session, user_id=_user(call))
+        managed = await programmes.managed_by(session, user_id=user_of(call))
     if not managed:
         await reply(req, req._("You manage no programme. Create one with /programme new &lt;name&gt;."))
         return
@@ -86,7 +80,7 @@ async def programme_command(call: Opened) -> None:
         await _show(call, programme)
 
 
-def _user(call: Opened) -> int:
+def user_of(call: Opened) -> int:
     """The caller's id (every command has a person)."""
     assert call.person is not None
     return call.person.user_id
@@ -122,7 +116,7 @@ async def _link(call: Opened, programme: Programme, word: str) -> None:
     req = call.req
     kind = ProgrammeLinkKind.SUPERVISOR if word == "supervisor" else ProgrammeLinkKind.PARTNERSHIP
     async with req.services.db.transaction() as session:
-        made = await programmes.create_link(session, programme=programme, kind=kind, by_user_id=_user(call))
+        made = await programmes.create_link(session, programme=programme, kind=kind, by_user_id=user_of(call))
     text = (
         req._("Send this link to one supervisor of “{name}” (single use, valid {days} days):")
         if kind is ProgrammeLinkKind.SUPERVISOR
@@ -271,73 +265,6 @@ async def join_press(call: Pressed[tuple[str, int]]) -> None:
     )
 
 
-# --------------------------------------------------------------------------- /overview
-
-
-async def overseer(req: Request, user_id: int) -> bool:
-    """Whether a person may see a programme overview; if not, they are told."""
-    async with req.services.db.transaction() as session:
-        found = await programme_scope.roles(session, user_id=user_id)
-    held: set[ProgrammeRole] = set().union(*found.values())
-    if may(ProgrammeAction.OVERVIEW, held):
-        return True
-    await reply(req, req._("/overview is for a programme's manager and supervisors."))
-    return False
-
-
-@anyone()
-async def overview_command(call: Opened) -> None:
-    """/overview: a line per overseen partnership, worst first, with buttons."""
-    req = call.req
-    if req.where is not Where.PRIVATE:
-        await reply(req, req._("Please use /overview in a private chat with me."))
-        return
-    if not await overseer(req, _user(call)):
-        return
-    async with req.services.db.transaction() as session:
-        seen = await programme_scope.overseen(session, user_id=_user(call))
-        lines = await programme_overview.overview(session, partnerships=seen, now=utcnow(), zone=req.zone)
-    if call.args.strip().casefold() in ("xlsx", "export"):
-        content = export.workbook(words.export_sheets(req.tr, lines))
-        day = utcnow().astimezone(req.zone).date().isoformat()
-        caption = req._("The overview of your partnerships, with each one's targets against trained.")
-        name = f"overview-{day}.xlsx"
-        await req.services.notifier.send_file(req.chat_id, content, filename=name, caption=caption)
-        return
-    shown = words.overview(req.tr, lines, locale=req.locale)
-    await reply(req, shown.text, buttons=shown.buttons)
-
-
-def _pressed_id(prefix: str) -> Callable[[str], int | None]:
-    """A parser of <prefix><partnership id>."""
-
-    def parse(data: str) -> int | None:
-        rest = data.removeprefix(prefix)
-        return int(rest) if data.startswith(prefix) and rest.isdigit() else None
-
-    return parse
-
-
-# /status's own handler, unwrapped: the press was already judged for this partnership.
-_show_status = cast(Callable[[Scoped], Awaitable[None]], vars(status_handlers.status)["__wrapped__"])
-
-
-@requires_press(Action.VIEW_STATUS, _pressed_id(words.STATUS_BUTTON), partnership_of=lambda pid: pid)
-async def status_press(call: Pressed[int]) -> None:
-    """A partnership's /status, from the overview."""
-    await call.query.answer()
-    await _show_status(call)
-
-
-@requires_press(Action.VIEW_STATUS, _pressed_id(words.BRIEF_BUTTON), partnership_of=lambda pid: pid)
-async def brief_press(call: Pressed[int]) -> None:
-    """A partnership's brief, from the overview."""
-    await call.query.answer()
-    async with call.req.services.db.transaction() as session:
-        brief = await registry.brief(session, partnership=call.partnership)
-    await reply(call.req, brief_text(call.req, brief))
-
-
 # --------------------------------------------------------------------------- /visit
 
 
@@ -431,12 +358,9 @@ async def _recent(req: Request, partnership: Partnership) -> None:
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
-    """/programme, /overview, /visit and their buttons."""
+    """/programme, /visit and the join button."""
     return [
         command("programme", programme_command),
-        command("overview", overview_command),
         command("visit", visit_command),
         CallbackQueryHandler(join_press, pattern=r"^pj:"),
-        CallbackQueryHandler(status_press, pattern=r"^pv:s:"),
-        CallbackQueryHandler(brief_press, pattern=r"^pv:b:"),
     ]

@@ -160,6 +160,9 @@ async def test_each_supervisor_sees_only_their_partnerships_worst_first(
     rows = [[c.value for c in row] for row in book["Overview"].iter_rows()]
     assert rows[1][:3] == ["Gamma", "red", "coordinator silent for 20 days"]
     assert [c.value for c in book["1. Gamma"][2]] == ["seniors", 100, 50, 50, 50]
+    await say(bot, MANAGER, "/overview chart")
+    (photo,) = bot.fake.calls("sendPhoto")
+    assert photo.files["photo"][:8] == b"\x89PNG\r\n\x1a\n"
     # A supervisor opens their partnership's status from the overview, never another's.
     assert "Alfa" in await press(bot, SUP1, f"pv:s:{found['Alfa']}")
     refused = await press(bot, SUP1, f"pv:s:{found['Gamma']}")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from PIL import Image
 from sqlmodel import col, select, update
 
+from bot import programme_chart
 from bot.access import PROGRAMME_POLICY, ProgrammeAction, ProgrammeRole, Role, may
 from bot.db import Database
 from bot.models import Delivery, DeliveryKind, EntryKind, LogEntry, Partnership, ProgrammeLinkKind, VisitKind
+from bot.programme_chart import Bar, ProgrammeLabels
 from bot.services import (
     partners,
     partnerships,
@@ -208,3 +212,15 @@ async def test_weekly_digest_tells_supervisors_what_turned_amber_or_red(database
     (to_sup2,) = [m.text for m in digests if m.chat_id == SUP2]
     assert "🟡 <b>Gamma</b>: coordinator silent for 13 days" in to_sup2
     assert "Alfa" not in to_sup2 and "Beta" not in to_sup2
+
+
+def test_programme_chart_is_readable_at_forty_partnerships() -> None:
+    """40 partnerships: one bar each, at least 30 pixels a row; a partnership without a plan is named."""
+    bars = [Bar(f"Partnerstwo {i:02d}", trained=i * 3, expected=60.0, target=120) for i in range(40)]
+    bars.append(Bar("Bez planu", trained=0, expected=0.0, target=0))
+    labels = ProgrammeLabels("Title", "% of target", "expected", "No plan: ")
+    picture = Image.open(io.BytesIO(programme_chart.render(bars, labels)))
+    assert picture.format == "PNG"
+    width, height = picture.size
+    assert width == 1000 and height >= 40 * 30
+    assert height <= 10_000 and height / width <= 20  # within what Telegram accepts for a photo

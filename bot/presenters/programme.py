@@ -9,6 +9,7 @@ from bot.export import Sheet
 from bot.i18n import format_day
 from bot.notifier import Button
 from bot.presenters.common import Message, Translations, group_name
+from bot.programme_chart import Bar, ProgrammeLabels
 from bot.services.practices import Found
 from bot.services.programme_overview import (
     CHECKIN_AMBER,
@@ -205,3 +206,26 @@ def supervisor_digest(tr: Translations, lines: list[Line], *, locale: str) -> Me
     head = tr.gettext("<b>Your week</b>: partnerships that turned amber or red in the last 7 days")
     body = [line_text(tr, x, locale=locale) for x in lines]
     return Message("\n".join([head, "", *body, "", tr.gettext("Type /overview to see all of them.")]))
+
+
+def chart_bars(lines: list[Line]) -> list[Bar]:
+    """Each partnership's totals over its target groups in the current period."""
+    return [
+        Bar(
+            x.partnership.name,
+            sum(p.trained for _g, p in x.groups),
+            sum(p.expected_now for _g, p in x.groups),
+            sum(p.target for _g, p in x.groups),
+        )
+        for x in lines
+    ]
+
+
+def chart_labels(tr: Translations) -> ProgrammeLabels:
+    """The programme chart's words."""
+    return ProgrammeLabels(
+        title=tr.gettext("Trained against target, current period (furthest behind on top)"),
+        axis=tr.gettext("% of the target trained"),
+        expected=tr.gettext("expected by today (pro rata)"),
+        no_plan=tr.gettext("No plan for the current period: "),
+    )
