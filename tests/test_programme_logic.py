@@ -12,7 +12,20 @@ from sqlmodel import col, select, update
 from bot import programme_chart
 from bot.access import PROGRAMME_POLICY, ProgrammeAction, ProgrammeRole, Role, may
 from bot.db import Database
-from bot.models import Delivery, DeliveryKind, EntryKind, LogEntry, Partnership, ProgrammeLinkKind, VisitKind
+from bot.models import (
+    Delivery,
+    DeliveryKind,
+    EntryKind,
+    LogEntry,
+    Partnership,
+    PlanPeriod,
+    ProgrammeLinkKind,
+    Target,
+    TargetGroup,
+    TrainedCount,
+    TrainingSession,
+    VisitKind,
+)
 from bot.programme_chart import Bar, ProgrammeLabels
 from bot.services import (
     partners,
@@ -224,3 +237,53 @@ def test_programme_chart_is_readable_at_forty_partnerships() -> None:
     width, height = picture.size
     assert width == 1000 and height >= 40 * 30
     assert height <= 10_000 and height / width <= 20  # within what Telegram accepts for a photo
+
+
+async def _seed(database: Database, pid: int, *, trained: int, today: date) -> None:
+    """A 100-day period half gone, 100 seniors to train, and `trained` of them trained."""
+    async with database.transaction() as session:
+        period = PlanPeriod(
+            partnership_id=pid,
+            name="2026",
+            starts_on=today - timedelta(days=49),
+            ends_on=today + timedelta(days=50),
+        )
+        group = TargetGroup(partnership_id=pid, key="seniors")
+        session.add_all([period, group])
+        await session.flush()
+        assert period.id and group.id
+        training = TrainingSession(
+            partnership_id=pid, starts_at=NOW - timedelta(days=3), topic="E-usługi", target_group_id=group.id,
+            seats=200, registered=trained,
+        )  # fmt: skip
+        session.add_all([Target(period_id=period.id, target_group_id=group.id, count=100), training])
+        await session.flush()
+        assert training.id
+        session.add(TrainedCount(session_id=training.id, target_group_id=group.id, trained=trained))
+
+
+async def test_monthly_coordinators_digest_names_who_is_ahead(database: Database) -> None:
+    """On the first of the month Alfa's coordinator learns the new practice and that Beta reached
+    its seniors target where Alfa lags; Gamma, on track, is not named."""
+    found = await _programme(database)
+    first = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday 1 December, 10:00 in Warsaw
+    today = date(2026, 12, 1)
+    await _seed(database, found["Alfa"].id or 0, trained=10, today=today)
+    await _seed(database, found["Beta"].id or 0, trained=100, today=today)
+    await _seed(database, found["Gamma"].id or 0, trained=50, today=today)
+    async with database.transaction() as session:
+        await practices.share(
+            session, partnership=found["Beta"], author_user_id=COORDS["Beta"], author_name="Bartek",
+            text="Ogłoszenie w parafii po mszy przyciągnęło seniorów #seniorzy",
+        )  # fmt: skip
+        await watch.watch(session, partnership=found["Alfa"], now=first, rules=SendingRules())
+        await watch.watch(
+            session, partnership=found["Alfa"], now=first + timedelta(hours=1), rules=SendingRules()
+        )
+    notifier = RecordingNotifier()
+    await Dispatcher(database, notifier, default_locale="en", clock=SetClock(first)).tick()
+    (digest,) = [m for m in notifier.messages if "This month in your programme" in m.text]
+    assert digest.chat_id == COORDS["Alfa"]
+    assert "1 new practice shared" in digest.text and "Ogłoszenie w parafii" in digest.text
+    assert "Beta reached their seniors target; ask them how." in digest.text
+    assert "Gamma" not in digest.text

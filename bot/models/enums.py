@@ -156,6 +156,7 @@ class DeliveryKind(StrEnum):
     MISSED_NOTE = "missed_note"  # to the coordinator: what was missed during downtime
     VISIT_DUE = "visit_due"  # to a supervisor: a partnership is due a visit (programme)
     SUPERVISOR_DIGEST = "supervisor_digest"  # weekly, to a supervisor: partnerships turned amber or red
+    COORDINATORS_DIGEST = "coordinators_digest"  # monthly, to a coordinator: new practices, who is ahead
 
 
 class ProgrammeLinkKind(StrEnum):

@@ -10,6 +10,7 @@ from bot.i18n import format_day
 from bot.notifier import Button
 from bot.presenters.common import Message, Translations, group_name
 from bot.programme_chart import Bar, ProgrammeLabels
+from bot.services.network import Network
 from bot.services.practices import Found
 from bot.services.programme_overview import (
     CHECKIN_AMBER,
@@ -229,3 +230,31 @@ def chart_labels(tr: Translations) -> ProgrammeLabels:
         expected=tr.gettext("expected by today (pro rata)"),
         no_plan=tr.gettext("No plan for the current period: "),
     )
+
+
+def coordinators_digest(tr: Translations, found: Network, *, locale: str) -> Message:
+    """The coordinators' monthly digest: new practices, and whom to ask where they lag."""
+    lines = [tr.gettext("<b>This month in your programme</b>")]
+    if found.new_practices:
+        lines += [
+            "",
+            tr.ngettext(
+                "{n} new practice shared. The newest:",
+                "{n} new practices shared. The newest:",
+                found.new_practices,
+            ).format(n=found.new_practices),
+        ]
+        lines += [
+            f"• {html.escape(f.practice.text[:200])} ({html.escape(f.practice.author_name)}, "
+            f"{html.escape(f.partnership_name)})"
+            for f in found.newest
+        ]
+    for group, name, done in found.ahead:
+        text = (
+            tr.gettext("{name} reached their {group} target; ask them how.")
+            if done
+            else tr.gettext("{name} is ahead with {group}; ask them how.")
+        )
+        lines.append(text.format(name=html.escape(name), group=html.escape(group_name(tr, group))))
+    lines += ["", tr.gettext("/practices lists every practice; /share adds yours.")]
+    return Message("\n".join(lines))

@@ -105,3 +105,22 @@ async def turned(session: AsyncSession, *, user_id: int, now: datetime, zone: Zo
     ids = {m.partnership_id for m in members}
     lines = await overview(session, partnerships=[p for p in seen if p.id in ids], now=now, zone=zone)
     return [line for line in lines if line.light >= Light.AMBER]
+
+
+async def monthly_digest(
+    session: AsyncSession, *, partnership: Partnership, now: datetime, send_at: datetime
+) -> list[dict[str, object]]:
+    """On the first of the month, the coordinators' digest for a programme's partnership."""
+    if partnership.id is None or await session.get(ProgrammeMember, partnership.id) is None:
+        return []
+    local = now.astimezone(ZoneInfo(partnership.timezone)).date()
+    if local.day != 1:
+        return []
+    return [
+        delivery_row(
+            partnership_id=partnership.id,
+            kind=DeliveryKind.COORDINATORS_DIGEST,
+            due_at=send_at,
+            key=f"cd:{partnership.id}:{local:%Y-%m}",
+        )
+    ]

@@ -192,6 +192,7 @@ async def watch(
         *await _idle_coordinator(session, partnership=partnership, now=now, send_at=send_at),
         *await programme_watch.visits_due(session, partnership=partnership, now=now, send_at=send_at),
         *await programme_watch.weekly_digests(session, partnership=partnership, now=now, send_at=send_at),
+        *await programme_watch.monthly_digest(session, partnership=partnership, now=now, send_at=send_at),
     ]
     return await enqueue(session, rows)
 

@@ -27,4 +27,5 @@ SENDERS: dict[str, Sender] = {
     DeliveryKind.MISSED_NOTE: notes.missed_during_downtime,
     DeliveryKind.VISIT_DUE: programme.visit_due,
     DeliveryKind.SUPERVISOR_DIGEST: programme.supervisor_digest,
+    DeliveryKind.COORDINATORS_DIGEST: programme.coordinators_digest,
 }

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.presenters import programme as programme_presenter
-from bot.services import deliveries, programme_watch
+from bot.services import deliveries, network, programme_watch
 from bot.services.scheduling import Due
 from scheduler.senders.base import Outbox
 
@@ -38,3 +38,18 @@ async def supervisor_digest(out: Outbox, due: Due, now: datetime) -> None:
         lines = await programme_watch.turned(session, user_id=to, now=now, zone=zone)
     if lines:
         await out.send(to, programme_presenter.supervisor_digest(out.tr(locale), lines, locale=locale))
+
+
+async def coordinators_digest(out: Outbox, due: Due, now: datetime) -> None:
+    """Monthly, to the coordinator: the programme's new practices and who is ahead where they lag."""
+    async with out.db.transaction() as session:
+        partnership = await deliveries.partnership(session, partnership_id=due.partnership_id)
+        if partnership is None or not partnership.is_active:
+            return
+        locale = await deliveries.coordinator_locale(
+            session, partnership=partnership, default=out.default_locale
+        )
+        found = await network.network(session, partnership=partnership, now=now)
+    if found is not None and (found.new_practices or found.ahead):
+        message = programme_presenter.coordinators_digest(out.tr(locale), found, locale=locale)
+        await out.send(partnership.coordinator_user_id, message)
