@@ -30,14 +30,16 @@ from bot.models import (
     Target,
     TargetGroup,
     Task,
+    TrainedCount,
+    TrainingSession,
     Visit,
 )
 from bot.progress import Pace, Progress, progress
-from bot.services import plan
 
 # The thresholds, as the README states them ("Programmes: the overview").
 HEARD_WINDOW = timedelta(days=30)
 IDLE_AMBER_DAYS, IDLE_RED_DAYS = 7, 14
+RECENT = timedelta(days=IDLE_RED_DAYS * 2)  # the coordinator's last word is looked for here first
 HEARD_AMBER, HEARD_RED = 0.6, 0.3  # share of active partners heard from in 30 days
 CHECKIN_AMBER = 0.5  # share of check-in answers in the last 30 days
 BEHIND_RED = 0.5  # trained below half of the pro-rata target
@@ -181,8 +183,25 @@ async def _checkins(session: AsyncSession, lines: dict[int, Line], ids: list[int
 
 
 async def _coordinator(session: AsyncSession, lines: dict[int, Line], ids: list[int], now: datetime) -> None:
-    """Days since the coordinator last wrote in the group or recorded a contact."""
-    rows = await session.exec(
+    """Days since the coordinator last wrote in the group or recorded a contact.
+
+    The recent weeks first (a short range of the log's (partnership, time) index); only the
+    partnerships silent for all of them are looked up over their whole log.
+    """
+    last = await _last_written(session, ids, since=now - RECENT)
+    quiet = [pid for pid in ids if pid not in last]
+    if quiet:
+        last.update(await _last_written(session, quiet, since=None))
+    for pid, line in lines.items():
+        since = last.get(pid, as_utc(line.partnership.created_at))
+        line.idle_days = max(0, (now - since).days)
+
+
+async def _last_written(
+    session: AsyncSession, ids: list[int], *, since: datetime | None
+) -> dict[int, datetime]:
+    """When each partnership's coordinator last wrote or recorded a contact (since a moment)."""
+    query = (
         select(LogEntry.partnership_id, func.max(LogEntry.occurred_at))
         .join(Partnership, col(Partnership.id) == col(LogEntry.partnership_id))
         .where(
@@ -192,10 +211,9 @@ async def _coordinator(session: AsyncSession, lines: dict[int, Line], ids: list[
         )
         .group_by(col(LogEntry.partnership_id))
     )
-    last = {pid: as_utc(at) for pid, at in rows if at is not None}
-    for pid, line in lines.items():
-        since = last.get(pid, as_utc(line.partnership.created_at))
-        line.idle_days = max(0, (now - since).days)
+    if since is not None:
+        query = query.where(col(LogEntry.occurred_at) >= since)
+    return {pid: as_utc(at) for pid, at in await session.exec(query) if at is not None}
 
 
 async def _tasks_and_visits(
@@ -228,38 +246,67 @@ async def _tasks_and_visits(
 async def _training(
     session: AsyncSession, lines: dict[int, Line], ids: list[int], now: datetime, zone: ZoneInfo
 ) -> None:
-    """Each target group's progress against the pro-rata target of the current period."""
+    """Each target group's progress against the pro-rata target of the current period.
+
+    Three queries for all the partnerships: their current periods, those periods' targets, and
+    the trained counts of their sessions since the earliest of those periods began.
+    """
     today = now.astimezone(zone).date()
-    current = await session.exec(
-        select(PlanPeriod).where(
-            col(PlanPeriod.partnership_id).in_(ids),
-            col(PlanPeriod.starts_on) <= today,
-            col(PlanPeriod.ends_on) >= today,
+    periods = {
+        p.partnership_id: p
+        for p in await session.exec(
+            select(PlanPeriod).where(
+                col(PlanPeriod.partnership_id).in_(ids),
+                col(PlanPeriod.starts_on) <= today,
+                col(PlanPeriod.ends_on) >= today,
+            )
         )
+    }
+    if not periods:
+        return
+    by_period = {stored_id(p): p for p in periods.values()}
+    targets = await session.exec(
+        select(Target.period_id, TargetGroup, Target.count)
+        .join(TargetGroup, col(TargetGroup.id) == col(Target.target_group_id))
+        .where(col(Target.period_id).in_(list(by_period)))
+        .order_by(col(TargetGroup.id))
     )
-    for period in current:
-        targets = await session.exec(
-            select(TargetGroup, Target.count)
-            .join(Target, col(Target.target_group_id) == col(TargetGroup.id))
-            .where(Target.period_id == period.id)
-            .order_by(col(TargetGroup.id))
-        )
-        trained = await plan.trained_between(
-            session,
-            partnership_id=period.partnership_id,
-            start=plan.day_start(period.starts_on, zone),
-            end=plan.day_start(period.ends_on + timedelta(days=1), zone),
-        )
-        lines[period.partnership_id].groups = [
+    trained = await _trained_in_periods(session, lines, periods)
+    for period_id, group, count in targets:
+        period = by_period[period_id]
+        done = trained.get((period.partnership_id, stored_id(group)), 0)
+        lines[period.partnership_id].groups.append(
             (
                 group,
-                progress(
-                    trained=trained.get(stored_id(group), 0),
-                    target=count,
-                    start=period.starts_on,
-                    end=period.ends_on,
-                    today=today,
-                ),
+                progress(trained=done, target=count, start=period.starts_on, end=period.ends_on, today=today),
             )
-            for group, count in targets
-        ]
+        )
+
+
+async def _trained_in_periods(
+    session: AsyncSession, lines: dict[int, Line], periods: dict[int, PlanPeriod]
+) -> dict[tuple[int, int], int]:
+    """Trained residents per (partnership, target group) in sessions inside each one's period
+    (local days, as `plan.trained_between` counts them)."""
+    earliest = min(p.starts_on for p in periods.values()) - timedelta(days=1)
+    rows = await session.exec(
+        select(
+            TrainingSession.partnership_id,
+            TrainingSession.starts_at,
+            TrainedCount.target_group_id,
+            TrainedCount.trained,
+        )
+        .join(TrainingSession, col(TrainingSession.id) == col(TrainedCount.session_id))
+        .where(
+            col(TrainingSession.partnership_id).in_(list(periods)),
+            col(TrainingSession.starts_at)
+            >= datetime.combine(earliest, datetime.min.time(), tzinfo=ZoneInfo("UTC")),
+        )
+    )
+    totals: dict[tuple[int, int], int] = {}
+    for pid, starts_at, group_id, count in rows:
+        period = periods[pid]
+        day = as_utc(starts_at).astimezone(ZoneInfo(lines[pid].partnership.timezone)).date()
+        if period.starts_on <= day <= period.ends_on:
+            totals[(pid, group_id)] = totals.get((pid, group_id), 0) + int(count or 0)
+    return totals
