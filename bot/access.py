@@ -35,6 +35,7 @@ class Action(StrEnum):
     DELETE_PARTNERSHIP = "delete_partnership"  # remove a closed partnership's personal data for good
     GIVE_CREDIT = "give_credit"  # the partnership card and the partners' certificates
     CLOSE_PARTNERSHIP = "close_partnership"  # the closing stage: recommendations round, document, decision
+    RECORD_VISIT = "record_visit"  # a supervisor's visit or consultation, the visit rhythm
 
 
 class Where(StrEnum):
@@ -86,6 +87,7 @@ POLICY: dict[tuple[Action, Where], frozenset[Role]] = {
     (Action.GIVE_CREDIT, Where.PRIVATE): frozenset({Role.COORDINATOR}),
     (Action.CLOSE_PARTNERSHIP, Where.GROUP): frozenset({Role.COORDINATOR}),
     (Action.CLOSE_PARTNERSHIP, Where.PRIVATE): frozenset({Role.COORDINATOR}),
+    (Action.RECORD_VISIT, Where.PRIVATE): frozenset({Role.SUPERVISOR}),
 }
 
 
@@ -116,3 +118,38 @@ def effective_role(roles: set[Role], *, where: Where) -> Role:
     if held is not None:
         return held
     return Role.MEMBER if where is Where.GROUP else Role.STRANGER
+
+
+class ProgrammeRole(StrEnum):
+    """A person's place in a programme of partnerships (not tied to one partnership)."""
+
+    MANAGER = "manager"  # created the programme: sees every partnership in it
+    SUPERVISOR = "supervisor"  # an animator: sees the partnerships assigned to them
+    COORDINATOR = "coordinator"  # coordinates a partnership of the programme: sees only their own
+    NONE = "none"
+
+
+class ProgrammeAction(StrEnum):
+    """Things people ask the bot to do with a programme."""
+
+    MANAGE = "manage"  # links for partnerships and supervisors, assignments
+    OVERVIEW = "overview"  # /overview, the programme's export and chart
+    SHARE_PRACTICE = "share_practice"  # /share
+    VIEW_PRACTICES = "view_practices"  # /practices and the thank button
+
+
+# What each programme role may do; every programme command is private. Which partnerships a
+# supervisor sees is decided by `bot.services.programme_scope`, not here.
+PROGRAMME_POLICY: dict[ProgrammeAction, frozenset[ProgrammeRole]] = {
+    ProgrammeAction.MANAGE: frozenset({ProgrammeRole.MANAGER}),
+    ProgrammeAction.OVERVIEW: frozenset({ProgrammeRole.MANAGER, ProgrammeRole.SUPERVISOR}),
+    ProgrammeAction.SHARE_PRACTICE: frozenset({ProgrammeRole.COORDINATOR}),
+    ProgrammeAction.VIEW_PRACTICES: frozenset(
+        {ProgrammeRole.MANAGER, ProgrammeRole.SUPERVISOR, ProgrammeRole.COORDINATOR}
+    ),
+}
+
+
+def may(action: ProgrammeAction, roles: set[ProgrammeRole]) -> bool:
+    """Whether any of a person's programme roles allows the action."""
+    return bool(roles & PROGRAMME_POLICY[action])

@@ -68,6 +68,14 @@ COMMANDS: list[Command] = [
     Command("conclusions", N_("Your conclusions for the recommendations"), Action.CLOSE_PARTNERSHIP),
     Command("decide", N_("Close the partnership or continue with new goals"), Action.CLOSE_PARTNERSHIP),
     Command("recommend", N_("Answer a closing question: /recommend 1 ..."), places=(Where.PRIVATE,)),
+    # Programmes (issue 15): the overview and visits are a supervisor's, sharing a coordinator's.
+    Command(
+        "overview", N_("All your partnerships at a glance"), Action.RECORD_VISIT, places=(Where.PRIVATE,)
+    ),
+    Command("visit", N_("Record a visit or consultation"), Action.RECORD_VISIT, places=(Where.PRIVATE,)),
+    Command("share", N_("Share a practice with the programme"), Action.MANAGE_REGISTRY),
+    Command("practices", N_("Practices shared in the programme")),
+    Command("programme", N_("A programme of partnerships (managers)"), places=(Where.PRIVATE,)),
     Command("language", N_("Choose your language")),
     Command("help", N_("What the bot can do")),
 ]

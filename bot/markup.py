@@ -13,7 +13,20 @@ from typing import Any, Self
 
 import markupsafe
 
-__all__ = ["Markup", "bold", "code", "esc", "html", "html_map", "italic", "join", "link", "mention", "plain", "plain_join"]
+__all__ = [
+    "Markup",
+    "bold",
+    "code",
+    "esc",
+    "html",
+    "html_map",
+    "italic",
+    "join",
+    "link",
+    "mention",
+    "plain",
+    "plain_join",
+]
 
 
 class Markup(markupsafe.Markup):

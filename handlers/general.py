@@ -18,7 +18,8 @@ from bot.notifier import Button
 from bot.once import AlreadyHandled
 from bot.outage import DATABASE_DOWN, database_unreachable
 from bot.services import partnerships, people, registry
-from bot.text import parse_id
+from bot.services.programmes import LINK_PREFIX
+from bot.text import parse_id, without_controls
 from handlers.common import (
     STALE_BUTTON,
     Context,
@@ -33,6 +34,7 @@ from handlers.common import (
 from handlers.gate import Opened, anyone
 from handlers.invitations import redeem
 from handlers.menus import give_coordinator_menus
+from handlers.programme import redeem as redeem_programme_link
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,10 @@ def help_text(req: Request, *, is_coordinator: bool) -> str:
 async def start(update: Update, context: Context) -> None:
     """Greet a user privately, or open an invitation link (/start <token>)."""
     if context.args and where_of(update) is Where.PRIVATE:
+        token = without_controls(context.args[0])[:64]
+        if token.startswith(LINK_PREFIX):  # a programme's link (handlers/programme.py)
+            await redeem_programme_link(update, context, token.removeprefix(LINK_PREFIX))
+            return
         await redeem(update, context)
         return
     await greet(update, context)

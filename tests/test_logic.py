@@ -38,6 +38,7 @@ README_ROWS = {
     "/deletepartnership": Action.DELETE_PARTNERSHIP,
     "/thanks": Action.GIVE_CREDIT,
     "/closing": Action.CLOSE_PARTNERSHIP,
+    "/visit": Action.RECORD_VISIT,
 }
 ROLE_WORDS = {
     "coordinator": Role.COORDINATOR,

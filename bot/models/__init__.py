@@ -38,9 +38,11 @@ from bot.models.enums import (
     JoinRequestStatus,
     PartnerKind,
     PartnerStatus,
+    ProgrammeLinkKind,
     ResourceKind,
     Stage,
     TargetGroupKey,
+    VisitKind,
 )
 from bot.models.instances import (
     InboundUpdate,
@@ -55,6 +57,16 @@ from bot.models.plan import (
     TargetRevision,
     TrainedCount,
     TrainingSession,
+)
+from bot.models.programme import (
+    Practice,
+    PracticeThanks,
+    Programme,
+    ProgrammeInvitation,
+    ProgrammeMember,
+    ProgrammeSupervisor,
+    SupervisorAssignment,
+    Visit,
 )
 from bot.models.registry import (
     PROMOTION_CHANNELS,
@@ -106,6 +118,13 @@ __all__ = [
     "PartnershipBase",
     "Person",
     "PlanPeriod",
+    "Practice",
+    "PracticeThanks",
+    "Programme",
+    "ProgrammeInvitation",
+    "ProgrammeLinkKind",
+    "ProgrammeMember",
+    "ProgrammeSupervisor",
     "RecommendationAnswer",
     "RecommendationRound",
     "RecruitmentSource",
@@ -117,6 +136,7 @@ __all__ = [
     "Schedule",
     "SendSlot",
     "Stage",
+    "SupervisorAssignment",
     "Target",
     "TargetGroup",
     "TargetGroupKey",
@@ -124,4 +144,6 @@ __all__ = [
     "Task",
     "TrainedCount",
     "TrainingSession",
+    "Visit",
+    "VisitKind",
 ]

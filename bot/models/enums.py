@@ -158,3 +158,21 @@ class DeliveryKind(StrEnum):
     RECOMMEND_REMINDER = "recommend_reminder"  # remind the partners that have not answered
     RECOMMEND_CLOSE = "recommend_close"  # the round ends: the coordinator gets the summary
     PERIOD_CARD = "period_card"  # a plan period ended: the card to the coordinator, to confirm for the group
+    VISIT_DUE = "visit_due"  # to a supervisor: a partnership is due a visit (programme)
+    SUPERVISOR_DIGEST = "supervisor_digest"  # weekly, to a supervisor: partnerships turned amber or red
+    COORDINATORS_DIGEST = "coordinators_digest"  # monthly, to a coordinator: new practices, who is ahead
+
+
+class ProgrammeLinkKind(StrEnum):
+    """What a programme's invitation link does for the one who opens it."""
+
+    PARTNERSHIP = "partnership"  # the coordinator who opens it brings their partnership in
+    SUPERVISOR = "supervisor"  # the opener becomes a supervisor (animator) of the programme
+
+
+class VisitKind(StrEnum):
+    """How a supervisor was in touch with a partnership."""
+
+    VISIT = "visit"  # on site
+    MODERATED_MEETING = "meeting"  # a partnership meeting the supervisor moderated
+    PHONE = "phone"  # a phone consultation

@@ -24,6 +24,7 @@ from bot.models import (
     Representative,
     Resource,
 )
+from bot.services import programme_scope
 from bot.text import fold, parse_count, suggestions, visible_text, without_controls
 
 PARTNER_NAME_MIN, PARTNER_NAME_MAX = 2, 120
@@ -124,6 +125,10 @@ async def roles_in(session: AsyncSession, *, partnership: Partnership, user_id: 
     )
     if represents.one():
         roles.add(Role.REPRESENTATIVE)
+    if partnership.id is not None and await programme_scope.sees(
+        session, user_id=user_id, partnership_id=partnership.id
+    ):
+        roles.add(Role.SUPERVISOR)  # a programme's manager or assigned supervisor
     return roles
 
 
@@ -138,6 +143,7 @@ async def partnerships_of(session: AsyncSession, *, user_id: int) -> list[Partne
                 col(Partnership.coordinator_user_id) == user_id,
                 col(Partnership.id).in_(represented),
                 col(Partnership.id).in_(appointed),
+                col(Partnership.id).in_(programme_scope.visible_ids(user_id)),
             )
         )
         .order_by(col(Partnership.id))

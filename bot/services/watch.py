@@ -26,7 +26,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.progress import Pace
-from bot.services import plan, registry
+from bot.services import plan, programme_scope, programme_watch, registry
 from bot.services.scheduling import delivery_row, enqueue
 from bot.timing import SendingRules
 
@@ -190,6 +190,9 @@ async def watch(
         *await _silent_partners(session, partnership=partnership, now=now, send_at=send_at),
         *await _period_ending(session, partnership=partnership, now=now, send_at=send_at),
         *await _idle_coordinator(session, partnership=partnership, now=now, send_at=send_at),
+        *await programme_watch.visits_due(session, partnership=partnership, now=now, send_at=send_at),
+        *await programme_watch.weekly_digests(session, partnership=partnership, now=now, send_at=send_at),
+        *await programme_watch.monthly_digest(session, partnership=partnership, now=now, send_at=send_at),
     ]
     return await enqueue(session, rows)
 
@@ -275,6 +278,10 @@ async def _idle_coordinator(
             Appointment.role == AppointedRole.SUPERVISOR.value,
         )
     )
+    # The programme's supervisors assigned to this partnership are told too (issue 15).
+    notified = dict.fromkeys(
+        [*supervisors, *await programme_scope.supervisors_of(session, partnership_id=partnership.id or 0)]
+    )
     return [
         _alert(
             partnership,
@@ -283,7 +290,7 @@ async def _idle_coordinator(
             f"ci:{partnership.id}:{user_id}:{since.date().isoformat()}",
             {"alert": "coordinator_idle", "days": idle, "coordinator": partnership.coordinator_name},
         )
-        for user_id in supervisors
+        for user_id in notified
     ]
 
 

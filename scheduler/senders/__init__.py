@@ -6,7 +6,7 @@ A new kind of scheduled message is a DeliveryKind, a presenter, a sender and a l
 from __future__ import annotations
 
 from bot.models import DeliveryKind
-from scheduler.senders import checkins, closing, credit, duties, notes, outreach
+from scheduler.senders import checkins, closing, credit, duties, notes, outreach, programme
 from scheduler.senders.base import Outbox, Sender
 
 __all__ = ["SENDERS", "Outbox", "Sender"]
@@ -29,4 +29,7 @@ SENDERS: dict[str, Sender] = {
     DeliveryKind.RECOMMEND_REMINDER: closing.remind,
     DeliveryKind.RECOMMEND_CLOSE: closing.close,
     DeliveryKind.PERIOD_CARD: credit.period_card,
+    DeliveryKind.VISIT_DUE: programme.visit_due,
+    DeliveryKind.SUPERVISOR_DIGEST: programme.supervisor_digest,
+    DeliveryKind.COORDINATORS_DIGEST: programme.coordinators_digest,
 }

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011_credit'
-down_revision: str | None = '0009_rights'
+down_revision: str | None = '0010_programme'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
