@@ -11,11 +11,12 @@ from bot.access import Action, Where
 from bot.dates import DateFormatError, parse_date
 from bot.db import stored_id, utcnow
 from bot.i18n import N_, format_day
+from bot.markup import html, join, plain
 from bot.models import Partnership, Programme, ProgrammeLinkKind, VisitKind
 from bot.notifier import Button
 from bot.services import programmes, visits
 from bot.services.programmes import LINK_PREFIX, ProgrammeError
-from handlers.common import Context, Request, command, esc, reply
+from handlers.common import Context, Request, command, reply
 from handlers.gate import Opened, Pressed, Scoped, anyone, open_update, requires, requires_press
 from handlers.menus import give_supervisor_menu
 
@@ -104,10 +105,13 @@ async def _new(call: Opened, name: str) -> None:
         )
     await reply(
         req,
-        req._(
-            "Programme “{name}” created; you manage it. /programme link gives a single-use link for one "
-            "partnership's coordinator, /programme supervisor a link for a supervisor."
-        ).format(name=esc(programme.name)),
+        html(
+            req._(
+                "Programme “{name}” created; you manage it. /programme link gives a single-use link for one "
+                "partnership's coordinator, /programme supervisor a link for a supervisor."
+            ),
+            name=programme.name,
+        ),
     )
 
 
@@ -126,7 +130,8 @@ async def _link(call: Opened, programme: Programme, word: str) -> None:
         )
     )
     await reply(
-        req, text.format(name=esc(programme.name), days=programmes.LINK_DAYS) + "\n" + link(req, made.token)
+        req,
+        join("\n", [html(text, name=programme.name, days=programmes.LINK_DAYS), link(req, made.token)]),
     )
 
 
@@ -151,10 +156,10 @@ async def _assign(call: Opened, programme: Programme, rest: str) -> None:
     except ProgrammeError as exc:
         await reply(req, error(req, exc))
         return
-    names = ", ".join(esc(p.name) for p in chosen) or req._("none")
+    names = join(", ", (p.name for p in chosen)) or html(req._("none"))
     await reply(
         req,
-        req._("{supervisor} now supervises: {names}.").format(supervisor=esc(supervisor.name), names=names),
+        html(req._("{supervisor} now supervises: {names}."), supervisor=supervisor.name, names=names),
     )
 
 
@@ -164,29 +169,29 @@ async def _show(call: Opened, programme: Programme) -> None:
     async with req.services.db.transaction() as session:
         seen = await programmes.view(session, programme=programme)
     number = {stored_id(p): i for i, p in enumerate(seen.partnerships, 1)}
-    lines = [
-        req._("<b>Programme “{name}”</b>").format(name=esc(programme.name)),
+    lines: list[str] = [
+        html(req._("<b>Programme “{name}”</b>"), name=programme.name),
         "",
-        req._("<b>Partnerships</b>"),
+        html(req._("<b>Partnerships</b>")),
     ]
-    lines += [f"{i}. {esc(p.name)}" for i, p in enumerate(seen.partnerships, 1)] or [
-        req._("None yet: /programme link")
+    lines += [html("{i}. {name}", i=i, name=p.name) for i, p in enumerate(seen.partnerships, 1)] or [
+        html(req._("None yet: /programme link"))
     ]
-    lines += ["", req._("<b>Supervisors</b>")]
+    lines += ["", html(req._("<b>Supervisors</b>"))]
     for i, (supervisor, assigned) in enumerate(seen.supervisors, 1):
-        nos = ", ".join(
-            str(number[a]) for a in sorted(assigned, key=lambda a: number.get(a, 0)) if a in number
+        nos = join(
+            ", ", (str(number[a]) for a in sorted(assigned, key=lambda a: number.get(a, 0)) if a in number)
         )
-        lines.append(f"{i}. {esc(supervisor.name)}: {nos or req._('no partnerships')}")
+        lines.append(
+            html("{i}. {name}: {nos}", i=i, name=supervisor.name, nos=nos or html(req._("no partnerships")))
+        )
     if not seen.supervisors:
-        lines.append(req._("None yet: /programme supervisor"))
-    lines += [
-        "",
-        req._(
-            "Assign: /programme assign &lt;supervisor&gt; &lt;partnerships&gt;, e.g. /programme assign 1 2 3"
-        ),
-    ]
-    await reply(req, "\n".join(lines))
+        lines.append(html(req._("None yet: /programme supervisor")))
+    assign = req._(
+        "Assign: /programme assign &lt;supervisor&gt; &lt;partnerships&gt;, e.g. /programme assign 1 2 3"
+    )
+    lines += ["", html(assign)]
+    await reply(req, join("\n", lines))
 
 
 # --------------------------------------------------------------------------- links
@@ -215,25 +220,31 @@ async def redeem(update: Update, context: Context, token: str) -> None:
             )
         await reply(
             req,
-            req._(
-                "Welcome! You are now a supervisor in the programme “{name}”. "
-                "The manager assigns your partnerships; then type /overview."
-            ).format(name=esc(programme.name)),
+            html(
+                req._(
+                    "Welcome! You are now a supervisor in the programme “{name}”. "
+                    "The manager assigns your partnerships; then type /overview."
+                ),
+                name=programme.name,
+            ),
         )
         return
     if not call.coordinated:
         await reply(req, error(req, ProgrammeError("not_coordinator")))
         return
     buttons = [
-        [Button(req._("Join with “{name}”").format(name=p.name[:40]), f"{JOIN_BUTTON}{token}:{stored_id(p)}")]
+        [Button(plain(req._("Join with “{name}”"), name=p.name[:40]), f"{JOIN_BUTTON}{token}:{stored_id(p)}")]
         for p in call.coordinated
     ]
     await reply(
         req,
-        req._(
-            "Bring your partnership into the programme “{name}”? Its manager and assigned supervisors "
-            "will see its status."
-        ).format(name=esc(programme.name)),
+        html(
+            req._(
+                "Bring your partnership into the programme “{name}”? Its manager and assigned supervisors "
+                "will see its status."
+            ),
+            name=programme.name,
+        ),
         buttons=buttons,
     )
 
@@ -259,9 +270,13 @@ async def join_press(call: Pressed[tuple[str, int]]) -> None:
         return
     await reply(
         req,
-        req._(
-            "“{partnership}” is now in the programme “{name}”. Coordinators share practices with /share."
-        ).format(partnership=esc(call.partnership.name), name=esc(programme.name)),
+        html(
+            req._(
+                "“{partnership}” is now in the programme “{name}”. Coordinators share practices with /share."
+            ),
+            partnership=call.partnership.name,
+            name=programme.name,
+        ),
     )
 
 
@@ -293,11 +308,15 @@ async def _every(call: Scoped, days: str) -> None:
         await visits.set_every(session, partnership_id=call.partnership_id, days=int(days))
     await reply(
         req,
-        req.ngettext(
-            "“{name}” should be visited every {n} day.",
-            "“{name}” should be visited every {n} days.",
-            int(days),
-        ).format(name=esc(call.partnership.name), n=int(days)),
+        html(
+            req.ngettext(
+                "“{name}” should be visited every {n} day.",
+                "“{name}” should be visited every {n} days.",
+                int(days),
+            ),
+            name=call.partnership.name,
+            n=int(days),
+        ),
     )
 
 
@@ -311,10 +330,13 @@ async def _record(call: Scoped, kind: VisitKind, rest: str) -> None:
     except DateFormatError:
         await reply(
             req,
-            req._(
-                "Type the date after the kind, e.g. /visit visit {day} talked with the mayor "
-                "about recruitment"
-            ).format(day=format_day(today, locale="pl")),
+            html(
+                req._(
+                    "Type the date after the kind, e.g. /visit visit {day} talked with the mayor "
+                    "about recruitment"
+                ),
+                day=format_day(today, locale="pl"),
+            ),
         )
         return
     async with req.services.db.transaction() as session:
@@ -330,9 +352,10 @@ async def _record(call: Scoped, kind: VisitKind, rest: str) -> None:
         )
     await reply(
         req,
-        req._("Recorded: {kind} with “{name}” on {day}.").format(
+        html(
+            req._("Recorded: {kind} with “{name}” on {day}."),
             kind=req._(KIND_LABELS[kind]),
-            name=esc(call.partnership.name),
+            name=call.partnership.name,
             day=format_day(held_on, locale=req.locale),
         ),
     )
@@ -342,19 +365,26 @@ async def _recent(req: Request, partnership: Partnership) -> None:
     """The latest contacts and how to record one."""
     async with req.services.db.transaction() as session:
         latest = await visits.recent(session, partnership_id=stored_id(partnership))
-    lines = [req._("<b>Supervisor contacts with “{name}”</b>").format(name=esc(partnership.name))]
+    lines: list[str] = [html(req._("<b>Supervisor contacts with “{name}”</b>"), name=partnership.name)]
     lines += [
-        f"• {format_day(v.held_on, locale=req.locale)} {req._(KIND_LABELS[v.kind])}: {esc(v.notes)}"
+        html(
+            "• {day} {kind}: {notes}",
+            day=format_day(v.held_on, locale=req.locale),
+            kind=req._(KIND_LABELS[v.kind]),
+            notes=v.notes,
+        )
         for v in latest
-    ] or [req._("None recorded yet.")]
+    ] or [html(req._("None recorded yet."))]
     lines += [
         "",
-        req._(
-            "Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt;; "
-            "set the rhythm: /visit every &lt;days&gt;"
+        html(
+            req._(
+                "Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt;; "
+                "set the rhythm: /visit every &lt;days&gt;"
+            )
         ),
     ]
-    await reply(req, "\n".join(lines))
+    await reply(req, join("\n", lines))
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 from bot.export import Sheet
 from bot.i18n import format_day
+from bot.markup import Markup, html, join, plain, plain_join
 from bot.notifier import Button
 from bot.presenters.common import Message, Translations, group_name
 from bot.programme_chart import Bar, ProgrammeLabels
@@ -28,57 +28,77 @@ LIGHTS = {Light.GREEN: "🟢", Light.AMBER: "🟡", Light.RED: "🔴"}
 STATUS_BUTTON, BRIEF_BUTTON = "pv:s:", "pv:b:"
 
 
-def reason_text(tr: Translations, reason: Reason) -> str:
+def reason_text(tr: Translations, reason: Reason) -> Markup:
     """One reason, in words."""
     n = reason.numbers
     if reason.code in ("behind", "far_behind") and reason.group is not None:
-        return tr.gettext("{group}: {trained} trained, {expected} expected by now (target {target})").format(
-            group=html.escape(group_name(tr, reason.group)), trained=n[0], expected=n[1], target=n[2]
+        return html(
+            tr.gettext("{group}: {trained} trained, {expected} expected by now (target {target})"),
+            group=group_name(tr, reason.group),
+            trained=n[0],
+            expected=n[1],
+            target=n[2],
         )
     if reason.code == "idle":
-        return tr.ngettext("coordinator silent for {n} day", "coordinator silent for {n} days", n[0]).format(
-            n=n[0]
+        return html(
+            tr.ngettext("coordinator silent for {n} day", "coordinator silent for {n} days", n[0]), n=n[0]
         )
     if reason.code == "quiet":
-        return tr.gettext("{heard} of {active} active partners heard from in 30 days").format(
-            heard=n[0], active=n[1]
+        return html(
+            tr.gettext("{heard} of {active} active partners heard from in 30 days"), heard=n[0], active=n[1]
         )
     if reason.code == "checkins":
-        return tr.gettext("check-ins answered {answered} of {asked}").format(answered=n[0], asked=n[1])
+        return html(tr.gettext("check-ins answered {answered} of {asked}"), answered=n[0], asked=n[1])
     if reason.code == "tasks":
-        return tr.ngettext("{n} overdue task", "{n} overdue tasks", n[0]).format(n=n[0])
-    return tr.ngettext("visit overdue by {n} day", "visit overdue by {n} days", n[0]).format(n=n[0])
+        return html(tr.ngettext("{n} overdue task", "{n} overdue tasks", n[0]), n=n[0])
+    return html(tr.ngettext("visit overdue by {n} day", "visit overdue by {n} days", n[0]), n=n[0])
 
 
-def line_text(tr: Translations, line: Line, *, locale: str) -> str:
+def line_text(tr: Translations, line: Line, *, locale: str) -> Markup:
     """A partnership's line: light, name, the reasons (or "on track") and the last visit."""
-    why = "; ".join(reason_text(tr, r) for r in line.reasons) or tr.gettext("on track")
+    why = join("; ", (reason_text(tr, r) for r in line.reasons)) or html(tr.gettext("on track"))
     visit = (
-        tr.gettext("last supervisor contact {day}").format(day=format_day(line.last_visit, locale=locale))
+        html(tr.gettext("last supervisor contact {day}"), day=format_day(line.last_visit, locale=locale))
         if line.last_visit
-        else tr.gettext("no supervisor contact recorded")
+        else html(tr.gettext("no supervisor contact recorded"))
     )
-    return f"{LIGHTS[line.light]} <b>{html.escape(line.partnership.name)}</b>: {why} · {visit}"
+    return html(
+        "{light} <b>{name}</b>: {why} · {visit}",
+        light=LIGHTS[line.light],
+        name=line.partnership.name,
+        why=why,
+        visit=visit,
+    )
 
 
-def legend(tr: Translations) -> str:
+def legend(tr: Translations) -> Markup:
     """What the lights mean: the thresholds of the README."""
-    return "\n".join(
+    red = tr.gettext(
+        "<i>🔴 red: a target group below half of its pro-rata target, the coordinator silent for "
+        "{red_idle} days or more, fewer than {red_heard}% of active partners heard from in 30 days, "
+        "or {tasks} overdue tasks or more.</i>"
+    )
+    return join(
+        "\n",
         [
-            tr.gettext(
-                "<i>🔴 red: a target group below half of its pro-rata target, the coordinator silent for "
-                "{red_idle} days or more, fewer than {red_heard}% of active partners heard from in 30 days, "
-                "or {tasks} overdue tasks or more.</i>"
-            ).format(red_idle=IDLE_RED_DAYS, red_heard=round(HEARD_RED * 100), tasks=TASKS_RED),
-            tr.gettext(
-                "<i>🟡 amber: a target group behind its pro-rata target, the coordinator silent for "
-                "{idle} days or more, fewer than {heard}% of active partners heard from, fewer than "
-                "{checkins}% of check-ins answered, an overdue task, or a visit overdue.</i>"
-            ).format(
-                idle=IDLE_AMBER_DAYS, heard=round(HEARD_AMBER * 100), checkins=round(CHECKIN_AMBER * 100)
+            html(
+                red,
+                red_idle=IDLE_RED_DAYS,
+                red_heard=round(HEARD_RED * 100),
+                tasks=TASKS_RED,
             ),
-            tr.gettext("<i>🟢 green: none of these.</i>"),
-        ]
+            html(
+                tr.gettext(
+                    "<i>🟡 amber: a target group behind its pro-rata target, the coordinator silent for "
+                    "{idle} days or more, fewer than {heard}% of active partners heard from, fewer than "
+                    "{checkins}% of check-ins answered, an overdue task, or a visit overdue.</i>"
+                ),
+                idle=IDLE_AMBER_DAYS,
+                heard=round(HEARD_AMBER * 100),
+                checkins=round(CHECKIN_AMBER * 100),
+            ),
+            html(tr.gettext("<i>🟢 green: none of these.</i>")),
+        ],
     )
 
 
@@ -87,8 +107,11 @@ def overview(tr: Translations, lines: list[Line], *, locale: str) -> Message:
     if not lines:
         return Message(tr.gettext("No partnership is assigned to you yet."))
     counts = {light: sum(1 for x in lines if x.light is light) for light in Light}
-    head = tr.gettext("<b>Overview</b>: {red} 🔴, {amber} 🟡, {green} 🟢").format(
-        red=counts[Light.RED], amber=counts[Light.AMBER], green=counts[Light.GREEN]
+    head = html(
+        tr.gettext("<b>Overview</b>: {red} 🔴, {amber} 🟡, {green} 🟢"),
+        red=counts[Light.RED],
+        amber=counts[Light.AMBER],
+        green=counts[Light.GREEN],
     )
     body = [line_text(tr, x, locale=locale) for x in lines]
     buttons = [
@@ -98,18 +121,23 @@ def overview(tr: Translations, lines: list[Line], *, locale: str) -> Message:
         ]
         for x in lines[:40]  # Telegram allows 100 buttons; the first 40 are the ones needing a look
     ]
-    return Message("\n".join([head, "", *body, "", legend(tr)]), buttons)
+    return Message(join("\n", [head, "", *body, "", legend(tr)]), buttons)
 
 
 def visit_due(tr: Translations, *, partnership_name: str, days: int, every: int) -> Message:
     """To a supervisor: a partnership is due a visit."""
-    text = tr.ngettext(
-        "A visit to “{name}” is due: the last contact was {days} day ago "
-        "(the rhythm is every {every} days). Record it with /visit.",
-        "A visit to “{name}” is due: the last contact was {days} days ago "
-        "(the rhythm is every {every} days). Record it with /visit.",
-        days,
-    ).format(name=html.escape(partnership_name), days=days, every=every)
+    text = html(
+        tr.ngettext(
+            "A visit to “{name}” is due: the last contact was {days} day ago "
+            "(the rhythm is every {every} days). Record it with /visit.",
+            "A visit to “{name}” is due: the last contact was {days} days ago "
+            "(the rhythm is every {every} days). Record it with /visit.",
+            days,
+        ),
+        name=partnership_name,
+        days=days,
+        every=every,
+    )
     return Message(text)
 
 
@@ -120,46 +148,45 @@ def practices(tr: Translations, found: list[Found], *, query: str, locale: str) 
     """Practices found, newest first, each with who shared it, from where, and a thank button."""
     if not found:
         text = (
-            tr.gettext("No practice matches “{query}”.").format(query=html.escape(query))
+            html(tr.gettext("No practice matches “{query}”."), query=query)
             if query
-            else tr.gettext("No practice shared yet. Share one with /share.")
+            else html(tr.gettext("No practice shared yet. Share one with /share."))
         )
         return Message(text)
     head = (
-        tr.gettext("<b>Practices matching “{query}”</b>, newest first:").format(query=html.escape(query))
+        html(tr.gettext("<b>Practices matching “{query}”</b>, newest first:"), query=query)
         if query
-        else tr.gettext("<b>Practices</b>, newest first:")
+        else html(tr.gettext("<b>Practices</b>, newest first:"))
     )
-    lines = [head]
+    lines: list[str] = [head]
     for i, f in enumerate(found, 1):
         p = f.practice
         attached = " 📎" if p.file_id else ""
         lines += [
             "",
-            f"{i}. {html.escape(p.text)}{attached}",
-            "   "
-            + tr.gettext("— {author}, {municipality}, {day}").format(
-                author=html.escape(p.author_name),
-                municipality=html.escape(f.partnership_name),
-                day=format_day(p.created_at.date(), locale=locale),
-            )
-            + (f" · 🙏 {f.thanks}" if f.thanks else ""),
+            html("{i}. {text}{attached}", i=i, text=p.text, attached=attached),
+            html(
+                "   {who}{thanks}",
+                who=html(
+                    tr.gettext("— {author}, {municipality}, {day}"),
+                    author=p.author_name,
+                    municipality=f.partnership_name,
+                    day=format_day(p.created_at.date(), locale=locale),
+                ),
+                thanks=f" · 🙏 {f.thanks}" if f.thanks else "",
+            ),
         ]
     buttons = [
-        [Button(tr.gettext("🙏 Thank for {n}").format(n=i), f"{THANK_BUTTON}{f.practice.id}")]
+        [Button(plain(tr.gettext("🙏 Thank for {n}"), n=i), f"{THANK_BUTTON}{f.practice.id}")]
         for i, f in enumerate(found, 1)
     ]
-    return Message("\n".join(lines), buttons)
+    return Message(join("\n", lines), buttons)
 
 
 def thanked(tr: Translations, *, who: str, text: str) -> Message:
     """To a practice's author: someone thanked them."""
     short = text if len(text) <= 80 else text[:79] + "…"
-    return Message(
-        tr.gettext("🙏 {who} thanked you for your practice: “{text}”").format(
-            who=html.escape(who), text=html.escape(short)
-        )
-    )
+    return Message(html(tr.gettext("🙏 {who} thanked you for your practice: “{text}”"), who=who, text=short))
 
 
 def _sheet_title(number: int, name: str) -> str:
@@ -183,9 +210,10 @@ def export_sheets(tr: Translations, lines: list[Line]) -> list[Sheet]:
     light_words = {Light.GREEN: _("green"), Light.AMBER: _("amber"), Light.RED: _("red")}
     sheets = [overview_sheet]
     for number, x in enumerate(lines, 1):
+        why = plain_join("; ", (reason_text(tr, r) for r in x.reasons))
         overview_sheet.rows.append(
             [
-                x.partnership.name, light_words[x.light], "; ".join(reason_text(tr, r) for r in x.reasons),
+                x.partnership.name, light_words[x.light], why,
                 x.active_partners, x.heard_partners, x.answers, x.asked, x.idle_days, x.overdue_tasks,
                 x.last_visit, x.visit_every_days, x.visit_overdue_days,
             ]
@@ -204,9 +232,9 @@ def export_sheets(tr: Translations, lines: list[Line]) -> list[Sheet]:
 
 def supervisor_digest(tr: Translations, lines: list[Line], *, locale: str) -> Message:
     """The weekly digest: the partnerships that turned amber or red this week, and why."""
-    head = tr.gettext("<b>Your week</b>: partnerships that turned amber or red in the last 7 days")
+    head = html(tr.gettext("<b>Your week</b>: partnerships that turned amber or red in the last 7 days"))
     body = [line_text(tr, x, locale=locale) for x in lines]
-    return Message("\n".join([head, "", *body, "", tr.gettext("Type /overview to see all of them.")]))
+    return Message(join("\n", [head, "", *body, "", html(tr.gettext("Type /overview to see all of them."))]))
 
 
 def chart_bars(lines: list[Line]) -> list[Bar]:
@@ -234,19 +262,26 @@ def chart_labels(tr: Translations) -> ProgrammeLabels:
 
 def coordinators_digest(tr: Translations, found: Network, *, locale: str) -> Message:
     """The coordinators' monthly digest: new practices, and whom to ask where they lag."""
-    lines = [tr.gettext("<b>This month in your programme</b>")]
+    lines: list[str] = [html(tr.gettext("<b>This month in your programme</b>"))]
     if found.new_practices:
         lines += [
             "",
-            tr.ngettext(
-                "{n} new practice shared. The newest:",
-                "{n} new practices shared. The newest:",
-                found.new_practices,
-            ).format(n=found.new_practices),
+            html(
+                tr.ngettext(
+                    "{n} new practice shared. The newest:",
+                    "{n} new practices shared. The newest:",
+                    found.new_practices,
+                ),
+                n=found.new_practices,
+            ),
         ]
         lines += [
-            f"• {html.escape(f.practice.text[:200])} ({html.escape(f.practice.author_name)}, "
-            f"{html.escape(f.partnership_name)})"
+            html(
+                "• {text} ({author}, {place})",
+                text=f.practice.text[:200],
+                author=f.practice.author_name,
+                place=f.partnership_name,
+            )
             for f in found.newest
         ]
     for group, name, done in found.ahead:
@@ -255,6 +290,6 @@ def coordinators_digest(tr: Translations, found: Network, *, locale: str) -> Mes
             if done
             else tr.gettext("{name} is ahead with {group}; ask them how.")
         )
-        lines.append(text.format(name=html.escape(name), group=html.escape(group_name(tr, group))))
-    lines += ["", tr.gettext("/practices lists every practice; /share adds yours.")]
-    return Message("\n".join(lines))
+        lines.append(html(text, name=name, group=group_name(tr, group)))
+    lines += ["", html(tr.gettext("/practices lists every practice; /share adds yours."))]
+    return Message(join("\n", lines))
