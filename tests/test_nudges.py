@@ -88,6 +88,7 @@ async def test_nudge_preview_send_and_interval(running_bot: BotUnderTest, databa
     preview = last_text(running_bot, COORD["id"])
     assert "Preview" in preview and "Recruitment: seniors" in preview and "Biblioteka" in preview
     assert "Szkoła" not in preview  # it does not reach seniors
+    assert "/practices" not in preview  # outside any programme: no practices suggested
     assert running_bot.fake.sent_texts(GROUP_ID)[-1].startswith("Registered")  # nothing sent yet
     await press(running_bot, COORD, COORD["id"], buttons(running_bot, COORD["id"])["📣 Send now"])
     nudge = running_bot.fake.sent_texts(GROUP_ID)[-1]

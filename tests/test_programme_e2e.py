@@ -237,3 +237,23 @@ async def test_practices_shared_searched_without_diacritics_and_thanked(
     assert "in none" in await say(bot, outsider, "/practices")
     # Only coordinators share.
     assert "Only coordinators" in await say(bot, SUP2, "/share Something that worked well for us #youth")
+
+
+async def test_a_nudge_for_a_lagging_group_suggests_the_programmes_practices(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
+    """Beta lags with seniors: its nudge lists the programme's practices tagged with seniors only."""
+    bot = running_bot
+    await build_programme(bot, database, clock)
+    alfa, beta = COORDS["Alfa"], COORDS["Beta"]
+    await say(bot, alfa, "/share Rolnicy przyszli po zebraniu w remizie #rolnicy")
+    for n in range(4):
+        await say(bot, alfa, f"/share Seniorzy przyszli po ogłoszeniu numer {n} w parafii #seniorzy")
+        clock.advance(timedelta(minutes=1))
+    preview = await say(bot, beta, "/nudge")
+    assert "Co zadziałało" in preview and "/practices" in preview, preview
+    shown = [n for n in range(4) if f"numer {n} w parafii" in preview]
+    assert shown == [1, 2, 3], preview  # the newest three
+    assert "remizie" not in preview and "(Alicja, Alfa)" in preview
+    # Alfa is on track: nothing to nudge, so no practices either.
+    assert "parafii" not in await say(bot, alfa, "/nudge")

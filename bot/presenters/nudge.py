@@ -40,6 +40,31 @@ def _seat_lines(tr: Translations, nudge: Nudge, partnership: Partnership, locale
     ]
 
 
+def _practice_lines(tr: Translations, nudge: Nudge) -> list[str]:
+    """The programme's practices for the group, newest first, and where to find more."""
+    if not nudge.practices:
+        return []
+    return [
+        tr.gettext("What worked in your programme for this group:"),
+        *(
+            html(
+                "• {text} ({author}, {place})",
+                text=_short(f.practice.text),
+                author=f.practice.author_name,
+                place=f.partnership_name,
+            )
+            for f in nudge.practices
+        ),
+        tr.gettext("More of them, and yours to share: /practices, /share"),
+    ]
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """A practice's text cut to one short line."""
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+
+
 def nudge_text(tr: Translations, nudge: Nudge, partnership: Partnership, locale: str) -> str:
     """The words of a recruitment nudge."""
     lines = [
@@ -62,6 +87,7 @@ def nudge_text(tr: Translations, nudge: Nudge, partnership: Partnership, locale:
                 channels=names,
             )
         )
+    lines += _practice_lines(tr, nudge)
     return join("\n", lines)
 
 

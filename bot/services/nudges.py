@@ -24,7 +24,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.progress import Pace
-from bot.services import plan, registry
+from bot.services import plan, practices, registry
 from bot.services.plan import GroupProgress
 from bot.services.scheduling import delivery_row, enqueue
 from bot.text import fold
@@ -45,6 +45,7 @@ class Nudge:
     sessions: list[tuple[TrainingSession, int]]
     partners: list[tuple[Partner, list[Resource]]]
     people: dict[int | None, list[tuple[int, str]]]  # partner id -> its representatives (id, name)
+    practices: tuple[practices.Found, ...] = ()  # the programme's practices tagged with the group
 
 
 def lagging(groups: list[GroupProgress], *, threshold: float = THRESHOLD) -> list[GroupProgress]:
@@ -126,7 +127,11 @@ async def compose(
     )
     seats = [(s, max(0, s.seats - (s.registered or 0))) for s in upcoming]
     people = {p.id: await registry.representatives_of(session, partner_id=p.id or 0) for p in chosen}
-    return Nudge(group, group_progress, [(s, n) for s, n in seats if n > 0], by_partner, people)
+    shared = await practices.for_group(
+        session, partnership_id=partnership.id, group_key=group.key, group_name=group.name
+    )
+    free = [(s, n) for s, n in seats if n > 0]
+    return Nudge(group, group_progress, free, by_partner, people, tuple(shared))
 
 
 async def prepare(

@@ -117,6 +117,19 @@ async def search(session: AsyncSession, *, programme_ids: list[int], query: str 
     return [Found(p, name, counts.get(stored_id(p), 0)) for p, name in rows]
 
 
+async def for_group(
+    session: AsyncSession, *, partnership_id: int, group_key: str, group_name: str, limit: int = 3
+) -> list[Found]:
+    """The newest practices of a partnership's programme tagged with a target group (none outside one)."""
+    programme_ids = await programme_ids_of(session, partnership_ids=[partnership_id])
+    # A built-in group is tagged by its key (#seniorzy gives "seniors"); a custom one by its name.
+    tag = group_key if group_key in {k.value for k in GROUP_WORDS.values()} else fold(group_name)
+    if not programme_ids or not tag or " " in tag:
+        return []
+    found = await search(session, programme_ids=programme_ids, query=tag)
+    return [f for f in found if tag in f.practice.tags.split()][:limit]
+
+
 async def _thanks(session: AsyncSession, ids: list[int]) -> dict[int, int]:
     """How many people thanked each practice."""
     counts: dict[int, int] = {}
