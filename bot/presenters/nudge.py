@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_local, format_number
@@ -61,7 +62,7 @@ def _practice_lines(tr: Translations, nudge: Nudge) -> list[str]:
 
 def _short(text: str, limit: int = 120) -> str:
     """A practice's text cut to one short line."""
-    one = " ".join(text.split())
+    one = re.sub(r"\s+", " ", text).strip()
     return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
 
 
