@@ -12,10 +12,11 @@ from bot.dates import DateFormatError, parse_date
 from bot.db import stored_id, utcnow
 from bot.i18n import N_, format_day
 from bot.markup import html, join, plain
-from bot.models import Partnership, Programme, ProgrammeLinkKind, VisitKind
+from bot.models import Partner, Partnership, Programme, ProgrammeLinkKind, Task, VisitKind
 from bot.notifier import Button
 from bot.services import programmes, visits
 from bot.services.programmes import LINK_PREFIX, ProgrammeError
+from bot.timing import SendingRules
 from handlers.common import Context, Request, command, reply
 from handlers.gate import Opened, Pressed, Scoped, anyone, open_update, requires, requires_press
 from handlers.menus import give_supervisor_menu
@@ -33,6 +34,9 @@ ERRORS: dict[str, str] = {
     "notes_long": N_("That is too long: at most 1000 characters."),
     "every_range": N_("Type a number of days from 7 to 365, e.g. /visit every 60."),
     "not_in_programme": N_("This partnership is in no programme. Nothing was changed."),
+    "no_leader": N_(
+        "Next steps become tasks of the leading partner, and this partnership has none. Nothing was saved."
+    ),
     "practice_length": N_("A practice needs 10 to 1000 characters. Nothing was shared."),
 }
 KIND_LABELS = {
@@ -333,12 +337,13 @@ async def _record(call: Scoped, kind: VisitKind, rest: str) -> None:
             html(
                 req._(
                     "Type the date after the kind, e.g. /visit visit {day} talked with the mayor "
-                    "about recruitment"
+                    "about recruitment next: posters in the library; ask the school"
                 ),
                 day=format_day(today, locale="pl"),
             ),
         )
         return
+    steps = visits.next_steps(notes)
     async with req.services.db.transaction() as session:
         await visits.record(
             session,
@@ -350,15 +355,41 @@ async def _record(call: Scoped, kind: VisitKind, rest: str) -> None:
             by_name=call.person.display_name,
             today=today,
         )
-    await reply(
-        req,
-        html(
-            req._("Recorded: {kind} with “{name}” on {day}."),
-            kind=req._(KIND_LABELS[kind]),
-            name=call.partnership.name,
-            day=format_day(held_on, locale=req.locale),
-        ),
+        made = None
+        if steps:
+            made = await visits.add_next_steps(
+                session,
+                partnership=call.partnership,
+                steps=steps,
+                by_user_id=call.person.user_id,
+                now=utcnow(),
+                rules=SendingRules(),
+            )
+    recorded = html(
+        req._("Recorded: {kind} with “{name}” on {day}."),
+        kind=req._(KIND_LABELS[kind]),
+        name=call.partnership.name,
+        day=format_day(held_on, locale=req.locale),
     )
+    await reply(req, join("\n", [recorded, *_task_lines(req, made)]))
+
+
+def _task_lines(req: Request, made: tuple[Partner, list[Task]] | None) -> list[str]:
+    """The next steps saved as tasks: for whom, by when, each one."""
+    if made is None:
+        return []
+    leader, tasks = made
+    head = html(
+        req.ngettext(
+            "{n} next step saved as a task for “{partner}”, due {day}:",
+            "{n} next steps saved as tasks for “{partner}”, due {day}:",
+            len(tasks),
+        ),
+        n=len(tasks),
+        partner=leader.name,
+        day=format_day(tasks[0].due_on, locale=req.locale),
+    )
+    return [head, *(html("• {text}", text=t.text) for t in tasks)]
 
 
 async def _recent(req: Request, partnership: Partnership) -> None:
@@ -379,7 +410,8 @@ async def _recent(req: Request, partnership: Partnership) -> None:
         "",
         html(
             req._(
-                "Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt;; "
+                "Record one: /visit visit|meeting|phone &lt;date&gt; &lt;notes&gt; "
+                "[next: &lt;step&gt;; &lt;step&gt;]; "
                 "set the rhythm: /visit every &lt;days&gt;"
             )
         ),

@@ -15,13 +15,19 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.models import (
+    Delivery,
+    DeliveryKind,
+    PartnerKind,
     Partnership,
+    PartnerStatus,
     PlanPeriod,
     Target,
     TargetGroup,
+    Task,
     TrainedCount,
     TrainingSession,
 )
+from bot.services import registry
 from tests.e2e_fixtures import register_group
 from tests.fakebot import updates as tg
 from tests.harness import BotUnderTest
@@ -257,3 +263,48 @@ async def test_a_nudge_for_a_lagging_group_suggests_the_programmes_practices(
     assert "remizie" not in preview and "(Alicja, Alfa)" in preview
     # Alfa is on track: nothing to nudge, so no practices either.
     assert "parafii" not in await say(bot, alfa, "/nudge")
+
+
+async def test_a_visits_next_steps_become_tasks_of_the_leading_partner(
+    running_bot: BotUnderTest, database: Database, clock: ManualClock
+) -> None:
+    """`next:` after a visit's notes makes one task per step for the leader, announced and reminded."""
+    bot = running_bot
+    found = await build_programme(bot, database, clock)
+    today = local_today(clock)
+    refused = await say(bot, SUP2, f"/visit visit {today.isoformat()} met the mayor next: posters")
+    assert "has none. Nothing was saved." in refused, refused  # Gamma has no leading partner yet
+    assert "met the mayor" not in await say(bot, SUP2, "/visit")
+    async with database.transaction() as session:
+        gamma = await session.get(Partnership, found["Gamma"])
+        assert gamma is not None
+        leader = await registry.add_partner(
+            session,
+            partnership=gamma,
+            name="Gminna Biblioteka",
+            kind=PartnerKind.LIBRARY,
+            status=PartnerStatus.ACTIVE,
+            by_user_id=1,
+        )
+        await registry.set_leader(session, partnership=gamma, partner=leader)
+    recorded = await say(
+        bot,
+        SUP2,
+        f"/visit visit {today.isoformat()} met the mayor next: posters in the library;  ask the school ;",
+    )
+    assert "Recorded: visit with “Gamma”" in recorded
+    assert "2 next steps saved as tasks for “Gminna Biblioteka”" in recorded, recorded
+    assert "• posters in the library\n• ask the school" in recorded
+    async with database.transaction() as session:
+        tasks = list(await session.exec(select(Task).where(Task.partnership_id == found["Gamma"])))
+        kinds = [
+            d.kind
+            for d in await session.exec(select(Delivery).where(Delivery.partnership_id == found["Gamma"]))
+        ]
+    assert sorted(t.text for t in tasks) == ["ask the school", "posters in the library"]
+    assert {t.due_on for t in tasks} == {today + timedelta(days=14)}
+    assert kinds.count(DeliveryKind.TASK_ASSIGNED) == 2 and kinds.count(DeliveryKind.TASK_REMINDER) == 2
+    # Without `next:` a visit makes no task.
+    await say(bot, SUP2, f"/visit phone {today.isoformat()} a call about the next steps")
+    async with database.transaction() as session:
+        assert len(list(await session.exec(select(Task)))) == 2

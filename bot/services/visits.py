@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import ProgrammeMember, Visit, VisitKind
+from bot.models import Partner, Partnership, ProgrammeMember, Task, Visit, VisitKind
+from bot.services import duties
 from bot.services.programmes import ProgrammeError
 from bot.text import without_controls
+from bot.timing import SendingRules
 
 EVERY_MIN, EVERY_MAX = 7, 365
 NOTES_MAX = 1000
@@ -21,6 +25,49 @@ KIND_WORDS = {
     "phone": VisitKind.PHONE,
     "telefon": VisitKind.PHONE,
 }
+
+
+NEXT = re.compile(r"(?:^|\s)(?:next|dalej):", re.IGNORECASE)
+NEXT_STEP_DAYS = 14  # agreed next steps are due two weeks from today
+NEXT_STEPS_MAX = 10
+
+
+def next_steps(notes: str) -> list[str]:
+    """The agreed next steps: what follows `next:` (or `dalej:`), separated by semicolons."""
+    parts = NEXT.split(notes, maxsplit=1)
+    if len(parts) < 2:
+        return []
+    return [step.strip() for step in parts[1].split(";") if step.strip()][:NEXT_STEPS_MAX]
+
+
+async def add_next_steps(
+    session: AsyncSession,
+    *,
+    partnership: Partnership,
+    steps: list[str],
+    by_user_id: int,
+    now: datetime,
+    rules: SendingRules,
+) -> tuple[Partner, list[Task]]:
+    """The next steps as tasks of the partnership's leading partner, due in 14 days."""
+    leader = await session.get(Partner, partnership.leader_partner_id or 0)
+    if leader is None:
+        raise ProgrammeError("no_leader")
+    due_on = now.astimezone(ZoneInfo(partnership.timezone)).date() + timedelta(days=NEXT_STEP_DAYS)
+    tasks = [
+        await duties.add_task(
+            session,
+            partnership=partnership,
+            partner=leader,
+            text=step,
+            due_on=due_on,
+            by_user_id=by_user_id,
+            now=now,
+            rules=rules,
+        )
+        for step in steps
+    ]
+    return leader, tasks
 
 
 async def record(
