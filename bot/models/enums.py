@@ -161,6 +161,7 @@ class DeliveryKind(StrEnum):
     VISIT_DUE = "visit_due"  # to a supervisor: a partnership is due a visit (programme)
     SUPERVISOR_DIGEST = "supervisor_digest"  # weekly, to a supervisor: partnerships turned amber or red
     COORDINATORS_DIGEST = "coordinators_digest"  # monthly, to a coordinator: new practices, who is ahead
+    AMBASSADOR_NOTE = "ambassador_note"  # monthly, privately to an ambassador: results and a public sentence
 
 
 class ProgrammeLinkKind(StrEnum):

@@ -26,7 +26,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.progress import Pace
-from bot.services import plan, programme_scope, programme_watch, registry
+from bot.services import ambassador, plan, programme_scope, programme_watch, registry
 from bot.services.scheduling import delivery_row, enqueue
 from bot.timing import SendingRules
 
@@ -193,6 +193,7 @@ async def watch(
         *await programme_watch.visits_due(session, partnership=partnership, now=now, send_at=send_at),
         *await programme_watch.weekly_digests(session, partnership=partnership, now=now, send_at=send_at),
         *await programme_watch.monthly_digest(session, partnership=partnership, now=now, send_at=send_at),
+        *await ambassador.monthly_notes(session, partnership=partnership, now=now, send_at=send_at),
     ]
     return await enqueue(session, rows)
 

@@ -6,7 +6,7 @@ A new kind of scheduled message is a DeliveryKind, a presenter, a sender and a l
 from __future__ import annotations
 
 from bot.models import DeliveryKind
-from scheduler.senders import checkins, closing, credit, duties, notes, outreach, programme
+from scheduler.senders import ambassador, checkins, closing, credit, duties, notes, outreach, programme
 from scheduler.senders.base import Outbox, Sender
 
 __all__ = ["SENDERS", "Outbox", "Sender"]
@@ -32,4 +32,5 @@ SENDERS: dict[str, Sender] = {
     DeliveryKind.VISIT_DUE: programme.visit_due,
     DeliveryKind.SUPERVISOR_DIGEST: programme.supervisor_digest,
     DeliveryKind.COORDINATORS_DIGEST: programme.coordinators_digest,
+    DeliveryKind.AMBASSADOR_NOTE: ambassador.note,
 }
