@@ -80,6 +80,9 @@ class LogEntry(SQLModel, table=True):
         # A redelivered update must not be logged twice.
         UniqueConstraint("chat_id", "message_id", name="uq_log_entry_chat_message"),
         Index("ix_log_entry_partnership_occurred", "partnership_id", "occurred_at"),
+        # The overview (issue 15): a coordinator's latest entry, and a partner's entries lately.
+        Index("ix_log_entry_author_occurred", "partnership_id", "author_user_id", "occurred_at"),
+        Index("ix_log_entry_partner_occurred", "partnership_id", "partner_id", "occurred_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))

@@ -39,7 +39,6 @@ from bot.progress import Pace, Progress, progress
 # The thresholds, as the README states them ("Programmes: the overview").
 HEARD_WINDOW = timedelta(days=30)
 IDLE_AMBER_DAYS, IDLE_RED_DAYS = 7, 14
-RECENT = timedelta(days=IDLE_RED_DAYS * 2)  # the coordinator's last word is looked for here first
 HEARD_AMBER, HEARD_RED = 0.6, 0.3  # share of active partners heard from in 30 days
 CHECKIN_AMBER = 0.5  # share of check-in answers in the last 30 days
 BEHIND_RED = 0.5  # trained below half of the pro-rata target
@@ -152,15 +151,25 @@ async def _partners(session: AsyncSession, lines: dict[int, Line], ids: list[int
     )
     for pid, n in active:
         lines[pid].active_partners = int(n)
-    heard = await session.exec(
-        select(LogEntry.partnership_id, func.count(func.distinct(LogEntry.partner_id)))
-        .join(Partner, col(Partner.id) == col(LogEntry.partner_id))
+    # One index probe per active partner ("any entry of this partner here since then?") on the
+    # log's (partnership, partner, time) index, rather than reading a month of every log.
+    heard_lately = (
+        select(LogEntry.id)
         .where(
-            col(LogEntry.partnership_id).in_(ids),
+            col(LogEntry.partnership_id) == col(Partner.partnership_id),
+            col(LogEntry.partner_id) == col(Partner.id),
             col(LogEntry.occurred_at) >= now - HEARD_WINDOW,
-            col(Partner.status).in_([PartnerStatus.ACTIVE.value, PartnerStatus.JOINED.value]),
         )
-        .group_by(col(LogEntry.partnership_id))
+        .exists()
+    )
+    heard = await session.exec(
+        select(Partner.partnership_id, func.count())
+        .where(
+            col(Partner.partnership_id).in_(ids),
+            col(Partner.status).in_([PartnerStatus.ACTIVE.value, PartnerStatus.JOINED.value]),
+            heard_lately,
+        )
+        .group_by(col(Partner.partnership_id))
     )
     for pid, n in heard:
         lines[pid].heard_partners = int(n)
@@ -183,37 +192,30 @@ async def _checkins(session: AsyncSession, lines: dict[int, Line], ids: list[int
 
 
 async def _coordinator(session: AsyncSession, lines: dict[int, Line], ids: list[int], now: datetime) -> None:
-    """Days since the coordinator last wrote in the group or recorded a contact.
-
-    The recent weeks first (a short range of the log's (partnership, time) index); only the
-    partnerships silent for all of them are looked up over their whole log.
-    """
-    last = await _last_written(session, ids, since=now - RECENT)
-    quiet = [pid for pid in ids if pid not in last]
-    if quiet:
-        last.update(await _last_written(session, quiet, since=None))
+    """Days since the coordinator last wrote in the group or recorded a contact."""
+    last = await _last_written(session, ids)
     for pid, line in lines.items():
         since = last.get(pid, as_utc(line.partnership.created_at))
         line.idle_days = max(0, (now - since).days)
 
 
-async def _last_written(
-    session: AsyncSession, ids: list[int], *, since: datetime | None
-) -> dict[int, datetime]:
-    """When each partnership's coordinator last wrote or recorded a contact (since a moment)."""
-    query = (
-        select(LogEntry.partnership_id, func.max(LogEntry.occurred_at))
-        .join(Partnership, col(Partnership.id) == col(LogEntry.partnership_id))
+async def _last_written(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
+    """When each partnership's coordinator last wrote or recorded a contact.
+
+    A max() per partnership, correlated, so each is read backwards from the end of the log's
+    (partnership, author, time) index instead of grouping all of the coordinators' entries.
+    """
+    latest = (
+        select(func.max(LogEntry.occurred_at))
         .where(
-            col(LogEntry.partnership_id).in_(ids),
+            col(LogEntry.partnership_id) == col(Partnership.id),
             col(LogEntry.author_user_id) == col(Partnership.coordinator_user_id),
             col(LogEntry.kind).in_([EntryKind.MESSAGE.value, EntryKind.CONTACT.value]),
         )
-        .group_by(col(LogEntry.partnership_id))
+        .scalar_subquery()
     )
-    if since is not None:
-        query = query.where(col(LogEntry.occurred_at) >= since)
-    return {pid: as_utc(at) for pid, at in await session.exec(query) if at is not None}
+    rows = await session.exec(select(Partnership.id, latest).where(col(Partnership.id).in_(ids)))
+    return {pid: as_utc(at) for pid, at in rows if pid is not None and at is not None}
 
 
 async def _tasks_and_visits(
