@@ -138,6 +138,12 @@ def local_today(now: datetime, zone: ZoneInfo) -> date:
     return now.astimezone(zone).date()
 
 
+def first_of_month(now: datetime, zone: ZoneInfo) -> date | None:
+    """Today where the partnership is, if it is the first of a month (monthly sends), else None."""
+    today = local_today(now, zone)
+    return today if today.day == 1 else None
+
+
 def example_date(day: date) -> str:
     """A date as people type it (5.03.2026), for examples in prompts computed from today."""
     return f"{day.day}.{day.month:02d}.{day.year}"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.dates import first_of_month
 from bot.models import AppointedRole, Appointment, DeliveryKind, Partnership, TrainedCount, TrainingSession
 from bot.services import credit
 from bot.services.scheduling import delivery_row
@@ -40,8 +41,8 @@ async def monthly_notes(
     """On the first of the month, one note per ambassador (keyed by the month: sent once)."""
     if partnership.id is None or not partnership.is_active:
         return []
-    local = now.astimezone(ZoneInfo(partnership.timezone)).date()
-    if local.day != 1:
+    local = first_of_month(now, ZoneInfo(partnership.timezone))
+    if local is None:
         return []
     return [
         delivery_row(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.dates import first_of_month
 from bot.db import as_utc
 from bot.models import DeliveryKind, Partnership, ProgrammeMember, Visit
 from bot.services import programme_scope
@@ -113,8 +114,8 @@ async def monthly_digest(
     """On the first of the month, the coordinators' digest for a programme's partnership."""
     if partnership.id is None or await session.get(ProgrammeMember, partnership.id) is None:
         return []
-    local = now.astimezone(ZoneInfo(partnership.timezone)).date()
-    if local.day != 1:
+    local = first_of_month(now, ZoneInfo(partnership.timezone))
+    if local is None:
         return []
     return [
         delivery_row(
