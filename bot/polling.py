@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 # _fetch asks for getUpdates as raw JSON on purpose (see there); PTB suggests get_updates.
 warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates\"", category=PTBUserWarning)
 
+# With a full window, look again at the latest this often even if the oldest update is slow.
+HEAD_WAIT = 1.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MEDIA_ATTRIBUTES = (
     "photo",
@@ -165,6 +167,7 @@ class ConfirmingPoller:
         self._warn_poll = RateLimitedWarning(log)
         self.on_handled: Callable[[Update], None] | None = None
         self._waiters: dict[int, asyncio.Future[None]] = {}
+        self._window_full = False  # the last getUpdates answered `limit` updates
 
     # ------------------------------------------------------------------ lanes
 
@@ -294,18 +297,38 @@ class ConfirmingPoller:
             },
             read_timeout=wait + 10,
         )
-        fresh = [item for item in raw or [] if int(item["update_id"]) > self._taken]
+        items = raw or []
+        self._window_full = len(items) >= self.limit
+        fresh = [item for item in items if int(item["update_id"]) > self._taken]
         return tuple(Update.de_json(item, self.app.bot) for item in fresh)
 
     async def poll_once(self) -> int:
         """Fetch once and give what is new to the lanes; returns how many were new."""
         fresh = self.take(await self._fetch())
         if not fresh and self.busy:
-            # Everything returned is in flight: wait for progress or a short while for news.
+            await self._wait_for_news(asked_from=self.offset)
+        return fresh
+
+    async def _wait_for_news(self, *, asked_from: int) -> None:
+        """Everything returned is in flight: wait until asking again can bring something new.
+
+        A full answer (`limit` updates, all held) cannot change until the oldest held update
+        is finished and the offset moves; otherwise news may come at any time, so ask again
+        after `busy_interval`. Either way, once every lane is idle, go back to long polling.
+        Waking on every finished update instead made one getUpdates per update, each decoding
+        the whole window again.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (HEAD_WAIT if self._window_full else self.busy_interval)
+        while self.busy and not self._stop.is_set():
+            if self._window_full and self.confirmable != asked_from:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
             self._progress.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._progress.wait(), timeout=self.busy_interval)
-        return fresh
+                await asyncio.wait_for(self._progress.wait(), timeout=remaining)
 
     async def drain(self, within: float | None = None) -> None:
         """Wait until every lane has finished what it holds."""
