@@ -1,16 +1,22 @@
 """Webhook updates handled once and in order per chat, whichever instance received them.
 
-A received update is first stored in `inbound_update` (bot.instances). Then the instance
-tries to *claim* the update's chat (its lane): the holder handles every stored, unhandled
-update of that chat in update_id order, marks each handled, and gives the chat back. An
-instance that cannot claim the chat (another one is handling it) waits until its update is
-marked handled by the other one. So one chat's updates never run at the same time on two
-instances, and always in update_id order; different chats run side by side.
+A received update is first stored in `inbound_update` (bot.instances); the webhook answers
+200 then. The instance tries to *claim* the update's chat (its lane): the holder handles every
+stored, unhandled update of that chat in update_id order, marks them handled, and gives the
+chat back. An instance that cannot claim the chat leaves the update to the holder: the holder,
+as it gives the chat back, looks for pending updates in the same transaction and takes the chat
+again if there are any. So one chat's updates never run at the same time on two instances,
+and always in update_id order; different chats run side by side.
+
+Why nothing falls between the two: the holder deletes its claim *before* it looks for pending
+updates. If the other instance's update committed before that look, the holder sees it; if
+not, the other instance claims only after its update committed, so after the delete: it either
+waits for the holder's transaction and gets the chat, or finds it free.
 
 A claim is a lease, renewed while the holder works; a killed instance's chats are free again
 after one lease, and what it had not marked handled is handled by the next holder (effects it
-committed carry their handled-mark, bot.once, so they are not repeated). Updates whose sender
-gave up (nobody is waiting for them) are picked up by a periodic sweep.
+committed carry their handled-mark, bot.once, so they are not repeated). Chats with updates
+that nobody holds are picked up by a periodic sweep.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import deque
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application
 
@@ -29,7 +37,7 @@ from bot import instances
 from bot.db import Database
 from bot.once import handling
 from bot.outage import DATABASE_DOWN
-from bot.polling import incoming_message, lane_of
+from bot.polling import incoming_message, lane_of, leading_run
 from bot.services.log import store_messages
 
 log = logging.getLogger(__name__)
@@ -59,139 +67,159 @@ class InboxLanes:
         self.batch = batch
         self.stop = asyncio.Event()
         self.handled = 0
-        self._waiters: dict[int, asyncio.Future[None]] = {}
-        self._waiting: dict[int, set[int]] = {}  # lane -> update ids somebody waits for here
         self._workers: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()  # lanes that got news while their worker was busy
         self._held: set[int] = set()
         self._upkeep: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Start renewing claims and sweeping for updates nobody waits for."""
+        """Start renewing claims and sweeping for chats nobody looks after."""
         if self._upkeep is None:
             self._upkeep = asyncio.create_task(self._keep_up(), name="inbox-upkeep")
 
-    async def receive(self, update: Update, payload: str) -> asyncio.Future[None]:
-        """Store an update and make sure its chat is handled; the future is done once it is."""
+    async def receive(self, update: Update, payload: str) -> None:
+        """Store an update (then the webhook answers 200) and see that its chat gets handled.
+
+        Storing and claiming the chat are one transaction: on the instance that gets the chat
+        the update is ready to handle, on the other one it costs nothing more.
+        """
         lane = lane_of(update)
+        if lane in self._workers:  # this instance is at the chat already: it looks again
+            async with self.db.transaction(mark=False) as session:
+                await instances.store(session, update_id=update.update_id, lane=lane, payload=payload)
+            self._kick(lane)
+            return
         async with self.db.transaction(mark=False) as session:
             await instances.store(session, update_id=update.update_id, lane=lane, payload=payload)
-        waiter = self._waiters.get(update.update_id)
-        if waiter is None:
-            waiter = self._waiters[update.update_id] = asyncio.get_running_loop().create_future()
-            self._waiting.setdefault(lane, set()).add(update.update_id)
-        self._kick(lane)
-        return waiter
+            rows = await self._claim_in(session, lane)
+        if rows is not None:
+            self._kick(lane, rows)
 
-    def _kick(self, lane: int) -> None:
-        """Make sure a worker looks after this chat."""
-        if lane not in self._workers:
-            self._workers[lane] = asyncio.create_task(self._run_lane(lane), name=f"inbox:{lane}")
+    def _kick(self, lane: int, rows: list[tuple[int, str]] | None = None) -> None:
+        """Make sure a worker looks after this chat (again, if one is at it already)."""
+        if lane in self._workers:
+            self._again.add(lane)
+        else:
+            task = asyncio.create_task(self._run_lane(lane, rows), name=f"inbox:{lane}")
+            self._workers[lane] = task
 
-    async def _run_lane(self, lane: int) -> None:
-        """Claim the chat and handle it, or wait while another instance does; until nobody waits."""
+    async def _run_lane(self, lane: int, rows: list[tuple[int, str]] | None = None) -> None:
+        """Handle the chat while this instance holds it; leave it to the holder if that is another."""
         delay = self.poll
         try:
             while not self.stop.is_set():
+                self._again.discard(lane)
                 try:
-                    rows = await self._claim(lane)
-                    if rows is not None:
-                        delay = self.poll
-                        await self._handle_claimed(lane, rows)
-                    await self._settle(lane)
+                    if rows is None:
+                        rows = await self._claim(lane)
+                    more = rows is not None and await self._handle_claimed(lane, rows)
+                    delay = self.poll
                 except SQLAlchemyError as exc:
                     DATABASE_DOWN("inbox: the database is unreachable (%s); retrying", type(exc).__name__)
-                if not self._waiting.get(lane):
+                    await self._pause(delay)  # what is stored must still be handled
+                    delay = min(delay * 2, 2.0)
+                    continue
+                finally:
+                    rows = None
+                # No await between this decision and leaving: a kick now finds the worker here.
+                if not more and lane not in self._again:
                     return
-                await self._pause(delay)
-                delay = min(delay * 2, 0.2)
         finally:
             self._workers.pop(lane, None)
 
     async def _claim(self, lane: int) -> list[tuple[int, str]] | None:
         """Take the chat if no other live instance holds it; then its first pending updates."""
         async with self.db.transaction(mark=False) as session:
-            if not await instances.claim(session, lane=lane, owner=self.owner, lease=self.lease):
-                return None
-            self._held.add(lane)
-            return await instances.pending(session, lane=lane, limit=self.batch)
+            return await self._claim_in(session, lane)
 
-    async def _handle_claimed(self, lane: int, rows: list[tuple[int, str]]) -> None:
-        """Handle the chat's pending updates, give it back, answer the last one."""
-        last: int | None = None
+    async def _claim_in(self, session: AsyncSession, lane: int) -> list[tuple[int, str]] | None:
+        """_claim within a transaction."""
+        if not await instances.claim(session, lane=lane, owner=self.owner, lease=self.lease):
+            return None
+        self._held.add(lane)
+        return await instances.pending(session, lane=lane, limit=self.batch)
+
+    async def _handle_claimed(self, lane: int, rows: list[tuple[int, str]]) -> bool:
+        """Handle the chat's pending updates and give it back; True if more came meanwhile."""
+        last: list[int] = []
+        more = False
         try:
             last = await self._handle_pending(lane, rows)
         finally:
             self._held.discard(lane)
             try:
                 async with self.db.transaction(mark=False) as session:
-                    if last is not None:
-                        await instances.mark_handled(session, update_id=last)
+                    if last:
+                        await instances.mark_handled(session, update_ids=last)
                     await instances.release(session, owner=self.owner, lanes=[lane])
+                    more = bool(await instances.pending(session, lane=lane, limit=1))
             except SQLAlchemyError:
-                last = None  # not marked: not answered; handled again (its handled-mark holds)
-        if last is not None:  # answered once the chat is free: its next update finds it so
-            self.handled += 1
-            self._done(lane, last)
+                last = []  # not marked: handled again (their handled-marks hold)
+                more = True
+        self.handled += len(last)
+        return more and not self.stop.is_set()
 
-    async def _handle_pending(self, lane: int, rows: list[tuple[int, str]]) -> int | None:
+    async def _handle_pending(self, lane: int, rows: list[tuple[int, str]]) -> list[int]:
         """Handle the chat's stored updates in update_id order until none is left.
 
-        Returns the last one handled but not yet marked: it is marked as the chat is given back.
+        Plain group messages up to the next command go together: logged in one transaction,
+        marked handled in one statement. Returns the last ones handled but not yet marked:
+        they are marked as the chat is given back.
         """
         delay = self.poll
         while rows and not self.stop.is_set():
-            for update_id, payload in rows:
-                if self.stop.is_set():
-                    return None  # not handled: the next holder of the chat handles it
-                if not await self._handle(Update.de_json(json.loads(payload), self.app.bot)):
-                    await self._pause(delay)  # the database failed: try this update again
+            queue = deque(
+                (update_id, Update.de_json(json.loads(payload), self.app.bot)) for update_id, payload in rows
+            )
+            short = len(rows) < self.batch
+            while queue:
+                run = leading_run(deque(update for _id, update in queue))
+                handled = await self._handle_run(run)
+                for _ in handled:
+                    queue.popleft()
+                if len(handled) < len(run):
+                    if self.stop.is_set():
+                        return handled  # the rest is handled by the next holder of the chat
+                    await self._mark(handled)
+                    await self._pause(delay)  # the database failed: try from there again
                     delay = min(delay * 2, 2.0)
-                    break
+                    continue
                 delay = self.poll
-                if update_id == rows[-1][0] and len(rows) < self.batch:
-                    return update_id  # probably the chat's last for now
-                async with self.db.transaction(mark=False) as session:
-                    await instances.mark_handled(session, update_id=update_id)
-                self.handled += 1
-                self._done(lane, update_id)
+                if not queue and short:
+                    return handled  # probably the chat's last for now
+                await self._mark(handled)
             async with self.db.transaction(mark=False) as session:
                 rows = await instances.pending(session, lane=lane, limit=self.batch)
-        return None
+        return []
 
-    async def _handle(self, update: Update) -> bool:
-        """Log a group message, then dispatch; False if the database failed on the way."""
-        record = incoming_message(update)
+    async def _handle_run(self, run: list[Update]) -> list[int]:
+        """Log the run's group messages, then dispatch each; the ids handled, in order."""
+        records = [r for r in (incoming_message(u) for u in run) if r is not None]
         try:
-            if record is not None:
+            if records:
                 async with self.db.transaction() as session:
-                    await store_messages(session, messages=[record])
+                    await store_messages(session, messages=records)
         except SQLAlchemyError as exc:
             DATABASE_DOWN("could not store messages (%s); retrying", type(exc).__name__)
-            return False
-        with handling(update.update_id) as state:
-            await self.app.process_update(update)
-        return not state.database_failed
+            return []
+        handled: list[int] = []
+        for update in run:
+            if self.stop.is_set():
+                break
+            with handling(update.update_id) as state:
+                await self.app.process_update(update)
+            if state.database_failed:
+                break
+            handled.append(update.update_id)
+        return handled
 
-    async def _settle(self, lane: int) -> None:
-        """Finish the waits of updates another instance (or this one) has handled."""
-        ids = sorted(self._waiting.get(lane, ()))
-        if not ids:
+    async def _mark(self, update_ids: list[int]) -> None:
+        """Mark updates handled, in one statement."""
+        if not update_ids:
             return
         async with self.db.transaction(mark=False) as session:
-            done = await instances.handled_among(session, ids)
-        for update_id in done:
-            self._done(lane, update_id)
-
-    def _done(self, lane: int, update_id: int) -> None:
-        """Answer whoever waits for this update."""
-        waiting = self._waiting.get(lane)
-        if waiting is not None:
-            waiting.discard(update_id)
-            if not waiting:
-                del self._waiting[lane]
-        waiter = self._waiters.pop(update_id, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+            await instances.mark_handled(session, update_ids=update_ids)
+        self.handled += len(update_ids)
 
     async def _keep_up(self) -> None:
         """Renew held claims; now and then pick up orphaned chats and forget old rows."""

@@ -112,27 +112,15 @@ async def pending(session: AsyncSession, *, lane: int, limit: int) -> list[tuple
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
-async def mark_handled(session: AsyncSession, *, update_id: int) -> None:
-    """The update is handled: nobody handles it again."""
+async def mark_handled(session: AsyncSession, *, update_ids: Sequence[int]) -> None:
+    """The updates are handled: nobody handles them again."""
     conn = await _conn(session)
     await conn.execute(
-        text(f"UPDATE inbound_update SET handled = {_now(conn.dialect.name)} WHERE update_id = :id"),
-        {"id": update_id},
-    )
-
-
-async def handled_among(session: AsyncSession, update_ids: Sequence[int]) -> set[int]:
-    """Which of these updates are handled (by any instance)."""
-    if not update_ids:
-        return set()
-    conn = await _conn(session)
-    rows = await conn.execute(
         text(
-            "SELECT update_id FROM inbound_update WHERE update_id IN :ids AND handled IS NOT NULL"
+            f"UPDATE inbound_update SET handled = {_now(conn.dialect.name)} WHERE update_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": list(update_ids)},
     )
-    return {int(r[0]) for r in rows}
 
 
 async def orphaned_lanes(session: AsyncSession, *, older_than: float, limit: int = 50) -> list[int]:

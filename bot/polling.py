@@ -40,8 +40,10 @@ log = logging.getLogger(__name__)
 # _fetch asks for getUpdates as raw JSON on purpose (see there); PTB suggests get_updates.
 warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates\"", category=PTBUserWarning)
 
-# With a full window, look again at the latest this often even if the oldest update is slow.
+# With a full window: ask again at the latest after HEAD_WAIT even if the oldest update is
+# slow, and after HEAD_PAUSE once it moved at all.
 HEAD_WAIT = 1.0
+HEAD_PAUSE = 0.05
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MEDIA_ATTRIBUTES = (
     "photo",
@@ -312,18 +314,24 @@ class ConfirmingPoller:
     async def _wait_for_news(self, *, asked_from: int) -> None:
         """Everything returned is in flight: wait until asking again can bring something new.
 
-        A full answer (`limit` updates, all held) cannot change until the oldest held update
-        is finished and the offset moves; otherwise news may come at any time, so ask again
+        A full answer (`limit` updates, all held) cannot change until the oldest held updates
+        are finished and the offset moves: ask again once it moved by a quarter of the window,
+        or by anything after HEAD_PAUSE. Otherwise news may come at any time, so ask again
         after `busy_interval`. Either way, once every lane is idle, go back to long polling.
         Waking on every finished update instead made one getUpdates per update, each decoding
         the whole window again.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (HEAD_WAIT if self._window_full else self.busy_interval)
+        started = loop.time()
+        deadline = started + (HEAD_WAIT if self._window_full else self.busy_interval)
         while self.busy and not self._stop.is_set():
-            if self._window_full and self.confirmable != asked_from:
-                return
+            if self._window_full:
+                moved = self.confirmable - asked_from
+                if moved >= self.limit // 4 or (moved and loop.time() - started >= HEAD_PAUSE):
+                    return
             remaining = deadline - loop.time()
+            if self._window_full and self.confirmable != asked_from:
+                remaining = min(remaining, started + HEAD_PAUSE - loop.time())
             if remaining <= 0:
                 return
             self._progress.clear()

@@ -1,9 +1,11 @@
-"""Webhook mode: Telegram posts each update; the answer 200 means it is stored and handled.
+"""Webhook mode: Telegram posts each update; the answer 200 means it is stored.
 
-Each update is stored in the inbox first, then handled under its chat's claim (bot.inbox), so
-one chat's updates are handled in order and once even when a load balancer spreads them over
-several instances; chats are handled side by side. The 200 goes back once the update is
-handled, by this instance or by the one holding its chat.
+Each update is stored in the inbox first (`inbound_update`, shared by every instance), and the
+200 goes back as soon as that committed: from then on the update is the bot's, not Telegram's.
+It is handled under its chat's claim (bot.inbox), so one chat's updates are handled in order
+and once even when a load balancer spreads them over several instances; chats are handled side
+by side. If the instance that stored it dies before handling it, another one picks the chat up
+once the claim ran out (bot.inbox's sweep).
 A post without the right secret token is refused with 403 before anything is read or stored.
 If the process dies before answering, Telegram (or nginx, see deploy/nginx) posts the update
 again; it is stored once, and the handled-mark stored with its effects (bot.once) keeps what
@@ -16,7 +18,6 @@ import asyncio
 import hmac
 import json
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,7 +51,7 @@ def webhook_path(settings: Settings) -> str:
 
 
 class UpdateHandler(RequestHandler):
-    """POST: check the secret, hand the update to its lane, answer when it is handled."""
+    """POST: check the secret, store the update, answer; its chat's lane handles it."""
 
     def initialize(self, receiver: WebhookReceiver) -> None:
         """Tornado passes the receiver in."""
@@ -64,26 +65,19 @@ class UpdateHandler(RequestHandler):
             self.finish("forbidden")
             return
         try:
-            data = json.loads(self.request.body)
-            update = Update.de_json(data, self.receiver.app.bot)
+            payload = self.request.body.decode()
+            update = Update.de_json(json.loads(payload), self.receiver.app.bot)
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             self.finish("bad update")
             return
         try:
-            handled = await self.receiver.lanes.receive(update, json.dumps(data))
+            await self.receiver.lanes.receive(update, payload)
         except SQLAlchemyError:
             self.set_status(503)  # not stored: Telegram delivers it again
             self.finish("database unavailable")
             return
-        stopping: asyncio.Future[Any] = asyncio.ensure_future(self.receiver.stop.wait())
-        waiting: set[asyncio.Future[Any]] = {handled, stopping}
-        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if handled not in done:
-            self.set_status(503)  # shutting down: Telegram delivers it again
-            self.finish("stopping")
-            return
+        # Stored in the inbox that every instance shares: whichever holds the chat handles it.
         self.set_header("Content-Type", "application/json")
         self.finish("{}")
 

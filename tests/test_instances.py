@@ -31,6 +31,7 @@ from tests.conftest import PG_SKIP_REASON, PG_URL, _asyncpg
 from tests.e2e_fixtures import COORDINATOR
 from tests.fakebot import FakeBotApi
 from tests.fakebot import updates as tg
+from tests.inbox_wait import until_handled
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,6 +174,7 @@ async def test_one_chat_spread_over_instances_is_handled_in_order_and_once(
                     )
                 )
         answers = await asyncio.gather(*posts)
+        await until_handled(database, at_least=len(bodies))  # the 200 meant stored; handling follows
     assert [a.status_code for a in answers] == [200] * len(posts)
     async with database.transaction() as session:
         rows = list(await session.exec(select(LogEntry).order_by(col(LogEntry.id))))

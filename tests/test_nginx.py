@@ -45,6 +45,7 @@ from bot.webhook import SECRET_HEADER
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.fakebot import FakeBotApi
 from tests.fakebot import updates as tg
+from tests.inbox_wait import until_handled
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY_SNIPPET = ROOT / "deploy" / "nginx" / "partnerbot-proxy.conf"
@@ -348,6 +349,7 @@ async def test_two_instances_behind_nginx_one_killed(
                 expected[group_chat(i)["id"]] += texts
             chats += [telegram.number(u) for u in private_updates(1)]
             await asyncio.wait_for(telegram.stream(chats), timeout=120)
+            await until_handled(database, within=60)  # a 200 means stored: handling follows
             await fake.await_for(
                 "sendMessage", lambda c: "Pytanie" in (c.text or ""), count=SCHEDULED, timeout=60
             )
@@ -367,6 +369,8 @@ async def test_two_instances_behind_nginx_one_killed(
             await fake.await_for("sendMessage", lambda c: "kontakt 2-" in (c.text or ""), count=6, timeout=60)
             cluster.instances[0].send_signal(signal.SIGKILL)
             await asyncio.wait_for(sending, timeout=120)
+            # What the killed instance stored and had not handled is picked up by the survivor.
+            await until_handled(database, within=90)
             await asyncio.sleep(2)  # the survivor's scheduler ticks on: nothing is sent again
         except BaseException:
             print(cluster.log_text())

@@ -1,4 +1,4 @@
-"""Webhook mode over real HTTP: the secret is checked, 200 means stored and handled, once."""
+"""Webhook mode over real HTTP: the secret is checked, 200 means stored, handling follows once."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from sqlmodel import func, select
 from bot.app import build_application, start_application, stop_application
 from bot.config import load_settings
 from bot.db import Database
-from bot.models import EntryKind, HandledUpdate, LogEntry
+from bot.models import EntryKind, HandledUpdate, InboundUpdate, LogEntry
 from bot.runtime import services_of
 from bot.webhook import SECRET_HEADER, WebhookReceiver
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL
 from tests.fakebot import FakeBotApi
 from tests.fakebot import updates as tg
+from tests.inbox_wait import until_handled
 
 SECRET = "s3cret-token_for-tests"
 
@@ -70,28 +71,35 @@ async def test_a_wrong_secret_is_refused_and_nothing_is_stored(endpoint: str, da
     assert await _count(database, EntryKind.MESSAGE) == 0
 
 
-async def test_200_comes_after_handling_and_a_redelivery_changes_nothing(
+async def test_200_means_stored_then_handled_and_a_redelivery_changes_nothing(
     endpoint: str, database: Database, fake: FakeBotApi
 ) -> None:
     chat = tg.supergroup(GROUP_ID, "Czarne")
     fake.set_chat_member(GROUP_ID, COORDINATOR["id"], "administrator")
     headers = {SECRET_HEADER: SECRET}
     async with httpx.AsyncClient(timeout=10) as client:
+        fake.delay_next("getChatMember", 1.0)  # /setup is slow: the 200 does not wait for it
         setup = await client.post(
             endpoint,
             content=_update(1, tg.message(chat, COORDINATOR, "/setup Partnerstwo Czarne")),
             headers=headers,
         )
         assert setup.status_code == 200
-        assert any("Partnerstwo Czarne" in t for t in fake.sent_texts(GROUP_ID))  # answered before the 200
+        async with database.transaction() as session:
+            assert await session.get(InboundUpdate, 1) is not None  # stored before the 200
+        assert not any("Partnerstwo Czarne" in t for t in fake.sent_texts(GROUP_ID))  # not handled yet
+        await until_handled(database, at_least=1)
+        assert any("Partnerstwo Czarne" in t for t in fake.sent_texts(GROUP_ID))
         log_update = _update(2, tg.message(chat, COORDINATOR, "/log telefon Rozmowa z sołtysem"))
         first = await client.post(endpoint, content=log_update, headers=headers)
         assert first.status_code == 200
-        assert await _count(database, EntryKind.CONTACT) == 1  # stored before the 200
+        await until_handled(database, at_least=2)
+        assert await _count(database, EntryKind.CONTACT) == 1
         answers = len(fake.sent_texts(GROUP_ID))
         # No 200 reached Telegram (a crash, a proxy timeout): it posts the same update again.
         again = await client.post(endpoint, content=log_update, headers=headers)
         assert again.status_code == 200
+        await until_handled(database, at_least=2)
     assert await _count(database, EntryKind.CONTACT) == 1
     assert await _count(database, EntryKind.MESSAGE) == 1  # the /log message, once (/setup came before)
     assert len(fake.sent_texts(GROUP_ID)) == answers
