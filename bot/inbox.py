@@ -37,7 +37,7 @@ from bot import instances
 from bot.db import Database
 from bot.once import handling
 from bot.outage import DATABASE_DOWN
-from bot.polling import incoming_message, lane_of, leading_run
+from bot.polling import incoming_message, leading_run
 from bot.services.log import store_messages
 
 log = logging.getLogger(__name__)
@@ -77,20 +77,19 @@ class InboxLanes:
         if self._upkeep is None:
             self._upkeep = asyncio.create_task(self._keep_up(), name="inbox-upkeep")
 
-    async def receive(self, update: Update, payload: str) -> None:
+    async def receive(self, update_id: int, lane: int, payload: str) -> None:
         """Store an update (then the webhook answers 200) and see that its chat gets handled.
 
         Storing and claiming the chat are one transaction: on the instance that gets the chat
         the update is ready to handle, on the other one it costs nothing more.
         """
-        lane = lane_of(update)
         if lane in self._workers:  # this instance is at the chat already: it looks again
             async with self.db.transaction(mark=False) as session:
-                await instances.store(session, update_id=update.update_id, lane=lane, payload=payload)
+                await instances.store(session, update_id=update_id, lane=lane, payload=payload)
             self._kick(lane)
             return
         async with self.db.transaction(mark=False) as session:
-            await instances.store(session, update_id=update.update_id, lane=lane, payload=payload)
+            await instances.store(session, update_id=update_id, lane=lane, payload=payload)
             rows = await self._claim_in(session, lane)
         if rows is not None:
             self._kick(lane, rows)

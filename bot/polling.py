@@ -22,6 +22,7 @@ import logging
 import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message, Update
@@ -123,6 +124,32 @@ def lane_of(update: Update) -> int:
         return chat.id
     user = update.effective_user
     return user.id if user is not None else 0
+
+
+CHAT_CARRIERS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+)
+
+
+def lane_of_payload(data: dict[str, Any]) -> int | None:
+    """lane_of for an update still in its JSON form (None when its shape is not known here)."""
+    for key in CHAT_CARRIERS:
+        carrier = data.get(key)
+        if isinstance(carrier, dict):
+            chat = carrier.get("chat")
+            return int(chat["id"]) if isinstance(chat, dict) and "id" in chat else None
+    query = data.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        holder = message.get("chat") if isinstance(message, dict) else query.get("from")
+        return int(holder["id"]) if isinstance(holder, dict) and "id" in holder else None
+    return None
 
 
 def leading_run(queue: deque[Update]) -> list[Update]:
@@ -394,4 +421,3 @@ class ConfirmingPoller:
         if offset:
             with contextlib.suppress(NetworkError):
                 await self.app.bot.get_updates(offset=offset, limit=1, timeout=0)
-

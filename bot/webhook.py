@@ -18,6 +18,7 @@ import asyncio
 import hmac
 import json
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,7 +32,7 @@ from tornado.web import RequestHandler
 from bot.config import Settings
 from bot.db import Database
 from bot.inbox import InboxLanes
-from bot.polling import ALLOWED_UPDATES
+from bot.polling import ALLOWED_UPDATES, lane_of, lane_of_payload
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -66,13 +67,13 @@ class UpdateHandler(RequestHandler):
             return
         try:
             payload = self.request.body.decode()
-            update = Update.de_json(json.loads(payload), self.receiver.app.bot)
-        except (ValueError, TypeError, KeyError):
+            update_id, lane = self.receiver.address(json.loads(payload))
+        except (ValueError, TypeError, KeyError, AttributeError):
             self.set_status(400)
             self.finish("bad update")
             return
         try:
-            await self.receiver.lanes.receive(update, payload)
+            await self.receiver.lanes.receive(update_id, lane, payload)
         except SQLAlchemyError:
             self.set_status(503)  # not stored: Telegram delivers it again
             self.finish("database unavailable")
@@ -101,6 +102,18 @@ class WebhookReceiver:
         self.stop = self.lanes.stop
         self._server: HTTPServer | None = None
         self.port = 0
+
+    def address(self, data: Any) -> tuple[int, int]:
+        """The update's id and its chat's lane, read from the JSON as posted (raises if malformed).
+
+        The common shapes are read straight from the JSON: decoding the whole update here
+        and again where it is handled was a tenth of an instance's time.
+        """
+        lane = lane_of_payload(data) if isinstance(data, dict) else None
+        if lane is None:
+            update = Update.de_json(data, self.app.bot)
+            return update.update_id, lane_of(update)
+        return int(data["update_id"]), lane
 
     def listen(self, host: str, port: int) -> int:
         """Start serving; returns the port (0 picks a free one)."""

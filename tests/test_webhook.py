@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from sqlmodel import func, select
+from telegram import Bot, Update
 
 from bot.app import build_application, start_application, stop_application
 from bot.config import load_settings
 from bot.db import Database
 from bot.models import EntryKind, HandledUpdate, InboundUpdate, LogEntry
+from bot.polling import lane_of, lane_of_payload
 from bot.runtime import services_of
 from bot.webhook import SECRET_HEADER, WebhookReceiver
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL
@@ -103,3 +105,30 @@ async def test_200_means_stored_then_handled_and_a_redelivery_changes_nothing(
     assert await _count(database, EntryKind.CONTACT) == 1
     assert await _count(database, EntryKind.MESSAGE) == 1  # the /log message, once (/setup came before)
     assert len(fake.sent_texts(GROUP_ID)) == answers
+
+
+def test_the_lane_read_from_the_json_is_the_lane_of_the_decoded_update() -> None:
+    group = tg.supergroup(GROUP_ID, "Czarne")
+    private = tg.private_chat(MEMBER_PL)
+    in_group = tg.message(group, MEMBER_PL, "hej")
+    bot = Bot("123:abc")
+    samples = [
+        in_group,
+        tg.message(private, MEMBER_PL, "/help"),
+        tg.edited_message(in_group, "hej!"),
+        tg.callback_query(MEMBER_PL, in_group, "x:1:y"),
+        tg.my_chat_member(
+            group,
+            COORDINATOR,
+            old_status="left",
+            new_status="member",
+            bot_user=tg.bot_user(123, "partner_bot"),
+        ),
+    ]
+    for k, body in enumerate(samples):
+        data = {"update_id": k + 1, **body}
+        assert lane_of_payload(data) == lane_of(Update.de_json(data, bot)), body.keys()
+    # A press on a message too old to be sent along: the presser's own lane, as decoded.
+    inaccessible = {"update_id": 9, "callback_query": {"id": "1", "from": MEMBER_PL, "chat_instance": "c"}}
+    assert lane_of_payload(inaccessible) == lane_of(Update.de_json(inaccessible, bot)) == MEMBER_PL["id"]
+    assert lane_of_payload({"update_id": 10, "poll": {}}) is None  # unknown here: decoded instead
