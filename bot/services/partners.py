@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_
-from sqlmodel import col, func, select
+from sqlalchemy import exists, literal, or_, union_all
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Role
@@ -107,28 +107,23 @@ async def partner_by_id(session: AsyncSession, *, partnership_id: int, partner_i
 
 
 async def roles_in(session: AsyncSession, *, partnership: Partnership, user_id: int) -> set[Role]:
-    """Every role a person has in a partnership (none: empty set)."""
+    """Every role a person has in a partnership (none: empty set), read in one statement."""
     roles: set[Role] = set()
     if partnership.coordinator_user_id == user_id:
         roles.add(Role.COORDINATOR)
-    appointed = await session.exec(
-        select(Appointment.role).where(
-            Appointment.partnership_id == partnership.id, Appointment.user_id == user_id
-        )
+    appointed = select(Appointment.role).where(
+        Appointment.partnership_id == partnership.id, Appointment.user_id == user_id
     )
-    roles.update(Role(r) for r in appointed)
-    represents = await session.exec(
-        select(func.count())
-        .select_from(Representative)
-        .join(Partner)
-        .where(Partner.partnership_id == partnership.id, Representative.user_id == user_id)
+    represents = select(literal(Role.REPRESENTATIVE.value)).where(
+        exists()
+        .where(col(Representative.partner_id) == col(Partner.id))
+        .where(col(Partner.partnership_id) == partnership.id, col(Representative.user_id) == user_id)
     )
-    if represents.one():
-        roles.add(Role.REPRESENTATIVE)
-    if partnership.id is not None and await programme_scope.sees(
-        session, user_id=user_id, partnership_id=partnership.id
-    ):
-        roles.add(Role.SUPERVISOR)  # a programme's manager or assigned supervisor
+    oversees = select(literal(Role.SUPERVISOR.value)).where(  # a programme's manager or supervisor
+        literal(partnership.id).in_(programme_scope.visible_ids(user_id))
+    )
+    found = await session.exec(union_all(appointed, represents, oversees))  # type: ignore[call-overload]
+    roles.update(Role(row[0]) for row in found)
     return roles
 
 
