@@ -142,6 +142,7 @@ async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bo
             await asyncio.sleep(1)  # let both finish their start-up calls
             started = time.monotonic()
             own_before = resource.getrusage(resource.RUSAGE_SELF)
+            machine_before = machine_busy_seconds()
             sending = asyncio.create_task(telegram.stream(chats))
             killed_at = None
             if kill:
@@ -159,6 +160,7 @@ async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bo
             finally:
                 await watcher.dispose()
             elapsed = time.monotonic() - started
+            machine = machine_busy_seconds() - machine_before
             own = cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_seconds(own_before)
         finally:
             await cluster.stop()
@@ -181,6 +183,10 @@ async def run(url: str, instances: int, groups: int, per_group: int, *, kill: bo
             # CPU seconds of the benchmark process (sender and fake) during the stream, and of
             # the instances and nginx over their whole life (start-up included).
             "cpu_sender_and_fake_s": round(own, 1),
+            # Every process of the machine during the stream (PostgreSQL included): on a quiet
+            # machine, how many of its cores this run kept busy.
+            "cpu_machine_s": round(machine, 1),
+            "cores_busy": round(machine / elapsed, 2),
             "cpu_instances_and_nginx_s": round(
                 cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children_before, 1
             ),
@@ -220,6 +226,7 @@ async def main() -> None:
                 "load",
                 "cpu bench",
                 "cpu inst",
+                "cores busy",
             ],
             [
                 [
@@ -233,6 +240,7 @@ async def main() -> None:
                     r["load_1min"],
                     r["cpu_sender_and_fake_s"],
                     r["cpu_instances_and_nginx_s"],
+                    r["cores_busy"],
                 ]
                 for r in (one, two)
             ],
@@ -243,6 +251,14 @@ async def main() -> None:
         results["kill"] = killed
         print_table(["measure", "value"], [[k, v] for k, v in killed.items()])
     print(f"written to {write_json('bench_instances', results)}")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy so far (Linux /proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(usage: resource.struct_rusage) -> float:
