@@ -319,6 +319,8 @@ async def report(session: AsyncSession, *, partnership_id: int, now: datetime, z
         session, partnership_id=partnership_id, create=False
     )  # a read writes nothing
     all_periods = await periods(session, partnership_id=partnership_id)
+    if not groups and not all_periods and not await _has_sessions(session, partnership_id=partnership_id):
+        return PlanReport(None, [], [], [], 0, 0)  # no plan yet: nothing else to read
     current = period_on(all_periods, today)
     targets = list(
         await session.exec(select(Target).join(PlanPeriod).where(PlanPeriod.partnership_id == partnership_id))
@@ -367,6 +369,14 @@ async def report(session: AsyncSession, *, partnership_id: int, now: datetime, z
         sum(total.values()),
         int(disabled or 0),
     )
+
+
+async def _has_sessions(session: AsyncSession, *, partnership_id: int) -> bool:
+    """Whether any training session was ever recorded or planned."""
+    found = await session.exec(
+        select(TrainingSession.id).where(TrainingSession.partnership_id == partnership_id).limit(1)
+    )
+    return found.first() is not None
 
 
 async def _upcoming(
