@@ -136,14 +136,9 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
     """Log a batch of group messages and edits in registered chats; returns rows written."""
     if not messages:
         return 0
-    chat_ids = {m.chat_id for m in messages}
-    rows = await session.exec(
-        select(Partnership.chat_id, Partnership.id).where(col(Partnership.chat_id).in_(chat_ids))
-    )
-    partnership_of = {chat_id: pid for chat_id, pid in rows.all() if pid is not None}
-    speaks_for = await _partners_of_authors(
+    partnership_of, speaks_for = await _chats_and_authors(
         session,
-        partnership_ids=set(partnership_of.values()),
+        chat_ids={m.chat_id for m in messages},
         authors={m.author_user_id for m in messages if m.author_user_id is not None},
     )
     now = utcnow()
@@ -176,27 +171,40 @@ async def store_messages(session: AsyncSession, *, messages: Sequence[IncomingMe
     return written
 
 
-async def _partners_of_authors(
-    session: AsyncSession, *, partnership_ids: set[int], authors: set[int]
-) -> dict[tuple[int, int], int]:
-    """(partnership, author) -> the partner organisation the author represents there."""
-    if not partnership_ids or not authors:
-        return {}
-    rows = await session.exec(
-        select(Partner.partnership_id, Representative.user_id, Partner.id)
+async def _chats_and_authors(
+    session: AsyncSession, *, chat_ids: set[int], authors: set[int]
+) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
+    """In one statement: chat -> its partnership, and (partnership, author) -> the partner
+    organisation the author represents there (the first they joined)."""
+    speaking = (
+        select(
+            col(Partner.partnership_id).label("partnership_id"),
+            col(Representative.user_id).label("user_id"),
+            col(Partner.id).label("partner_id"),
+            col(Representative.id).label("joined"),
+        )
         .join(Partner, col(Partner.id) == col(Representative.partner_id))
         .where(
-            col(Partner.partnership_id).in_(partnership_ids),
-            col(Representative.user_id).in_(authors),
+            col(Representative.user_id).in_(authors or {0}),
             Partner.status != PartnerStatus.WITHDRAWN.value,
         )
-        .order_by(col(Representative.id))
+        .subquery()
     )
+    rows = await session.exec(
+        select(Partnership.chat_id, Partnership.id, speaking.c.user_id, speaking.c.partner_id)
+        .outerjoin(speaking, speaking.c.partnership_id == col(Partnership.id))
+        .where(col(Partnership.chat_id).in_(chat_ids))
+        .order_by(speaking.c.joined)
+    )
+    partnership_of: dict[int, int] = {}
     found: dict[tuple[int, int], int] = {}
-    for partnership_id, user_id, partner_id in rows:
-        if partner_id is not None:
-            found.setdefault((partnership_id, user_id), partner_id)  # the first they joined
-    return found
+    for chat_id, partnership_id, user_id, partner_id in rows:
+        if partnership_id is None:
+            continue
+        partnership_of[chat_id] = partnership_id
+        if user_id is not None and partner_id is not None:
+            found.setdefault((partnership_id, user_id), partner_id)
+    return partnership_of, found
 
 
 async def _apply_edits(
