@@ -77,20 +77,25 @@ class Database:
     @asynccontextmanager
     async def _transaction(self, *, mark: bool) -> AsyncIterator[AsyncSession]:
         """One transaction, with the handled-mark of bot.once."""
-        state = once.current() if mark else None
-        if state is not None and state.marked:
-            state = None
+        current = once.current()
+        state = current if mark and current is not None and not current.marked else None
         marked = False
-        async with self._sessions() as session:
-            async with session.begin():
-                await _connected(session)
-                if state is not None:
-                    await once.begin(session)
-                yield session
-                if state is not None:
-                    marked = await once.mark_if_written(session, state)
-            if state is not None and marked:
-                state.marked = True
+        if current is not None:
+            current.open_transactions += 1
+        try:
+            async with self._sessions() as session:
+                async with session.begin():
+                    await _connected(session)
+                    if state is not None:
+                        await once.begin(session)
+                    yield session
+                    if state is not None:
+                        marked = await once.mark_if_written(session, state)
+                if state is not None and marked:
+                    state.marked = True
+        finally:
+            if current is not None:
+                current.open_transactions -= 1
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

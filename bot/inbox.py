@@ -25,9 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
-from bot import instances
+from bot import answers, instances
 from bot.db import Database
-from bot.once import handling
 from bot.outage import DATABASE_DOWN
 from bot.polling import incoming_message, lane_of
 from bot.services.log import store_messages
@@ -168,8 +167,7 @@ class InboxLanes:
         except SQLAlchemyError as exc:
             DATABASE_DOWN("could not store messages (%s); retrying", type(exc).__name__)
             return False
-        with handling(update.update_id) as state:
-            await self.app.process_update(update)
+        state = await answers.handle(self.app, update)
         return not state.database_failed
 
     async def _settle(self, lane: int) -> None:

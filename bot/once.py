@@ -8,6 +8,10 @@ ends the handling: nothing changes and nothing is answered again.
 
 A handling that only reads (/status, /help) leaves no mark, so a redelivery answers once more.
 Transactions that are idempotent on their own (remembering who wrote) pass `mark=False`.
+
+Once the mark is committed (`Handling.marked`), the handler's answers are kept until they are
+sent (bot.answers), and a redelivery that stops with `AlreadyHandled` sends those a crash kept
+back; `forget_handled` drops them together with the marks.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import clock
 from bot.columns import insert_ignoring_duplicates
 from bot.models import HandledUpdate
+from bot.services import answers
 
 WROTE = "partnerbot.wrote"
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -47,6 +52,8 @@ class Handling:
     update_id: int
     marked: bool = False
     database_failed: bool = False  # the handler could not reach the database: handle it again
+    already_handled: bool = False  # stopped by AlreadyHandled: a delivery of a handled update
+    open_transactions: int = 0  # transactions of this handling not yet committed or rolled back
 
 
 _current: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
@@ -111,6 +118,7 @@ async def mark_if_written(session: AsyncSession, state: Handling) -> bool:
         )
     )
     if not result.rowcount:
+        state.already_handled = True
         raise AlreadyHandled(state.update_id)
     return True
 
@@ -119,8 +127,10 @@ KEEP_HANDLED = timedelta(days=7)  # Telegram keeps an unconfirmed update for 24 
 
 
 async def forget_handled(session: AsyncSession, *, before: datetime) -> int:
-    """Drop handled-marks older than any update Telegram could still deliver again."""
+    """Drop handled-marks older than any update Telegram could still deliver again, and the
+    answers kept for those updates."""
     result = await (await session.connection()).execute(
         delete(HandledUpdate).where(HandledUpdate.handled_at < before)  # type: ignore[arg-type]
     )
+    await answers.forget(session, before=before)
     return int(result.rowcount or 0)
