@@ -5,21 +5,26 @@ with `AlreadyHandled` and changes nothing. Without more, what the handler would 
 after that commit (the `/log` confirmation) was lost when the process died before sending it.
 
 So `AnsweringNotifier`, the Notifier handlers get (`Services.notifier`), keeps every message
-and edit sent while the current handling is marked: first a `pending_answer` row with what to
-send (one short transaction: one INSERT), then the send, then the row is deleted (one DELETE),
-or, if the send timed out or failed, kept with that state and not repeated (the README's
-policy: a reply whose outcome is unknown is not sent blindly again). When the update comes
-again and stops with `AlreadyHandled` (`handle`, used by the poller and the webhook inbox),
-its rows still pending are sent then, in order, through the same path.
+and edit sent once the handling has written: a `pending_answer` row with what to send, then
+the send, then the row is deleted, or, if the send timed out or failed, kept with that state
+and not repeated (the README's policy: a reply whose outcome is unknown is not sent blindly
+again). The first answer's row is inserted into the transaction of the effects themselves,
+whose commit bot.once postpones until then (`handling(..., defer=True)`): effects, handled-mark
+and first answer are stored together or not at all. Later answers are kept in one short
+transaction each. Per answer: one INSERT and one DELETE (or UPDATE); nothing for a handling
+that wrote nothing.
 
-What costs nothing: a handling that wrote nothing (its redelivery answers anyway), answers sent
-before the effects were committed (a crash before the commit repeats the whole handling), and
-the scheduler's sends (they have their own claims and do not go through this Notifier).
-What is not covered: files (`send_file`, not kept: no bytes in the database), and an answer
-sent from inside a still open transaction of the handling (kept back from SQLite's one writer;
-sent as before). The windows left: the process dies between the commit and the INSERT (no
-I/O in between but the INSERT's own), which loses that answer; or between Telegram's
-acceptance and the DELETE, which sends it once more on the redelivery.
+When the update comes again and stops with `AlreadyHandled` (`handle`, used by the poller and
+the webhook inbox), its rows still pending are sent then, in order, through the same path.
+
+What is not kept: answers of a handling that wrote nothing (its redelivery answers anyway),
+answers sent before the effects were written (a crash before the commit repeats the whole
+handling), the scheduler's sends (they have their own claims and do not come through here),
+files (`send_file`: no bytes in the database), and an answer sent from inside another open
+transaction of the handling (sent as before). The windows left: a second answer is lost if the
+process dies after the first was sent and before the second is kept; and an answer Telegram
+accepted is sent once more if the process dies before its row is deleted (per chat at most
+the one answer in flight).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
@@ -61,11 +67,16 @@ class Answer:
             self.chat_id, self.text, buttons=self.buttons, force_reply=self.force_reply
         )
 
-    def buttons_json(self) -> str | None:
-        """The inline keyboard as stored: rows of [text, data]."""
-        if not self.buttons:
-            return None
-        return json.dumps([[[b.text, b.data] for b in row] for row in self.buttons], ensure_ascii=False)
+    def row(self) -> dict[str, Any]:
+        """The columns of its `pending_answer` row (the inline keyboard as rows of [text, data])."""
+        buttons = [[[b.text, b.data] for b in row] for row in self.buttons or []]
+        return {
+            "chat_id": self.chat_id,
+            "text": self.text,
+            "buttons": json.dumps(buttons, ensure_ascii=False) if buttons else None,
+            "force_reply": self.force_reply,
+            "message_id": self.message_id,
+        }
 
     @classmethod
     def of(cls, row: PendingAnswer) -> Answer:
@@ -111,21 +122,23 @@ class AnsweringNotifier:
         return await self._deliver(answer_id, answer)
 
     async def _keep(self, answer: Answer) -> int | None:
-        """The kept row's id, or None: not after a commit, inside a transaction, or no database."""
+        """The kept row's id, or None: nothing committed yet, inside a transaction, no database.
+
+        The first answer after the effects goes into their own transaction, committed now (its
+        errors go to the caller: the effects are not stored, so the update is handled again);
+        later ones into one short transaction of their own.
+        """
         state = once.current()
+        if state is not None and state.deferred is not None:
+            try:
+                return await answers.record(state.deferred.session, update_id=state.update_id, **answer.row())
+            finally:
+                await once.commit_deferred(state)
         if state is None or not state.marked or state.open_transactions:
             return None
         try:
             async with self.db.transaction(mark=False) as session:
-                return await answers.record(
-                    session,
-                    update_id=state.update_id,
-                    chat_id=answer.chat_id,
-                    text=answer.text,
-                    buttons=answer.buttons_json(),
-                    force_reply=answer.force_reply,
-                    message_id=answer.message_id,
-                )
+                return await answers.record(session, update_id=state.update_id, **answer.row())
         except SQLAlchemyError as exc:  # the answer matters more than its safety net
             log.warning("could not keep an answer (%s); sending it unkept", type(exc).__name__)
             return None
@@ -181,8 +194,15 @@ class AnsweringNotifier:
 async def handle(app: Application, update: Update) -> once.Handling:  # type: ignore[type-arg]
     """Hand one update to the Application as its handling; if it was handled before (a
     redelivery after a crash), send the answers that handling kept back."""
-    with once.handling(update.update_id) as state:
-        await app.process_update(update)
+    with once.handling(update.update_id, defer=True) as state:
+        try:
+            await app.process_update(update)
+        finally:
+            try:
+                await once.commit_deferred(state)  # a handler that wrote and did not answer
+            except SQLAlchemyError as exc:  # nothing it wrote is stored: handle it again
+                log.warning("an update's effects could not be committed (%s)", type(exc).__name__)
+                state.database_failed = True
         if state.already_handled:
             notifier = services_of(app.bot_data).notifier
             if isinstance(notifier, AnsweringNotifier):
