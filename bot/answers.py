@@ -130,10 +130,14 @@ class AnsweringNotifier:
         """
         state = once.current()
         if state is not None and state.deferred is not None:
+            session = state.deferred.session
             try:
-                return await answers.record(state.deferred.session, update_id=state.update_id, **answer.row())
-            finally:
-                await once.commit_deferred(state)
+                answer_id = await answers.record(session, update_id=state.update_id, **answer.row())
+            except BaseException:
+                await once.commit_deferred(state, commit=False)  # all or nothing
+                raise
+            await once.commit_deferred(state)
+            return answer_id
         if state is None or not state.marked or state.open_transactions:
             return None
         try:
@@ -197,12 +201,14 @@ async def handle(app: Application, update: Update) -> once.Handling:  # type: ig
     with once.handling(update.update_id, defer=True) as state:
         try:
             await app.process_update(update)
-        finally:
-            try:
-                await once.commit_deferred(state)  # a handler that wrote and did not answer
-            except SQLAlchemyError as exc:  # nothing it wrote is stored: handle it again
-                log.warning("an update's effects could not be committed (%s)", type(exc).__name__)
-                state.database_failed = True
+        except BaseException:  # cut short (stopping): nothing of it is stored, it runs again
+            await once.commit_deferred(state, commit=False)
+            raise
+        try:
+            await once.commit_deferred(state)  # a handler that wrote and did not answer
+        except SQLAlchemyError as exc:  # nothing it wrote is stored: handle it again
+            log.warning("an update's effects could not be committed (%s)", type(exc).__name__)
+            state.database_failed = True
         if state.already_handled:
             notifier = services_of(app.bot_data).notifier
             if isinstance(notifier, AnsweringNotifier):

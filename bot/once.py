@@ -144,16 +144,18 @@ def postpone(state: Handling, session: AsyncSession, release: Callable[[], Await
     state.deferred = Deferred(session, release)
 
 
-async def commit_deferred(state: Handling | None = None) -> None:
-    """Commit the handling's postponed marking transaction, if there is one (errors go on)."""
+async def commit_deferred(state: Handling | None = None, *, commit: bool = True) -> None:
+    """Commit the handling's postponed marking transaction, if there is one (errors go on);
+    `commit=False` rolls it back (the handling was cut short: it runs again)."""
     state = state or _current.get()
     deferred = state.deferred if state is not None else None
     if state is None or deferred is None:
         return
     state.deferred = None
     try:
-        await deferred.session.commit()
-        state.marked = True
+        if commit:
+            await deferred.session.commit()
+            state.marked = True
     finally:
         try:
             await deferred.session.close()

@@ -28,6 +28,7 @@ from bot.clock import ManualClock
 from bot.db import Database
 from bot.models import AnswerState, EntryKind, HandledUpdate, LogEntry, PendingAnswer
 from bot.runtime import services_of
+from bot.services import answers as answers_service
 from bot.services import partnerships
 from scheduler.runner import Dispatcher
 from tests.e2e_fixtures import COORDINATOR, GROUP_ID, MEMBER_PL, register_group
@@ -205,3 +206,30 @@ async def test_kept_answers_are_forgotten_with_the_handled_marks(
     await Dispatcher(database, RecordingNotifier(), default_locale="pl", clock=lambda: now).tick()
     assert [k.update_id for k in await _kept(database)] == [2]
     assert timedelta(days=7) == once.KEEP_HANDLED  # Telegram keeps an update a day
+
+
+class Crash(BaseException):
+    """The process dying at this very point (nothing after it runs)."""
+
+
+async def test_effects_and_first_answer_are_stored_together_or_not_at_all(
+    running_bot: BotUnderTest, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = await register_group(running_bot)
+    app = running_bot.app
+    update = {"update_id": 10_000, **tg.message(chat, COORDINATOR, f"/log telefon {CONTACT}")}
+
+    async def crash(*_args: object, **_kwargs: object) -> int:
+        raise Crash
+
+    # Cut short right after the effects were written, while the answer is being kept.
+    monkeypatch.setattr(answers_service, "record", crash)
+    with pytest.raises(Crash):
+        await answers.handle(app, Update.de_json(update, app.bot))
+    assert await _contacts(database) == []  # nothing stored: the update is simply handled again
+    monkeypatch.undo()
+    state = await answers.handle(app, Update.de_json(update, app.bot))
+    assert state.marked and not state.already_handled
+    assert await _contacts(database) == [CONTACT]
+    assert len([t for t in running_bot.fake.sent_texts(GROUP_ID, plain=True) if CONTACT in t]) == 1
+    assert await _kept(database) == []
