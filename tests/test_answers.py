@@ -5,7 +5,10 @@ its effects (the contact and the update's handled-mark) are committed. Telegram 
 update again to the next process, whose handling stops with AlreadyHandled and sends the
 answer that was kept back: one contact, one confirmation. Killed after Telegram accepted the
 confirmation but before that was recorded, the redelivery sends it once more: the one
-duplicate the README documents. A confirmation that timed out is not repeated.
+duplicate the README documents. A confirmation that timed out is not repeated. The first
+answer is kept in the transaction of the effects: cut short in between, nothing is stored and
+the update is handled again. Read-only updates pay nothing; a writing one an INSERT and a
+DELETE per answer.
 """
 
 from __future__ import annotations
