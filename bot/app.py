@@ -11,6 +11,7 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAl
 from telegram.ext import Application, ApplicationBuilder
 
 import handlers
+from bot.answers import AnsweringNotifier
 from bot.commands import GROUP_COMMANDS, PRIVATE_COMMANDS
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db import Database
@@ -75,8 +76,12 @@ def _post_init(settings: Settings):  # type: ignore[no-untyped-def]
 
         notifier = TelegramNotifier(app.bot, on_migrated=migrated, on_unreachable=unreachable)
         dispatcher = Dispatcher(db, notifier, default_locale=settings.default_locale)
-        app.bot_data[SERVICES_KEY] = Services(
-            settings=settings, db=db, notifier=notifier, bot_username=app.bot.username, dispatcher=dispatcher
+        app.bot_data[SERVICES_KEY] = Services(  # handlers' answers after a commit are kept until sent
+            settings=settings,
+            db=db,
+            notifier=AnsweringNotifier(notifier, db),
+            bot_username=app.bot.username,
+            dispatcher=dispatcher,
         )
         jobs.install(app, settings.scheduler_interval)
         await publish_commands(app, settings)

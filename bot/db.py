@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -76,21 +76,42 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self, *, mark: bool) -> AsyncIterator[AsyncSession]:
-        """One transaction, with the handled-mark of bot.once."""
-        state = once.current() if mark else None
-        if state is not None and state.marked:
-            state = None
-        marked = False
-        async with self._sessions() as session:
-            async with session.begin():
-                await _connected(session)
-                if state is not None:
-                    await once.begin(session)
-                yield session
-                if state is not None:
-                    marked = await once.mark_if_written(session, state)
-            if state is not None and marked:
+        """One transaction, with the handled-mark of bot.once (whose commit may be postponed)."""
+        current = once.current()
+        if current is not None:
+            await once.commit_deferred(current)  # the handling's effects come first
+        state = current if mark and current is not None and not current.marked else None
+        session = self._sessions()
+        postponed = False
+        if current is not None:
+            current.open_transactions += 1
+        try:
+            await _connected(session)
+            if state is not None:
+                await once.begin(session)
+            yield session
+            if state is not None and await once.mark_if_written(session, state):
+                if state.defer:  # committed with the first answer (bot.answers)
+                    once.postpone(state, session, await self._hold())
+                    postponed = True
+                    return
+                await session.commit()
                 state.marked = True
+                return
+            await session.commit()
+        finally:
+            if current is not None:
+                current.open_transactions -= 1
+            if not postponed:
+                await session.close()  # rolls back what was not committed
+
+    async def _hold(self) -> Callable[[], Awaitable[object]] | None:
+        """SQLite: keep this task's turn as the writer until a postponed commit; its release."""
+        lock = self._one_at_a_time
+        if lock is None:
+            return None
+        await lock.__aenter__()
+        return lock.__aexit__
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

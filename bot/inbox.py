@@ -33,9 +33,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application
 
-from bot import instances
+from bot import answers, instances
 from bot.db import Database
-from bot.once import handling
 from bot.outage import DATABASE_DOWN
 from bot.polling import incoming_message, leading_run
 from bot.services.log import store_messages
@@ -205,8 +204,7 @@ class InboxLanes:
         for update in run:
             if self.stop.is_set():
                 break
-            with handling(update.update_id) as state:
-                await self.app.process_update(update)
+            state = await answers.handle(self.app, update)
             if state.database_failed:
                 break
             handled.append(update.update_id)

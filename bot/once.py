@@ -8,14 +8,22 @@ ends the handling: nothing changes and nothing is answered again.
 
 A handling that only reads (/status, /help) leaves no mark, so a redelivery answers once more.
 Transactions that are idempotent on their own (remembering who wrote) pass `mark=False`.
+
+Once the mark is committed (`Handling.marked`), the handler's answers are kept until they are
+sent (bot.answers), and a redelivery that stops with `AlreadyHandled` sends those a crash kept
+back; `forget_handled` drops them together with the marks. So that no moment separates the
+commit of the effects from the keeping of the first answer, a handling started with
+`handling(update_id, defer=True)` (bot.answers.handle) commits its marking transaction late:
+together with its first answer (bot.answers), or before its next transaction or Bot API call,
+or when the handling ends (`commit_deferred`), whichever comes first.
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import clock
 from bot.columns import insert_ignoring_duplicates
 from bot.models import HandledUpdate
+from bot.services import answers
 
 WROTE = "partnerbot.wrote"
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -41,12 +50,25 @@ class AlreadyHandled(Exception):
 
 
 @dataclass
+class Deferred:
+    """A marking transaction whose commit waits for the handling's first answer."""
+
+    session: AsyncSession
+    release: Callable[[], Awaitable[object]] | None = None  # SQLite: the writer's turn, held
+    then: list[Callable[[], None]] = field(default_factory=list)  # run once it is committed
+
+
+@dataclass
 class Handling:
     """The update being handled in this task, and whether its mark is committed."""
 
     update_id: int
     marked: bool = False
     database_failed: bool = False  # the handler could not reach the database: handle it again
+    already_handled: bool = False  # stopped by AlreadyHandled: a delivery of a handled update
+    open_transactions: int = 0  # transactions of this handling not yet committed or rolled back
+    defer: bool = False  # the marking transaction may commit late (see the module's doc)
+    deferred: Deferred | None = None
 
 
 _current: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
@@ -55,9 +77,10 @@ _current: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
 
 
 @contextmanager
-def handling(update_id: int) -> Iterator[Handling]:
-    """Mark writes made in this context as the handling of one update."""
-    token = _current.set(Handling(update_id))
+def handling(update_id: int, *, defer: bool = False) -> Iterator[Handling]:
+    """Mark writes made in this context as the handling of one update; with `defer`, the caller
+    must `commit_deferred` before the context ends."""
+    token = _current.set(Handling(update_id, defer=defer))
     try:
         yield _current.get()  # type: ignore[misc]
     finally:
@@ -111,7 +134,45 @@ async def mark_if_written(session: AsyncSession, state: Handling) -> bool:
         )
     )
     if not result.rowcount:
+        state.already_handled = True
         raise AlreadyHandled(state.update_id)
+    return True
+
+
+def postpone(state: Handling, session: AsyncSession, release: Callable[[], Awaitable[object]] | None) -> None:
+    """Keep a marking transaction open until `commit_deferred` (the database calls this)."""
+    state.deferred = Deferred(session, release)
+
+
+async def commit_deferred(state: Handling | None = None, *, commit: bool = True) -> None:
+    """Commit the handling's postponed marking transaction, if there is one (errors go on);
+    `commit=False` rolls it back (the handling was cut short: it runs again)."""
+    state = state or _current.get()
+    deferred = state.deferred if state is not None else None
+    if state is None or deferred is None:
+        return
+    state.deferred = None
+    try:
+        if commit:
+            await deferred.session.commit()
+            state.marked = True
+    finally:
+        try:
+            await deferred.session.close()
+        finally:
+            if deferred.release is not None:
+                await deferred.release()
+            for action in deferred.then:
+                action()
+
+
+def when_committed(action: Callable[[], None]) -> bool:
+    """Run `action` once the handling's postponed commit is done; False if none is postponed
+    (a woken scheduler must see what the handler wrote)."""
+    state = _current.get()
+    if state is None or state.deferred is None:
+        return False
+    state.deferred.then.append(action)
     return True
 
 
@@ -119,8 +180,10 @@ KEEP_HANDLED = timedelta(days=7)  # Telegram keeps an unconfirmed update for 24 
 
 
 async def forget_handled(session: AsyncSession, *, before: datetime) -> int:
-    """Drop handled-marks older than any update Telegram could still deliver again."""
+    """Drop handled-marks older than any update Telegram could still deliver again, and the
+    answers kept for those updates."""
     result = await (await session.connection()).execute(
         delete(HandledUpdate).where(HandledUpdate.handled_at < before)  # type: ignore[arg-type]
     )
+    await answers.forget(session, before=before)
     return int(result.rowcount or 0)

@@ -34,6 +34,7 @@ from telegram._utils.types import JSONDict
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
+from bot import once
 from bot.instances import reserve
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,7 @@ class ChatPacer(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         """Pace a send, make the call, and retry what may succeed later."""
+        await once.commit_deferred()  # a handler's effects are stored before it calls Telegram
         if not is_paced(endpoint):
             return await callback(*args, **kwargs)
         chat_id = data.get("chat_id")

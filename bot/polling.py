@@ -31,8 +31,9 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
+from bot import answers
 from bot.db import Database
-from bot.once import Handling, handling
+from bot.once import Handling
 from bot.outage import DATABASE_DOWN, RateLimitedWarning
 from bot.pacing import retry_seconds
 from bot.services.log import IncomingMessage, store_messages
@@ -278,8 +279,7 @@ class ConfirmingPoller:
 
     async def _dispatch(self, update: Update) -> Handling:
         """Hand one update to the Application; its handled-mark is written with its effects."""
-        with handling(update.update_id) as state:
-            await self.app.process_update(update)
+        state = await answers.handle(self.app, update)
         if self.on_handled is not None and not state.database_failed:
             self.on_handled(update)
         return state

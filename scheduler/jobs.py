@@ -76,7 +76,13 @@ class Waker:
         self._again = False
 
     def __call__(self) -> None:
-        """Ask for a tick now (returns at once)."""
+        """Ask for a tick now (returns at once), or once the handler's effects are committed."""
+        if once.when_committed(self._wake):
+            return
+        self._wake()
+
+    def _wake(self) -> None:
+        """Start the tick, or ask a running one for one more."""
         if self._task is not None and not self._task.done():
             self._again = True
             return

@@ -2,7 +2,8 @@
 
 Afterwards every message is stored once, every edit applied, and every /log recorded once:
 the fact that an update was handled is committed with its effects, so Telegram's redelivery
-of what was not confirmed changes nothing.
+of what was not confirmed changes nothing; and every /log is answered: an answer a kill kept
+back is sent when its update comes again.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ async def test_kill_minus_nine_during_a_stream_loses_nothing_and_doubles_nothing
     )
     recorded = sorted(e.text or "" for e in entries if e.kind == EntryKind.CONTACT)
     assert recorded == sorted(expected_contacts)  # every /log recorded exactly once
-    # Answered at most once more than asked: only a reply in flight at a kill can repeat.
-    for contact in expected_contacts:
-        assert sum(f"„{contact}”" in t for t in confirmations) <= 2
+    # Every /log answered: an answer kept back by a kill goes out when the update comes again
+    # (bot.answers). One repeats only if a kill came after Telegram took it and before that was
+    # recorded: at most one answer per chat and kill.
+    answered = [sum(f"„{contact}”" in t for t in confirmations) for contact in expected_contacts]
+    print("confirmations per /log:", answered)
+    assert min(answered) >= 1
+    assert sum(answered) - len(answered) <= KILLS * len(GROUPS)

@@ -7,9 +7,11 @@ instances round robin, so one chat's updates alternate between them. The fake Bo
 enforces 30 messages/s and 20 a minute per group and adds 20 ms to every call.
 
 Checked: every update handled once (each message logged once, each /log recorded once and
-confirmed at most once), each chat in update order (its log rows and, from the fake's request
-log, its confirmations), every scheduled check-in sent once, zero 429 answers; then one
-instance is killed with SIGKILL in the middle of a second stream and the same holds.
+confirmed: at least once, and twice at most for one /log per chat, the answer Telegram took
+just before the kill and the killed instance had not yet recorded), each chat in update
+order (its log rows and, from the fake's request log, its confirmations), every scheduled
+check-in sent once, zero 429 answers; then one instance is killed with SIGKILL in the middle
+of a second stream and the same holds.
 
 Run on its own:  python -m tests.test_nginx --instance ...  starts one instance on a clock
 that starts at --now (the scheduler must not depend on the real date or time of day).
@@ -400,7 +402,9 @@ async def test_two_instances_behind_nginx_one_killed(
         chat_id = group_chat(i)["id"]
         assert logged[chat_id] == expected[chat_id]  # each message once, in update order
         confirmed = replies[chat_id]
-        assert len(confirmed) == len(set(confirmed))  # never confirmed twice
+        # Nothing lost: every /log answered (what the killed instance kept is sent by the other).
+        assert set(confirmed) == {f"kontakt {stream}-{i}-{k}" for stream in (1, 2) for k in (2, 5, 8)}
+        assert len(confirmed) - len(set(confirmed)) <= 1  # at most the one in flight at the kill
         assert confirmed == sorted(confirmed, key=lambda t: tuple(int(n) for n in t.split()[1].split("-")))
         for stream in (1, 2):
             for k in (2, 5, 8):

@@ -11,6 +11,7 @@ from bot.models.core import (
     LogEntryRevision,
     Partnership,
     PartnershipBase,
+    PendingAnswer,
     Person,
 )
 from bot.models.credit import (
@@ -28,6 +29,7 @@ from bot.models.duties import (
     Task,
 )
 from bot.models.enums import (
+    AnswerState,
     AppointedRole,
     Channel,
     DeliveryKind,
@@ -86,6 +88,7 @@ from bot.models.rights import (
 
 __all__ = [
     "PROMOTION_CHANNELS",
+    "AnswerState",
     "AppointedRole",
     "Appointment",
     "Channel",
@@ -116,6 +119,7 @@ __all__ = [
     "PartnerStatusChange",
     "Partnership",
     "PartnershipBase",
+    "PendingAnswer",
     "Person",
     "PlanPeriod",
     "Practice",

@@ -1,4 +1,4 @@
-"""Partnerships, the people the bot knows, the communication log, and handled updates."""
+"""Partnerships, the people the bot knows, the communication log, handled updates and their answers."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlmodel import Field, SQLModel
 from bot.columns import utcnow
 from bot.models.base import enum_column, telegram_id, utc_column
 from bot.models.enums import (
+    AnswerState,
     EntryKind,
     Stage,
 )
@@ -128,3 +129,29 @@ class HandledUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
     handled_at: datetime = Field(sa_column=utc_column())
+
+
+class PendingAnswer(SQLModel, table=True):
+    """An answer to an update whose effects are committed, kept until it is sent (bot.answers).
+
+    The Notifier's arguments, so sending it again renders it the same way: the HTML text (parse
+    mode HTML, long texts split alike), the inline buttons as JSON or a reply prompt, and for an
+    edit the message edited. A sent answer is deleted; one whose send failed or timed out stays
+    with that state until its update's handled-mark is forgotten.
+    """
+
+    __tablename__ = "pending_answer"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    update_id: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
+    chat_id: int = Field(sa_column=telegram_id())
+    message_id: int | None = Field(default=None, sa_column=telegram_id(nullable=True))  # an edit
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    buttons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    force_reply: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    state: AnswerState = Field(
+        default=AnswerState.PENDING, sa_column=enum_column(AnswerState, 16, server_default="pending")
+    )
+    created_at: datetime = Field(sa_column=utc_column())

@@ -138,6 +138,14 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class AnswerState(StrEnum):
+    """Where an answer kept in `pending_answer` stands (a sent one is deleted)."""
+
+    PENDING = "pending"  # recorded, not yet known to be sent: sent when its update comes again
+    UNCERTAIN = "uncertain"  # the send timed out: it may have arrived, so it is not repeated
+    FAILED = "failed"  # Telegram refused it or could not be reached: not repeated either
+
+
 class DeliveryKind(StrEnum):
     """What a due occurrence does when it is sent."""
 
