@@ -6,13 +6,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.db import Database
 from bot.i18n import translations
 from bot.notifier import ChatUnreachable, Notifier, Sent
 from bot.presenters.common import Message, Translations
 from bot.services.scheduling import Due
+from bot.services.scheduling import Record as Record
 from bot.timing import SendingRules
 
 
@@ -42,10 +41,6 @@ class Outbox:
             except ChatUnreachable:
                 continue  # they never opened a private chat with the bot
 
-
-# What a sender still has to store once its message went out (where it was posted): the runner
-# does it in the transaction that records the delivery as sent, not in one of its own.
-Record = Callable[[AsyncSession], Awaitable[None]]
 
 # Sends one claimed delivery of a kind; raises the Notifier's exceptions for the runner to judge.
 Sender = Callable[[Outbox, Due, datetime], Awaitable[Record | None]]
