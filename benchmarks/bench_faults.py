@@ -59,6 +59,7 @@ from bot.models import (
 )
 from bot.services import partnerships, scheduling
 from bot.timing import Recurrence, RecurrenceSpec
+from scheduler.runner import IN_FLIGHT
 from tests.fakebot import FakeBotApi
 from tests.fakebot import updates as tg
 from tests.scheduler_worker import ALWAYS
@@ -68,7 +69,7 @@ COORD = tg.user(7001, "Anna", language_code="pl")
 LONE = tg.user(7101, "Ewa", language_code="pl")  # coordinates one partnership only
 MEMBERS = [tg.user(7002 + i, name, language_code="pl") for i, name in enumerate(["Jan", "Ola", "Piotr"])]
 CHOICES = ["done", "progress", "help"]
-CONCURRENCY = 16  # Dispatcher.concurrency: sends of one process in flight at once
+CONCURRENCY = IN_FLIGHT  # sends of one scheduler process in flight at once
 Row = dict[str, Any]
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import once
@@ -34,13 +36,50 @@ def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, hide_parameters=True)  # errors never show people's texts
     else:  # chats are handled side by side: enough connections for them and the scheduler
-        engine = create_async_engine(
-            url, pool_pre_ping=True, pool_size=20, max_overflow=20, hide_parameters=True
-        )
+        engine = create_async_engine(url, pool_size=20, max_overflow=20, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        _ping_when_idle(engine)
     once.watch_writes(engine)
     return engine
+
+
+# A pooled connection unused for longer than this is tested before it is handed out again.
+PING_AFTER_IDLE = 2.0  # seconds
+_IDLE_SINCE = "partnerbot_idle_since"  # in each pooled connection's info: when it was last given back
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Test a connection at checkout only when it has been idle in the pool for a while.
+
+    SQLAlchemy's pool_pre_ping tests every checkout, and asyncpg's ping is three round trips
+    (BEGIN, an empty query, ROLLBACK): more than a scheduled delivery's own statements. A
+    connection given back moments ago is not tested; one that sat idle (a server restart, an
+    outage, a network that dropped it) is, and a dead one is replaced before anyone uses it.
+    A server that goes away during the idle window costs the next use of each such
+    connection an error, like a connection in use at that moment; the pool then drops them all.
+    """
+    dialect = engine.sync_engine.dialect
+
+    def connected(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checked_in(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checked_out(dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi)
+        except Exception as exc:  # the pool replaces the connection and tries again
+            raise DisconnectionError(f"connection test failed: {type(exc).__name__}") from exc
+
+    event.listen(engine.sync_engine, "connect", connected)
+    event.listen(engine.sync_engine, "checkin", checked_in)
+    event.listen(engine.sync_engine, "checkout", checked_out)
 
 
 class Database:

@@ -30,10 +30,8 @@ class Leases:
         self._claimed_at: dict[int, datetime] = {}
 
     @contextlib.asynccontextmanager
-    async def holding(self, claimed: list[Due], claimed_at: datetime) -> AsyncIterator[None]:
-        """Hold a claimed batch while it is sent, renewing its leases until it is done."""
-        self._held.update(due.id for due in claimed)
-        self._claimed_at.update((due.id, claimed_at) for due in claimed)
+    async def renewing(self) -> AsyncIterator[None]:
+        """Renew the leases of every held delivery in the background while sends are under way."""
         renewer = asyncio.create_task(self._renew())
         try:
             yield
@@ -41,9 +39,19 @@ class Leases:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            self._held.difference_update(due.id for due in claimed)
-            for due in claimed:
-                self._claimed_at.pop(due.id, None)
+
+    def hold(self, claimed: list[Due], claimed_at: datetime) -> None:
+        """Deliveries just claimed: their leases are renewed until they are released."""
+        for due in claimed:
+            self._held.add(due.id)
+            self._lost.discard(due.id)
+            self._claimed_at[due.id] = claimed_at
+
+    def release(self, due: Due) -> None:
+        """A delivery whose outcome is recorded (or left to its lease): no longer renewed."""
+        self._held.discard(due.id)
+        self._lost.discard(due.id)
+        self._claimed_at.pop(due.id, None)
 
     async def _renew(self) -> None:
         """While sends wait (pacing, flood waits), keep extending their leases (every third of one)."""
@@ -60,7 +68,7 @@ class Leases:
             except SQLAlchemyError:
                 log.warning("could not renew %d leases; retrying", len(held))
                 continue
-            self._lost.update(set(held) - kept)
+            self._lost.update((set(held) - kept) & self._held)  # not the ones finished meanwhile
 
     def _surely_mine(self, due: Due) -> bool:
         """Within the first half of the lease taken at claim time nobody else can hold it."""

@@ -28,9 +28,14 @@ from bot.services.scheduling import Due
 from bot.timing import Fate, SendingRules, fate
 from scheduler import outcomes, policy
 from scheduler.leases import Leases
-from scheduler.senders import SENDERS, Outbox
+from scheduler.senders import SENDERS, Outbox, Record
 
 log = logging.getLogger(__name__)
+
+# Deliveries processed at a time: enough that, while some wait for their slot in the pacer,
+# the others' database work keeps it fed (30 messages/s); on SQLite the transactions still
+# run one at a time (bot.db). Also the bound on doubles after a kill: sends in flight.
+IN_FLIGHT = 16
 
 
 @dataclass
@@ -73,10 +78,7 @@ class Dispatcher:
         self.grace = grace
         self.lease = lease
         self.batch = batch
-        # Enough deliveries at a time that, while each waits for its slot in the pacer, the
-        # others' database work keeps the pacer fed (28 messages/s); on SQLite the transactions
-        # themselves still run one at a time (bot.db).
-        self.concurrency = asyncio.Semaphore(16)
+        self.concurrency = asyncio.Semaphore(IN_FLIGHT)
         self._leases = Leases(db, worker=self.worker, lease=lease, clock=lambda: self.clock())
         self._forgot_at: datetime | None = None
 
@@ -88,8 +90,8 @@ class Dispatcher:
     async def tick(self, *, budget: timedelta = timedelta(seconds=25)) -> TickResult:
         """One run: everything due now is sent once, or recorded as missed.
 
-        Batches are claimed until nothing is due or the time budget is spent; each batch is
-        sent concurrently so that python-telegram-bot's rate limiter can pace a large fan-out.
+        Deliveries are claimed in batches until nothing is due or the time budget is spent, and
+        sent concurrently so that the pacer (bot.pacing) can pace a large fan-out.
         """
         now = self.clock()
         result = TickResult()
@@ -97,11 +99,7 @@ class Dispatcher:
         if not await self._materialise(now, result, started, budget):
             return result
         await self._forget_old_handled(now)
-        while time.monotonic() - started < budget.total_seconds():
-            if not await self._claim_and_send(now, result):
-                break
-        else:
-            result.exhausted = True
+        result.exhausted = await self._send_due(now, result, started + budget.total_seconds())
         return result
 
     async def _materialise(
@@ -123,8 +121,35 @@ class Dispatcher:
         DATABASE_DOWN.reset()
         return True
 
-    async def _claim_and_send(self, now: datetime, result: TickResult) -> bool:
-        """Claim one batch and send it; False when nothing was due (or the claim failed)."""
+    async def _send_due(self, now: datetime, result: TickResult, deadline: float) -> bool:
+        """Claim and send until nothing is due; True if the time budget ran out first.
+
+        The next batch is claimed as soon as no more than IN_FLIGHT claimed deliveries are left
+        to finish, not when the whole batch is done: the pacer never runs dry between batches.
+        """
+        running: set[asyncio.Task[None]] = set()
+        async with self._leases.renewing():
+            try:
+                while time.monotonic() < deadline:
+                    claimed = await self._claim()
+                    if not claimed and not running:
+                        return False
+                    if not claimed:  # sending may make more due now (a check that queues a nudge)
+                        await asyncio.wait(running)
+                    running.update(asyncio.create_task(self._guarded(due, now, result)) for due in claimed)
+                    while len(running) > IN_FLIGHT:
+                        _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    running = {task for task in running if not task.done()}
+                return True
+            except BaseException:
+                for task in running:
+                    task.cancel()
+                raise
+            finally:
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def _claim(self) -> list[Due]:
+        """Claim one batch (empty when nothing is due or the claim failed) and hold its leases."""
         try:
             claimed_at = self.clock()  # a long tick must not hand out leases that already ran out
             async with self.db.transaction() as session:
@@ -133,13 +158,9 @@ class Dispatcher:
                 )
         except SQLAlchemyError as exc:
             DATABASE_DOWN("scheduler could not claim (%s); next tick tries again", type(exc).__name__)
-            return False
-        if not claimed:
-            return False
-        # Sending may make more due now (a check that queues a nudge): the caller loops until none is left.
-        async with self._leases.holding(claimed, claimed_at):
-            await asyncio.gather(*(self._guarded(due, now, result) for due in claimed))
-        return True
+            return []
+        self._leases.hold(claimed, claimed_at)
+        return claimed
 
     async def _forget_old_handled(self, now: datetime) -> None:
         """Once an hour, drop handled-update marks older than a week (they only guard redeliveries)."""
@@ -151,24 +172,31 @@ class Dispatcher:
                 await once.forget_handled(session, before=now - once.KEEP_HANDLED)
 
     async def _guarded(self, due: Due, now: datetime, result: TickResult) -> None:
+        """Process one delivery when its turn comes; its lease is renewed until then."""
+        try:
+            async with self.concurrency:
+                await self._attempt(due, now, result)
+        finally:
+            self._leases.release(due)
+
+    async def _attempt(self, due: Due, now: datetime, result: TickResult) -> None:
         """Process one delivery; a database failure leaves it claimed, so it is retried after its lease."""
-        async with self.concurrency:
+        try:
+            await self._process(due, now, result)
+        except SQLAlchemyError as exc:
+            DATABASE_DOWN(
+                "delivery %s could not be recorded (%s); it is retried when its lease expires",
+                due.id,
+                type(exc).__name__,
+            )
+            result.retried += 1
+        except Exception as exc:
+            log.exception("delivery %s failed for good; it is not retried", due.id)
             try:
-                await self._process(due, now, result)
-            except SQLAlchemyError as exc:
-                DATABASE_DOWN(
-                    "delivery %s could not be recorded (%s); it is retried when its lease expires",
-                    due.id,
-                    type(exc).__name__,
-                )
-                result.retried += 1
-            except Exception as exc:
-                log.exception("delivery %s failed for good; it is not retried", due.id)
-                try:
-                    await self._finish(due, DeliveryStatus.FAILED, now, f"{type(exc).__name__}: {exc}"[:300])
-                except SQLAlchemyError:
-                    log.exception("delivery %s could not be marked failed", due.id)
-                result.failed += 1
+                await self._finish(due, DeliveryStatus.FAILED, now, f"{type(exc).__name__}: {exc}"[:300])
+            except SQLAlchemyError:
+                log.exception("delivery %s could not be marked failed", due.id)
+            result.failed += 1
 
     async def _process(self, due: Due, now: datetime, result: TickResult) -> None:
         """Send one claimed delivery and record how it went."""
@@ -181,7 +209,7 @@ class Dispatcher:
             result.lost += 1
             return
         try:
-            await self._send(due, now)
+            record = await self._send(due, now)
         except ChatUnreachable as exc:
             await self._finish(due, DeliveryStatus.FAILED, now, exc.reason)
             await outcomes.group_gone(self.outbox, due, exc)
@@ -197,18 +225,18 @@ class Dispatcher:
         except SendFailed as exc:
             await self._retry_later(due, now, str(exc), result)
             return
-        if not await self._finish(due, DeliveryStatus.SENT, now):
+        if not await self._finish(due, DeliveryStatus.SENT, now, record=record):
             log.warning("delivery %s was sent after its claim was taken over", due.id)
         result.sent += 1
         result.kinds.append(due.kind)
 
-    async def _send(self, due: Due, now: datetime) -> None:
-        """Hand the delivery to the sender of its kind."""
+    async def _send(self, due: Due, now: datetime) -> Record | None:
+        """Hand the delivery to the sender of its kind; what it still has to store, if anything."""
         sender = SENDERS.get(due.kind)
         if sender is None:
             log.error("unknown delivery kind %s", due.kind)
-            return
-        await sender(self.outbox, due, now)
+            return None
+        return await sender(self.outbox, due, now)
 
     async def _missed(self, due: Due, now: datetime) -> None:
         """Record a delivery as missed (a round still closes, silently) and queue the coordinator's note."""
@@ -233,9 +261,15 @@ class Dispatcher:
         now: datetime,
         error: str = "",
         retry_at: datetime | None = None,
+        record: Record | None = None,
     ) -> bool:
-        """Record the outcome while this worker still holds the claim; False if it does not."""
+        """Record the outcome while this worker still holds the claim; False if it does not.
+
+        What the sender still had to store (`record`) is stored in the same transaction either way.
+        """
         async with self.db.transaction() as session:
+            if record is not None:
+                await record(session)
             return await scheduling.finish(
                 session,
                 delivery_id=due.id,

@@ -89,10 +89,14 @@ async def round_to_ask(
 async def remember_question(
     session: AsyncSession, *, round_id: int | None, chat_id: int, message_id: int
 ) -> None:
-    """Where the question was posted, so replies to it count as comments."""
-    stored = await session.get(CheckinRound, round_id)
-    if stored is not None:
-        stored.chat_id, stored.message_id = chat_id, message_id
+    """Where the question was posted, so replies to it count as comments (one statement)."""
+    if round_id is None:
+        return
+    await (await session.connection()).execute(
+        update(CheckinRound)
+        .where(col(CheckinRound.id) == round_id)
+        .values(chat_id=chat_id, message_id=message_id)
+    )
 
 
 async def checkin_round(session: AsyncSession, *, round_id: int | None) -> CheckinRound | None:

@@ -8,6 +8,7 @@ lease runs out.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -40,6 +41,11 @@ class Due:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+
+
+# What a scheduled send still has to store once its message went out (e.g. where a check-in
+# was posted): the runner stores it in the transaction that records the delivery as sent.
+Record = Callable[[AsyncSession], Awaitable[None]]
 
 
 def spec_of(schedule: Schedule) -> RecurrenceSpec:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from bot.models import DeliveryKind
 from scheduler.senders import ambassador, checkins, closing, credit, duties, notes, outreach, programme
-from scheduler.senders.base import Outbox, Sender
+from scheduler.senders.base import Outbox, Record, Sender
 
-__all__ = ["SENDERS", "Outbox", "Sender"]
+__all__ = ["SENDERS", "Outbox", "Record", "Sender"]
 
 SENDERS: dict[str, Sender] = {
     DeliveryKind.CHECKIN: checkins.ask,

@@ -11,6 +11,7 @@ from bot.i18n import translations
 from bot.notifier import ChatUnreachable, Notifier, Sent
 from bot.presenters.common import Message, Translations
 from bot.services.scheduling import Due
+from bot.services.scheduling import Record as Record
 from bot.timing import SendingRules
 
 
@@ -42,4 +43,4 @@ class Outbox:
 
 
 # Sends one claimed delivery of a kind; raises the Notifier's exceptions for the runner to judge.
-Sender = Callable[[Outbox, Due, datetime], Awaitable[None]]
+Sender = Callable[[Outbox, Due, datetime], Awaitable[Record | None]]

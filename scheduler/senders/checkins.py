@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,11 @@ from bot.notifier import ChatUnreachable
 from bot.presenters import checkin, reminder, summary
 from bot.services import checkins, deliveries
 from bot.services.scheduling import Due
-from scheduler.senders.base import Outbox
+from scheduler.senders.base import Outbox, Record
 
 
-async def ask(out: Outbox, due: Due, now: datetime) -> None:
-    """Ask the group the question, with answer buttons; remember where it was posted."""
+async def ask(out: Outbox, due: Due, now: datetime) -> Record:
+    """Ask the group the question, with answer buttons; remember where it was posted (with the outcome)."""
     async with out.db.transaction() as session:
         partnership = await deliveries.partnership(session, partnership_id=due.partnership_id)
         if partnership is None or not partnership.is_active:
@@ -26,10 +27,9 @@ async def ask(out: Outbox, due: Due, now: datetime) -> None:
         )
     message = checkin.question(out.tr(locale), locale, round_=round_, zone=ZoneInfo(partnership.timezone))
     sent = await out.send(partnership.chat_id, message)
-    async with out.db.transaction() as session:
-        await deliveries.remember_question(
-            session, round_id=round_.id, chat_id=sent.chat_id, message_id=sent.message_id
-        )
+    return functools.partial(
+        deliveries.remember_question, round_id=round_.id, chat_id=sent.chat_id, message_id=sent.message_id
+    )
 
 
 async def remind(out: Outbox, due: Due, now: datetime) -> None:
