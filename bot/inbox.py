@@ -79,19 +79,13 @@ class InboxLanes:
     async def receive(self, update_id: int, lane: int, payload: str) -> None:
         """Store an update (then the webhook answers 200) and see that its chat gets handled.
 
-        Storing and claiming the chat are one transaction: on the instance that gets the chat
-        the update is ready to handle, on the other one it costs nothing more.
+        The post waits only for its own row: claiming the chat is the worker's business, after
+        the 200. (Claiming in the same transaction made a post wait for the row lock of a chat
+        another instance was working on, so one busy instance slowed the other's answers.)
         """
-        if lane in self._workers:  # this instance is at the chat already: it looks again
-            async with self.db.transaction(mark=False) as session:
-                await instances.store(session, update_id=update_id, lane=lane, payload=payload)
-            self._kick(lane)
-            return
         async with self.db.transaction(mark=False) as session:
             await instances.store(session, update_id=update_id, lane=lane, payload=payload)
-            rows = await self._claim_in(session, lane)
-        if rows is not None:
-            self._kick(lane, rows)
+        self._kick(lane)
 
     def _kick(self, lane: int, rows: list[tuple[int, str]] | None = None) -> None:
         """Make sure a worker looks after this chat (again, if one is at it already)."""
