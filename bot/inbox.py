@@ -29,7 +29,6 @@ import uuid
 from collections import deque
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application
 
@@ -87,23 +86,21 @@ class InboxLanes:
             await instances.store(session, update_id=update_id, lane=lane, payload=payload)
         self._kick(lane)
 
-    def _kick(self, lane: int, rows: list[tuple[int, str]] | None = None) -> None:
+    def _kick(self, lane: int) -> None:
         """Make sure a worker looks after this chat (again, if one is at it already)."""
         if lane in self._workers:
             self._again.add(lane)
         else:
-            task = asyncio.create_task(self._run_lane(lane, rows), name=f"inbox:{lane}")
-            self._workers[lane] = task
+            self._workers[lane] = asyncio.create_task(self._run_lane(lane), name=f"inbox:{lane}")
 
-    async def _run_lane(self, lane: int, rows: list[tuple[int, str]] | None = None) -> None:
+    async def _run_lane(self, lane: int) -> None:
         """Handle the chat while this instance holds it; leave it to the holder if that is another."""
         delay = self.poll
         try:
             while not self.stop.is_set():
                 self._again.discard(lane)
                 try:
-                    if rows is None:
-                        rows = await self._claim(lane)
+                    rows = await self._claim(lane)
                     more = rows is not None and await self._handle_claimed(lane, rows)
                     delay = self.poll
                 except SQLAlchemyError as exc:
@@ -111,8 +108,6 @@ class InboxLanes:
                     await self._pause(delay)  # what is stored must still be handled
                     delay = min(delay * 2, 2.0)
                     continue
-                finally:
-                    rows = None
                 # No await between this decision and leaving: a kick now finds the worker here.
                 if not more and lane not in self._again:
                     return
@@ -122,14 +117,11 @@ class InboxLanes:
     async def _claim(self, lane: int) -> list[tuple[int, str]] | None:
         """Take the chat if no other live instance holds it; then its first pending updates."""
         async with self.db.transaction(mark=False) as session:
-            return await self._claim_in(session, lane)
-
-    async def _claim_in(self, session: AsyncSession, lane: int) -> list[tuple[int, str]] | None:
-        """_claim within a transaction."""
-        if not await instances.claim(session, lane=lane, owner=self.owner, lease=self.lease):
-            return None
-        self._held.add(lane)
-        return await instances.pending(session, lane=lane, limit=self.batch)
+            if not await instances.claim(session, lane=lane, owner=self.owner, lease=self.lease):
+                return None
+            rows = await instances.pending(session, lane=lane, limit=self.batch)
+        self._held.add(lane)  # renewed from now on: the claim is committed
+        return rows
 
     async def _handle_claimed(self, lane: int, rows: list[tuple[int, str]]) -> bool:
         """Handle the chat's pending updates and give it back; True if more came meanwhile."""
