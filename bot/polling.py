@@ -334,7 +334,9 @@ class ConfirmingPoller:
     async def poll_once(self) -> int:
         """Fetch once and give what is new to the lanes; returns how many were new."""
         fresh = self.take(await self._fetch())
-        if not fresh and self.busy:
+        # A full answer is the whole window even when some of it was new: asking again at once
+        # would only return the same updates.
+        if self.busy and (self._window_full or not fresh):
             await self._wait_for_news(asked_from=self.offset)
         return fresh
 

@@ -108,3 +108,31 @@ async def test_checkin_now_is_sent_by_the_scheduler_not_inside_the_update(runnin
     assert loop.time() - started < 1.0  # confirmed without waiting for the send
     await running_bot.settle()
     assert any("Jak idzie?" in t for t in fake.sent_texts(GROUP_ID))
+
+
+async def test_a_full_window_is_not_asked_for_again_until_the_oldest_update_is_finished(
+    running_bot: BotUnderTest,
+) -> None:
+    poller = running_bot.poller
+    assert poller is not None
+    asked: list[tuple[bool, int]] = []  # (the last answer was full, the offset asked from)
+    fetch = poller._fetch
+
+    async def counted() -> tuple[Update, ...]:
+        asked.append((poller._window_full, poller.confirmable))
+        return await fetch()
+
+    poller._fetch = counted  # type: ignore[method-assign]
+    people = [tg.user(40_000 + i, f"Osoba {i}", language_code="pl") for i in range(40)]
+    # 400 updates in 40 private chats: Telegram answers at most 100 at a time, all held.
+    ids = running_bot.fake.push_updates(
+        [tg.message(tg.private_chat(p), p, "/privacy") for _ in range(10) for p in people]
+    )
+    await running_bot.fake.await_confirmed(ids[-1], timeout=60)
+    # A full answer can only change once the offset moved: asking again from the same offset
+    # (it used to ask after every finished update, hundreds of times) decodes it all for nothing.
+    again = sum(
+        1 for (full, offset), (_f, before) in zip(asked[1:], asked, strict=False) if full and offset == before
+    )
+    assert any(full for full, _offset in asked)
+    assert again <= 2, (again, len(asked))  # at most the 1 s fallback for a slow oldest update
